@@ -76,7 +76,9 @@ def load_catalogue(directory: Path = BUNDLED_DIR) -> Catalogue:
         zones=zones[0].zones,
         policies=[policy for policy, _ in policies],
     )
-    problems.extend(_located(sources[1], duplicate_findings(catalogue.sources, (), "source", key="file")))
+    problems.extend(
+        _located(sources[1], duplicate_findings(catalogue.sources, (), "source", key="file"))
+    )
     problems.extend(_check_zones(catalogue, zones[1]))
     for name in (
         "districts",

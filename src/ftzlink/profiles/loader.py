@@ -27,7 +27,9 @@ def load_profile(path: Path, catalogue: Catalogue) -> EnterpriseProfile:
 
 def parse_profile(document: Document, catalogue: Catalogue) -> EnterpriseProfile:
     if not isinstance(document.data, dict):
-        problem = Problem("a profile is a mapping of fields (name: ..., uscc: ...)", document.path, 1)
+        problem = Problem(
+            "a profile is a mapping of fields (name: ..., uscc: ...)", document.path, 1
+        )
         raise ProfileError(f"profile {document.path} is malformed", [problem])
     try:
         profile = EnterpriseProfile.model_validate(document.data)
@@ -35,9 +37,13 @@ def parse_profile(document: Document, catalogue: Catalogue) -> EnterpriseProfile
         raise ProfileError(
             f"profile {document.path} is malformed", document.validation_problems(exc)
         ) from None
-    problems = [document.problem(loc, message) for loc, message in value_problems(profile, catalogue)]
+    problems = [
+        document.problem(loc, message) for loc, message in value_problems(profile, catalogue)
+    ]
     if problems:
-        raise ProfileError(f"profile {document.path} has values the catalogue does not know", problems)
+        raise ProfileError(
+            f"profile {document.path} has values the catalogue does not know", problems
+        )
     return profile
 
 
@@ -64,5 +70,7 @@ def value_problems(
         value, parent = getattr(profile, child), getattr(profile, parent_field)
         term = catalogue.term(vocabulary, value) if value else None
         if term is not None and parent is not None and term.parent != parent:
-            found.append(((child,), f"{value!r} belongs to {parent_field} {term.parent!r}, not {parent!r}"))
+            found.append(
+                ((child,), f"{value!r} belongs to {parent_field} {term.parent!r}, not {parent!r}")
+            )
     return found
