@@ -67,7 +67,8 @@ def load_catalogue(directory: Path = BUNDLED_DIR) -> Catalogue:
         for path in policy_files(directory / "policies")
         if (parsed := _parse(path, Policy, problems)) is not None
     ]
-    if problems or sources is None or vocabulary is None or zones is None:
+    if sources is None or vocabulary is None or zones is None:
+        # Without sources, vocabularies and zones nothing else can be cross-checked.
         raise CatalogueError(f"the catalogue in {directory} is invalid", problems)
     catalogue = Catalogue(
         sources=sources[0],

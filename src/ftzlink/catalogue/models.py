@@ -155,6 +155,13 @@ class Period(_Data):
     def contains(self, day: dt.date) -> bool:
         return (self.start is None or self.start <= day) and (self.end is None or day <= self.end)
 
+    def status_on(self, day: dt.date) -> Literal["in_force", "expired", "not_yet_effective"]:
+        if self.end is not None and day > self.end:
+            return "expired"
+        if self.start is not None and day < self.start:
+            return "not_yet_effective"
+        return "in_force"
+
 
 class PeriodKind(StrEnum):
     """What a cap is counted over."""

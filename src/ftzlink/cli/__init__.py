@@ -1,0 +1,49 @@
+"""The `ftzlink` command line: thin commands over the domain; errors mapped to exit codes once.
+
+Exit codes: 0 success; 1 a check that ran and failed (policy tests, no zone found);
+2 bad input (a malformed file, profile or option); 3 something asked for does not exist.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from ftzlink.errors import FtzlinkError, InvalidInput, NotFound
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="ftzlink",
+    help="Policies of Shanghai's FTZ-linked innovation zones: zones, measures, eligibility checks.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+
+EXIT_CODES: dict[type[FtzlinkError], int] = {InvalidInput: 2, NotFound: 3}
+
+
+def exit_code(error: FtzlinkError) -> int:
+    return next((code for kind, code in EXIT_CODES.items() if isinstance(error, kind)), 1)
+
+
+def main() -> None:
+    """Entry point: run the app and turn domain errors into a message and an exit code.
+
+    Typer itself exits with 2 on a usage error (unknown option, bad value).
+    """
+    from ftzlink.cli import catalogue, check, policy, schema  # noqa: F401  (registers commands)
+
+    try:
+        app()
+    except FtzlinkError as error:
+        from rich.text import Text
+
+        from ftzlink.cli.output import err_console
+
+        # The message is printed as plain text: paths like measures[3] must not read as markup.
+        err_console.print(Text("error: ", style="bold red") + Text(str(error)))
+        sys.exit(exit_code(error))

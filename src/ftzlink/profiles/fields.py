@@ -63,7 +63,7 @@ def _fields_of(model: type[BaseModel], prefix: str) -> dict[str, FieldSpec]:
     for name, info in model.model_fields.items():
         path = prefix + name
         extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
-        text = Text(zh=str(extra.get("zh", name)), en=info.title or name)
+        text = Text(zh=str(extra.get("label_zh", name)), en=info.title or name)
         vocabulary = extra.get("vocabulary")
         annotation = _strip_annotated(_unwrap_optional(info.annotation))
         if typing.get_origin(annotation) is list:

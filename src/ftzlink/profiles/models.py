@@ -31,7 +31,7 @@ Yuan = Annotated[StrictInt, Field(ge=0, le=10**13)]
 
 def label(zh: str, en: str, vocabulary: str | None = None) -> dict[str, Any]:
     """Field metadata: the Chinese label (English goes in `title`) and its vocabulary, if any."""
-    extra: dict[str, Any] = {"zh": zh}
+    extra: dict[str, Any] = {"label_zh": zh}
     if vocabulary:
         extra["vocabulary"] = vocabulary
     return {"title": en, "json_schema_extra": extra}

@@ -298,12 +298,11 @@ def evaluate_measure(
         results.append(evaluation.run(measure.when, profile, fields, measure.citation))
     outcome = _all([r.outcome for r in results])
     validity = policy.validity_of(measure)
-    if validity.end is not None and as_of > validity.end:
-        status = Status.EXPIRED
-    elif validity.start is not None and as_of < validity.start:
-        status = Status.NOT_YET_EFFECTIVE
-    else:
+    in_force = validity.status_on(as_of)
+    if in_force == "in_force":
         status = {P: Status.ELIGIBLE, F: Status.INELIGIBLE, U: Status.NEEDS_INFO}[outcome]
+    else:
+        status = Status(in_force)
     questions = _questions(catalogue, profile, results) if status is Status.NEEDS_INFO else []
     open_amount = status in (Status.ELIGIBLE, Status.NEEDS_INFO)
     cap = measure.cap

@@ -1,0 +1,71 @@
+"""Shared fixtures: the bundled catalogue, example profiles, and running the CLI in-process."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from ftzlink.catalogue.loader import BUNDLED_DIR, bundled_catalogue
+from ftzlink.catalogue.models import Catalogue
+from ftzlink.cli import main
+from ftzlink.profiles.models import EnterpriseProfile
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "enterprise-changning-ai.yaml"
+
+
+@pytest.fixture(scope="session")
+def catalogue() -> Catalogue:
+    return bundled_catalogue()
+
+
+@pytest.fixture
+def example_data() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    return data
+
+
+@pytest.fixture
+def example_profile(example_data: dict[str, Any]) -> EnterpriseProfile:
+    return EnterpriseProfile.model_validate(example_data)
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Callable[..., Run]:
+    """Run `ftzlink ARGS...` in this process, as a user would from a shell."""
+    monkeypatch.setenv("COLUMNS", "200")
+
+    def run(*args: str | Path) -> Run:
+        monkeypatch.setattr(sys, "argv", ["ftzlink", *map(str, args)])
+        capsys.readouterr()
+        try:
+            main()
+            code = 0
+        except SystemExit as exit_:
+            code = exit_.code if isinstance(exit_.code, int) else 1
+        captured = capsys.readouterr()
+        return Run(code, captured.out, captured.err)
+
+    return run
+
+
+@pytest.fixture
+def catalogue_copy(tmp_path: Path) -> Path:
+    """A writable copy of the bundled catalogue, to break on purpose."""
+    target = tmp_path / "catalogue"
+    shutil.copytree(BUNDLED_DIR, target)
+    return target
