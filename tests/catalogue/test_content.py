@@ -15,7 +15,10 @@ SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
 # clause (item) -> (cap in yuan or None for the clause that states no amount, period)
 SUPPORT_CLAUSES_003 = {
     ("II.A.1(1)", None): [(100_000_000, PeriodKind.PER_YEAR)],
-    ("II.A.1(2)", None): [(100_000_000, PeriodKind.PER_PROJECT_PER_YEAR), (30_000_000, PeriodKind.PER_PROJECT)],
+    ("II.A.1(2)", None): [
+        (100_000_000, PeriodKind.PER_PROJECT_PER_YEAR),
+        (30_000_000, PeriodKind.PER_PROJECT),
+    ],
     ("II.A.1(3)", None): [(None, None)],
     ("II.A.2(1)", 1): [(10_000_000, PeriodKind.PER_PROJECT)],
     ("II.A.2(1)", 2): [(10_000_000, PeriodKind.PER_PROJECT)],
@@ -35,7 +38,9 @@ SUPPORT_CLAUSES_003 = {
 }
 
 
-def test_every_support_clause_of_the_trial_policy_is_a_measure_with_its_cap(catalogue: Catalogue) -> None:
+def test_every_support_clause_of_the_trial_policy_is_a_measure_with_its_cap(
+    catalogue: Catalogue,
+) -> None:
     policy = catalogue.policy("changning-trial-2024")
     assert policy is not None
     found: dict[tuple[str | None, int | None], list[tuple[int | None, PeriodKind | None]]] = {}
@@ -48,7 +53,10 @@ def test_every_support_clause_of_the_trial_policy_is_a_measure_with_its_cap(cata
 def test_the_trial_policy_is_valid_from_2024_11_15_to_2026_11_14(catalogue: Catalogue) -> None:
     policy = catalogue.policy("changning-trial-2024")
     assert policy is not None
-    assert (policy.validity.start, policy.validity.end) == (dt.date(2024, 11, 15), dt.date(2026, 11, 14))
+    assert (policy.validity.start, policy.validity.end) == (
+        dt.date(2024, 11, 15),
+        dt.date(2026, 11, 14),
+    )
     assert policy.authoritative_language == "zh"
 
 
@@ -58,7 +66,9 @@ def test_the_clause_without_an_amount_has_no_cap_and_says_why(catalogue: Catalog
     assert "no amount" in measure.no_cap_reason.en
 
 
-def test_non_monetary_measures_of_the_plan_and_the_districts_are_services(catalogue: Catalogue) -> None:
+def test_non_monetary_measures_of_the_plan_and_the_districts_are_services(
+    catalogue: Catalogue,
+) -> None:
     for policy_id in ("changning-zone-plan", "linked-zones-2024"):
         policy = catalogue.policy(policy_id)
         assert policy is not None
@@ -74,7 +84,9 @@ def test_non_monetary_measures_of_the_plan_and_the_districts_are_services(catalo
     [("huangpu", 14), ("xuhui", 45), ("hongkou", 4), ("yangpu", 23), ("minhang", 46),
      ("baoshan", 50), ("bonded-zones", 11), ("changning", 24.6), ("lingang", None)],
 )  # fmt: skip
-def test_every_zone_has_the_area_its_source_gives(catalogue: Catalogue, zone_id: str, area: float | None) -> None:
+def test_every_zone_has_the_area_its_source_gives(
+    catalogue: Catalogue, zone_id: str, area: float | None
+) -> None:
     zone = catalogue.zone(zone_id)
     assert zone is not None and zone.area_km2 == area
 

@@ -11,7 +11,9 @@ TESTS_FILES = sorted((BUNDLED_DIR / "policies").glob("*.tests.yaml"))
 RUN = run_policy_tests(bundled_catalogue(), TESTS_FILES)
 
 
-@pytest.mark.parametrize("result", RUN.results, ids=[f"{r.file.stem}:{r.case}" for r in RUN.results])
+@pytest.mark.parametrize(
+    "result", RUN.results, ids=[f"{r.file.stem}:{r.case}" for r in RUN.results]
+)
 def test_policy_case(result: object) -> None:
     assert result.passed, result.mismatches  # type: ignore[attr-defined]
 

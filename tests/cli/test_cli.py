@@ -102,7 +102,15 @@ def test_a_profile_missing_a_needed_field_gets_needs_info_with_the_question(
     d = next(d for d in report["determinations"] if d["measure_id"] == "cn-trial-talent-people")
     assert d["status"] == "needs_info"
     assert d["questions"] == [
-        {"field": "talent.certified_talents", "label": {"zh": "经引进或认定的人才人数", "en": "Talents introduced or certified (people)"}, "type": "int", "choices": None}
+        {
+            "field": "talent.certified_talents",
+            "label": {
+                "zh": "经引进或认定的人才人数",
+                "en": "Talents introduced or certified (people)",
+            },
+            "type": "int",
+            "choices": None,
+        }
     ]
     table = cli("check", path, "--as-of", "2025-06-01", "--lang", "en")
     assert "Please answer" in table.out and "talent.certified_talents" in table.out
@@ -112,13 +120,18 @@ def test_a_profile_missing_a_needed_field_gets_needs_info_with_the_question(
     ("content", "message"),
     [
         ("name: x\nuscc: 91310105MA1FL4X59N\nemployees: 5\n", ":3: employees: unknown field"),
-        ("name: x\nuscc: '12345'\n", ":2: uscc: Value error, not a valid unified social credit code"),
+        (
+            "name: x\nuscc: '12345'\n",
+            ":2: uscc: Value error, not a valid unified social credit code",
+        ),
         ("- just\n- a list\n", ":1: a profile is a mapping"),
         ("name: [unclosed\n", "not valid YAML"),
     ],
     ids=["unknown-field", "bad-uscc", "not-a-mapping", "bad-yaml"],
 )
-def test_a_malformed_profile_gives_a_clear_error_and_exit_2(cli: CLI, tmp_path: Path, content: str, message: str) -> None:
+def test_a_malformed_profile_gives_a_clear_error_and_exit_2(
+    cli: CLI, tmp_path: Path, content: str, message: str
+) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text(content, encoding="utf-8")
     result = cli("check", path)
@@ -145,7 +158,13 @@ def test_policy_validate_accepts_the_bundled_catalogue_and_a_single_file(cli: CL
     from ftzlink.catalogue.loader import BUNDLED_DIR
 
     assert cli("policy", "validate", BUNDLED_DIR).code == 0
-    result = cli("policy", "validate", BUNDLED_DIR / "policies" / "changning-trial-2024.yaml", "--format", "json")
+    result = cli(
+        "policy",
+        "validate",
+        BUNDLED_DIR / "policies" / "changning-trial-2024.yaml",
+        "--format",
+        "json",
+    )
     assert json.loads(result.out)["valid"] is True
 
 

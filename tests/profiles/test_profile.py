@@ -45,7 +45,9 @@ def test_profile_file_errors_name_line_and_field(tmp_path: Path, catalogue: Cata
     assert f"{path}:5: projects[0].requested_amount:" in text
 
 
-def test_vocabulary_values_are_checked_against_the_catalogue(tmp_path: Path, catalogue: Catalogue) -> None:
+def test_vocabulary_values_are_checked_against_the_catalogue(
+    tmp_path: Path, catalogue: Catalogue
+) -> None:
     path = tmp_path / "p.yaml"
     path.write_text(
         "name: 测试\nuscc: 91310105MA1FL4X59N\nsector: rocketry\nzone: huangpu\nsub_area: silicon-lane\n",

@@ -11,7 +11,9 @@ def _by_id(determinations: list[Determination]) -> dict[str, Determination]:
     return {d.measure_id: d for d in determinations}
 
 
-def test_an_expired_policy_is_never_eligible(catalogue: Catalogue, example_profile: EnterpriseProfile) -> None:
+def test_an_expired_policy_is_never_eligible(
+    catalogue: Catalogue, example_profile: EnterpriseProfile
+) -> None:
     results = _by_id(evaluate(catalogue, example_profile, dt.date(2026, 11, 22)))
     trial = [d for d in results.values() if d.policy_id == "changning-trial-2024"]
     assert trial and all(d.status is Status.EXPIRED and d.max_amount is None for d in trial)
@@ -24,14 +26,26 @@ def test_an_eligible_measure_carries_its_cap_citation_and_conditions(
     ai = _by_id(evaluate(catalogue, example_profile, dt.date(2025, 6, 1)))["cn-trial-ai-industry"]
     assert ai.status is Status.ELIGIBLE
     assert ai.max_amount == 10_000_000 and ai.cap is not None and ai.cap.period == "per_project"
-    assert (ai.citation.source, ai.citation.clause, ai.citation.item) == ("003_f015fb36ad18a120.txt", "II.A.2(1)", 2)
+    assert (ai.citation.source, ai.citation.clause, ai.citation.item) == (
+        "003_f015fb36ad18a120.txt",
+        "II.A.2(1)",
+        2,
+    )
     assert [c.outcome for c in ai.conditions] == [Outcome.PASSED, Outcome.PASSED]
-    assert ai.conditions[0].citation.clause == "I.B"  # the policy's eligibility cites its own clause
-    assert [(p.project, p.requested, p.amount) for p in ai.projects] == [("城市大模型训练平台", 8_000_000, 8_000_000)]
+    assert (
+        ai.conditions[0].citation.clause == "I.B"
+    )  # the policy's eligibility cites its own clause
+    assert [(p.project, p.requested, p.amount) for p in ai.projects] == [
+        ("城市大模型训练平台", 8_000_000, 8_000_000)
+    ]
 
 
-def test_a_request_above_the_cap_is_capped(catalogue: Catalogue, example_profile: EnterpriseProfile) -> None:
-    leaders = _by_id(evaluate(catalogue, example_profile, dt.date(2025, 6, 1)))["cn-trial-leaders-rd"]
+def test_a_request_above_the_cap_is_capped(
+    catalogue: Catalogue, example_profile: EnterpriseProfile
+) -> None:
+    leaders = _by_id(evaluate(catalogue, example_profile, dt.date(2025, 6, 1)))[
+        "cn-trial-leaders-rd"
+    ]
     assert [(p.requested, p.amount) for p in leaders.projects] == [(150_000_000, 100_000_000)]
 
 
@@ -60,13 +74,18 @@ def test_questions_are_only_asked_where_the_answer_could_decide(
     assert [q.field for q in d.questions] == ["district_approved_recipient"]
 
 
-def test_sub_sector_choices_follow_the_known_sector(catalogue: Catalogue, example_data: dict[str, Any]) -> None:
+def test_sub_sector_choices_follow_the_known_sector(
+    catalogue: Catalogue, example_data: dict[str, Any]
+) -> None:
     example_data.update(sub_sector=None)
     profile = EnterpriseProfile.model_validate(example_data)
     d = _by_id(evaluate(catalogue, profile, dt.date(2025, 6, 1)))["cn-trial-focus-entities"]
     (question,) = d.questions
     assert question.field == "sub_sector"
-    assert {c.id for c in question.choices or []} == {"artificial_intelligence", "internet_platforms"}
+    assert {c.id for c in question.choices or []} == {
+        "artificial_intelligence",
+        "internet_platforms",
+    }
 
 
 def test_a_service_measure_has_no_amount_but_says_what_it_gives(

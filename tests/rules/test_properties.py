@@ -75,10 +75,16 @@ def test_no_amount_ever_exceeds_its_clause_cap(profile: EnterpriseProfile, as_of
 
 @settings(max_examples=300, deadline=None)
 @given(profile=profiles, as_of=days)
-def test_no_measure_is_eligible_outside_its_validity(profile: EnterpriseProfile, as_of: dt.date) -> None:
+def test_no_measure_is_eligible_outside_its_validity(
+    profile: EnterpriseProfile, as_of: dt.date
+) -> None:
     for d in evaluate(CATALOGUE, profile, as_of):
         inside = d.validity.contains(as_of)
-        if d.status is Status.ELIGIBLE or d.status is Status.NEEDS_INFO or d.status is Status.INELIGIBLE:
+        if (
+            d.status is Status.ELIGIBLE
+            or d.status is Status.NEEDS_INFO
+            or d.status is Status.INELIGIBLE
+        ):
             assert inside
         else:
             assert not inside
@@ -95,6 +101,8 @@ def test_evaluation_is_deterministic(profile: EnterpriseProfile, as_of: dt.date)
 
 @settings(max_examples=200, deadline=None)
 @given(profile=profiles, as_of=days)
-def test_needs_info_always_comes_with_a_question_and_only_then(profile: EnterpriseProfile, as_of: dt.date) -> None:
+def test_needs_info_always_comes_with_a_question_and_only_then(
+    profile: EnterpriseProfile, as_of: dt.date
+) -> None:
     for d in evaluate(CATALOGUE, profile, as_of):
         assert bool(d.questions) == (d.status is Status.NEEDS_INFO)
