@@ -137,23 +137,16 @@ def load_tests(
                 {**tests.profiles[case.profile], **case.with_}
             )
         except ValidationError as exc:
-            for item in exc.errors(include_url=False):
-                where = (
-                    ("with", *item["loc"]) if item["loc"] and item["loc"][0] in case.with_ else ()
-                )
-                target = (*loc, *where) if where else ("profiles", case.profile, *item["loc"])
-                problems.append(document.problem(target, item["msg"]))
-            continue
-        for value_loc, message in value_problems(profile, catalogue):
-            problems.append(
-                document.problem(
-                    (*loc, "with", *value_loc)
-                    if value_loc[0] in case.with_
-                    else ("profiles", case.profile, *value_loc),
-                    message,
-                )
-            )
-        profiles[i] = profile
+            found = [(tuple(e["loc"]), e["msg"]) for e in exc.errors(include_url=False)]
+        else:
+            found = value_problems(profile, catalogue)
+            profiles[i] = profile
+        for field_loc, message in found:
+            # A problem in a field the case replaces is the case's; otherwise the profile's.
+            if field_loc and field_loc[0] in case.with_:
+                problems.append(document.problem((*loc, "with", *field_loc), message))
+            else:
+                problems.append(document.problem(("profiles", case.profile, *field_loc), message))
     if problems:
         raise CatalogueError(f"policy tests {path} are invalid", problems)
     return tests, document, profiles
