@@ -21,6 +21,7 @@ __all__ = [
     "load_catalogue",
     "load_policy_file",
     "policy_files",
+    "with_policy_file",
 ]
 
 BUNDLED_DIR = Path(__file__).parent / "data"
@@ -126,6 +127,13 @@ def load_policy_file(path: Path, context: Catalogue | None = None) -> Policy:
     if problems:
         raise CatalogueError(f"policy file {path} is invalid", problems)
     return policy
+
+
+def with_policy_file(context: Catalogue, path: Path) -> Catalogue:
+    """The catalogue with the policy of `path` added, or replacing the policy of the same id."""
+    policy = load_policy_file(path, context)
+    others = [p for p in context.policies if p.id != policy.id]
+    return context.model_copy(update={"policies": [*others, policy]})
 
 
 def _located(document: Document, findings: Iterable[Finding]) -> list[Problem]:

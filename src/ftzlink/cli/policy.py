@@ -11,8 +11,8 @@ from ftzlink.catalogue.loader import (
     BUNDLED_DIR,
     bundled_catalogue,
     load_catalogue,
-    load_policy_file,
     policy_files,
+    with_policy_file,
 )
 from ftzlink.catalogue.models import Catalogue
 from ftzlink.catalogue.policytests import load_tests, run_policy_tests, tests_file_for
@@ -35,13 +35,6 @@ policy_app = typer.Typer(help="Validate and test policy files.", no_args_is_help
 app.add_typer(policy_app, name="policy")
 
 
-def _with_policy(context: Catalogue, policy_path: Path) -> Catalogue:
-    """The context catalogue with the policy of `policy_path` added, or replacing its namesake."""
-    policy = load_policy_file(policy_path, context)
-    others = [p for p in context.policies if p.id != policy.id]
-    return context.model_copy(update={"policies": [*others, policy]})
-
-
 def _resolve(path: Path | None) -> tuple[Catalogue, list[Path]]:
     """The catalogue to test against and the tests files to run, for a PATH given by the user."""
     if path is None:
@@ -53,12 +46,12 @@ def _resolve(path: Path | None) -> tuple[Catalogue, list[Path]]:
     context = bundled_catalogue()
     if path.is_dir():
         for policy_path in policy_files(path):
-            context = _with_policy(context, policy_path)
+            context = with_policy_file(context, policy_path)
         return context, sorted(path.glob("*.tests.yaml"))
     if path.name.endswith(".tests.yaml"):
         sibling = path.with_name(path.name.removesuffix(".tests.yaml") + ".yaml")
-        return (_with_policy(context, sibling) if sibling.exists() else context), [path]
-    context = _with_policy(context, path)
+        return (with_policy_file(context, sibling) if sibling.exists() else context), [path]
+    context = with_policy_file(context, path)
     tests = tests_file_for(path)
     return context, [tests] if tests.exists() else []
 
