@@ -51,6 +51,12 @@ class Citation(_Data):
     item: StrictInt | None = Field(default=None, ge=1, description="bullet within the clause")
     line: StrictInt | None = Field(default=None, ge=1)
 
+    @property
+    def short(self) -> str:
+        """The clause as a reader looks it up: `II.A.2(1) #2`, or the line where none is numbered."""
+        text = self.clause or f"line {self.line}"
+        return f"{text} #{self.item}" if self.item else text
+
     def __str__(self) -> str:
         text = self.source
         if self.clause:

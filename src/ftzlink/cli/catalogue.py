@@ -7,7 +7,6 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from ftzlink.catalogue.models import PeriodKind
 from ftzlink.catalogue.zones import find_zones
 from ftzlink.cli import app
 from ftzlink.cli.common import AsOfOption, CatalogueOption, as_of_date, catalogue_from
@@ -104,23 +103,16 @@ def policies(
         for key in ("measure", "clause", "cap", "status"):
             table.add_column(words(key, language), overflow="fold")
         for m in p.measures:
-            clause = m.citation.clause or f"line {m.citation.line}"
-            if m.citation.item:
-                clause += f" #{m.citation.item}"
             if m.cap is not None:
-                cap = f"{format_yuan(m.cap.amount, language)} {_period(m.cap.period, language)}"
+                cap = f"{format_yuan(m.cap.amount, language)} {PERIOD_TEXT[m.cap.period].get(language)}"
             elif m.no_cap_reason is not None:
                 cap = words("none_amount", language)
             else:
                 cap = words("service", language)
             table.add_row(
                 f"{m.title.get(language)}\n[dim]{m.id}[/dim]",
-                clause,
+                m.citation.short,
                 cap,
                 words(m.status, language),
             )
         console.print(table)
-
-
-def _period(period: PeriodKind, language: str) -> str:
-    return PERIOD_TEXT[period].get("en" if language == "en" else "zh")

@@ -95,10 +95,7 @@ def check(
 
 
 def _clause(d: Determination) -> str:
-    clause = d.citation.clause or f"line {d.citation.line}"
-    if d.citation.item:
-        clause += f" #{d.citation.item}"
-    return f"{clause}\n[dim]{d.citation.source[:3]}[/dim]"
+    return f"{d.citation.short}\n[dim]{d.citation.source[:3]}[/dim]"
 
 
 def _amount(d: Determination, language: Lang) -> str:
