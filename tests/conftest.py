@@ -69,3 +69,31 @@ def catalogue_copy(tmp_path: Path) -> Path:
     target = tmp_path / "catalogue"
     shutil.copytree(BUNDLED_DIR, target)
     return target
+
+
+# --- the service: databases, and never the developer's own data directory ----------------------
+
+from tests.databases import BACKENDS, fresh_database  # noqa: E402
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _own_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """Point the platform at a throwaway data directory for the whole run."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("FTZLINK_DATA_DIR", str(tmp_path_factory.mktemp("ftzlink-data")))
+    patch.delenv("FTZLINK_DATABASE_URL", raising=False)
+    yield
+    patch.undo()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    name: str = request.param
+    return name
+
+
+@pytest.fixture
+def database(backend: str, tmp_path: Path) -> Any:
+    """A fresh, migrated database on each backend under test."""
+    with fresh_database(backend, tmp_path) as db:
+        yield db

@@ -6,12 +6,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 __all__ = [
+    "CapExceeded",
     "CatalogueError",
+    "Conflict",
+    "Forbidden",
     "FtzlinkError",
     "InvalidInput",
+    "InvalidTransition",
+    "NotAuthenticated",
+    "NotEligible",
     "NotFound",
     "Problem",
     "ProfileError",
+    "RateLimited",
+    "TooLarge",
+    "UnsupportedType",
 ]
 
 
@@ -42,7 +51,74 @@ class FtzlinkError(Exception):
 
 
 class NotFound(FtzlinkError):
+    """Absent, or present but not the caller's to see: the two are deliberately alike."""
+
     code = "not_found"
+
+
+class NotAuthenticated(FtzlinkError):
+    code = "not_authenticated"
+
+
+class Forbidden(FtzlinkError):
+    """The caller may see the object but not do this to it (an auditor writing, say)."""
+
+    code = "forbidden"
+
+
+class Conflict(FtzlinkError):
+    """The request is well formed but clashes with the state of what is stored."""
+
+    code = "conflict"
+
+
+class InvalidTransition(Conflict):
+    """A workflow step that the application's current state does not allow."""
+
+    code = "invalid_transition"
+
+    def __init__(self, *, action: str, state: str, allowed_from: list[str]) -> None:
+        self.action, self.state, self.allowed_from = action, state, allowed_from
+        super().__init__(
+            f"cannot {action} an application that is {state}; "
+            f"{action} is allowed from: {', '.join(allowed_from) or 'no state'}"
+        )
+
+
+class CapExceeded(Conflict):
+    """An approval that would take more than a cap, an allowance or a budget has left."""
+
+    code = "cap_exceeded"
+
+    def __init__(self, *, limit: str, requested: int, remaining: int, detail: str) -> None:
+        self.limit, self.requested, self.remaining = limit, requested, remaining
+        super().__init__(detail)
+
+
+class NotEligible(Conflict):
+    """Submission refused: the engine, as of the submission date, does not find it eligible."""
+
+    code = "not_eligible"
+
+    def __init__(self, message: str, *, status: str, questions: list[str] | None = None) -> None:
+        self.status, self.questions = status, questions or []
+        super().__init__(message)
+
+
+class RateLimited(FtzlinkError):
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        self.retry_after = retry_after
+        super().__init__(message)
+
+
+class TooLarge(FtzlinkError):
+    code = "too_large"
+
+
+class UnsupportedType(FtzlinkError):
+    code = "unsupported_type"
 
 
 @dataclass

@@ -14,7 +14,7 @@ from ftzlink.profiles.fields import profile_fields
 from ftzlink.profiles.models import EnterpriseProfile
 from ftzlink.yamlfile import Document, read_document
 
-__all__ = ["load_profile", "parse_profile", "value_problems"]
+__all__ = ["load_profile", "parse_profile", "profile_from_data", "value_problems"]
 
 
 def load_profile(path: Path, catalogue: Catalogue) -> EnterpriseProfile:
@@ -74,3 +74,20 @@ def value_problems(
                 ((child,), f"{value!r} belongs to {parent_field} {term.parent!r}, not {parent!r}")
             )
     return found
+
+
+def profile_from_data(data: dict[str, Any], catalogue: Catalogue) -> EnterpriseProfile:
+    """Validate a profile that arrives as data (an API request, a database row), not a file."""
+    try:
+        profile = EnterpriseProfile.model_validate(data)
+    except ValidationError as exc:
+        problems = [
+            Problem(error["msg"], field=".".join(str(part) for part in error["loc"]) or None)
+            for error in exc.errors()
+        ]
+        raise ProfileError("the profile is malformed", problems) from None
+    found = value_problems(profile, catalogue)
+    if found:
+        problems = [Problem(message, field=".".join(map(str, loc))) for loc, message in found]
+        raise ProfileError("the profile uses values the catalogue does not know", problems)
+    return profile

@@ -1,0 +1,1 @@
+"""Applications for measures: the workflow, caps and budgets, batch signing, documents."""

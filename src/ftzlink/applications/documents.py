@@ -1,0 +1,139 @@
+"""Documents attached to applications: size and type limits, content stored once by SHA-256,
+readable only by those who may read the application."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ftzlink.applications.models import Document, State
+from ftzlink.applications.service import _as_applicant, get_application
+from ftzlink.audit.log import append
+from ftzlink.auth.principal import Principal
+from ftzlink.errors import Conflict, InvalidInput, NotFound, Problem, TooLarge, UnsupportedType
+
+__all__ = ["ALLOWED_TYPES", "add_document", "document_path", "get_document", "list_documents"]
+
+# The types accepted, and the bytes each must start with (the declared type is not trusted).
+ALLOWED_TYPES: dict[str, tuple[bytes, ...]] = {
+    "application/pdf": (b"%PDF-",),
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+}
+
+
+def document_path(root: Path, sha256: str) -> Path:
+    return root / sha256[:2] / sha256
+
+
+def _store(root: Path, data: bytes, sha256: str) -> None:
+    target = document_path(root, sha256)
+    if target.exists():
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        Path(temp).replace(target)
+    finally:
+        Path(temp).unlink(missing_ok=True)
+
+
+def add_document(
+    session: Session,
+    *,
+    principal: Principal,
+    application_id: int,
+    filename: str,
+    content_type: str,
+    data: bytes,
+    root: Path,
+    max_bytes: int,
+    today: dt.date,
+) -> Document:
+    app = get_application(
+        session, principal=principal, application_id=application_id, on=today, lock=True
+    )
+    actor, _ = _as_applicant(
+        session, principal, organisation_id=app.organisation_id, measure_id=app.measure_id, on=today
+    )
+    if app.status not in (State.DRAFT, State.RETURNED):
+        raise Conflict(
+            f"documents are added to a draft or a returned application; {app.reference} is {app.status}"
+        )
+    name = Path(filename.replace("\\", "/")).name.strip()
+    if not name:
+        raise InvalidInput("cannot upload", [Problem("the file needs a name", field="file")])
+    if len(data) > max_bytes:
+        raise TooLarge(f"the file is {len(data)} bytes; the limit is {max_bytes} bytes")
+    if len(data) == 0:
+        raise InvalidInput("cannot upload", [Problem("the file is empty", field="file")])
+    declared = content_type.split(";")[0].strip().lower()
+    magic = ALLOWED_TYPES.get(declared)
+    if magic is None:
+        raise UnsupportedType(
+            f"{declared or 'no type'} is not accepted; send one of: {', '.join(ALLOWED_TYPES)}"
+        )
+    if not data.startswith(magic):
+        raise UnsupportedType(f"the file's content is not {declared}")
+    sha256 = hashlib.sha256(data).hexdigest()
+    _store(root, data, sha256)
+    doc = Document(
+        organisation_id=app.organisation_id,
+        application_id=app.id,
+        filename=name[:255],
+        content_type=declared,
+        size=len(data),
+        sha256=sha256,
+        uploaded_by=principal.user_id,
+    )
+    session.add(doc)
+    session.flush()
+    append(
+        session,
+        actor=actor,
+        action="document.add",
+        object_type="document",
+        object_id=doc.id,
+        after={
+            "application_id": app.id,
+            "filename": doc.filename,
+            "sha256": sha256,
+            "size": doc.size,
+        },
+    )
+    return doc
+
+
+def list_documents(
+    session: Session, *, principal: Principal, application_id: int, today: dt.date
+) -> list[Document]:
+    app = get_application(session, principal=principal, application_id=application_id, on=today)
+    return list(
+        session.scalars(
+            select(Document).where(Document.application_id == app.id).order_by(Document.id)
+        )
+    )
+
+
+def get_document(
+    session: Session, *, principal: Principal, document_id: int, today: dt.date
+) -> Document:
+    """A document whose application the principal may read; any other is not found."""
+    doc = session.get(Document, document_id)
+    if doc is None or doc.application_id is None:
+        raise NotFound(f"no document {document_id}")
+    try:
+        get_application(session, principal=principal, application_id=doc.application_id, on=today)
+    except NotFound:
+        raise NotFound(f"no document {document_id}") from None
+    return doc

@@ -1,0 +1,1 @@
+"""The hash-chained audit log: every state change and decision, and a verifier for it."""

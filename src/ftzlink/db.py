@@ -1,0 +1,115 @@
+"""The platform's database: SQLite embedded by default, PostgreSQL by URL; one way to open a
+transaction so that writes are serialized the same way on both.
+
+Every write transaction first takes the audit log's head (`BEGIN IMMEDIATE` on SQLite, a row lock
+on PostgreSQL). Writers therefore queue in one order: the audit chain stays linear, and checks
+such as "what is left of this budget" are made and acted on without another writer in between.
+Readers never wait.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import BigInteger, Engine, MetaData, create_engine, event, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+__all__ = ["Base", "Database", "Yuan", "load_models", "utcnow"]
+
+# Integer yuan; budgets of a district add up past 2**31.
+Yuan = BigInteger
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def load_models() -> MetaData:
+    """Import every module that declares tables, so that the metadata is complete."""
+    from ftzlink.applications import models as _applications  # noqa: F401
+    from ftzlink.audit import models as _audit  # noqa: F401
+    from ftzlink.auth import models as _auth  # noqa: F401
+    from ftzlink.organisations import models as _organisations  # noqa: F401
+
+    return Base.metadata
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control from the driver so that BEGIN IMMEDIATE is ours to issue.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=60000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        write = connection.get_execution_options().get("ftzlink_write", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+class Database:
+    """An engine plus the two kinds of transaction the platform uses."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        parsed = make_url(url)
+        self.url = url
+        self.dialect = parsed.get_backend_name()
+        if self.dialect == "sqlite":
+            if parsed.database and parsed.database != ":memory:":
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            self.engine = create_engine(url, echo=echo, connect_args={"timeout": 60})
+            _configure_sqlite(self.engine)
+        else:
+            if parsed.drivername == "postgresql":
+                url = str(parsed.set(drivername="postgresql+psycopg"))
+            self.engine = create_engine(url, echo=echo, pool_size=10, max_overflow=20)
+        self._read = sessionmaker(self.engine, expire_on_commit=False)
+        self._write = sessionmaker(
+            self.engine.execution_options(ftzlink_write=True), expire_on_commit=False
+        )
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with self._read() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A transaction that may change things; committed when the block ends without error."""
+        from ftzlink.audit.models import AuditHead
+
+        with self._write() as session, session.begin():
+            if self.dialect != "sqlite":
+                session.execute(select(AuditHead.id).where(AuditHead.id == 1).with_for_update())
+            yield session
+
+    def upgrade(self) -> None:
+        """Bring the schema to the newest migration (creating the database on first run)."""
+        from ftzlink.migrations import upgrade
+
+        upgrade(self.engine)
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,1 @@
+"""Organisations (enterprises and their HQ/branch links) and delegations for authorized handling."""

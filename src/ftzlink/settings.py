@@ -1,0 +1,48 @@
+"""Configuration, read once from `FTZLINK_*` environment variables and passed in, never global."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["Settings", "default_data_dir"]
+
+
+def default_data_dir(env: Mapping[str, str]) -> Path:
+    """Where the embedded database and uploaded documents live unless told otherwise."""
+    base = env.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "ftzlink"
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    data_dir: Path
+    database_url: str = Field(description="SQLAlchemy URL; SQLite in data_dir unless set")
+    max_upload_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    secure_cookies: bool = Field(
+        default=False, description="mark session cookies Secure (set it behind HTTPS)"
+    )
+    session_hours: int = Field(default=8, gt=0)
+    login_attempts: int = Field(default=5, gt=0, description="failures allowed per window")
+    login_window_seconds: int = Field(default=900, gt=0)
+
+    @property
+    def documents_dir(self) -> Path:
+        return self.data_dir / "documents"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        data_dir = Path(env.get("FTZLINK_DATA_DIR") or default_data_dir(env))
+        url = env.get("FTZLINK_DATABASE_URL") or f"sqlite:///{data_dir / 'ftzlink.db'}"
+        values: dict[str, object] = {"data_dir": data_dir, "database_url": url}
+        for name in ("max_upload_bytes", "session_hours", "login_attempts", "login_window_seconds"):
+            if raw := env.get(f"FTZLINK_{name.upper()}"):
+                values[name] = int(raw)
+        if raw := env.get("FTZLINK_SECURE_COOKIES"):
+            values["secure_cookies"] = raw.lower() in {"1", "true", "yes"}
+        return cls.model_validate(values)
