@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -29,6 +30,13 @@ class Settings(BaseModel):
     session_hours: int = Field(default=8, gt=0)
     login_attempts: int = Field(default=5, gt=0, description="failures allowed per window")
     login_window_seconds: int = Field(default=900, gt=0)
+    today: dt.date | None = Field(
+        default=None,
+        description="pretend today is this date (demos and tests); None: the real date",
+    )
+
+    def current_date(self) -> dt.date:
+        return self.today or dt.date.today()
 
     @property
     def documents_dir(self) -> Path:
@@ -43,6 +51,8 @@ class Settings(BaseModel):
         for name in ("max_upload_bytes", "session_hours", "login_attempts", "login_window_seconds"):
             if raw := env.get(f"FTZLINK_{name.upper()}"):
                 values[name] = int(raw)
+        if raw := env.get("FTZLINK_TODAY"):
+            values["today"] = raw
         if raw := env.get("FTZLINK_SECURE_COOKIES"):
             values["secure_cookies"] = raw.lower() in {"1", "true", "yes"}
         return cls.model_validate(values)

@@ -1,0 +1,93 @@
+"""The REST API: the domain routers under /api/v1, errors as problem+json, OpenAPI at /openapi.json."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+
+from ftzlink import __version__
+from ftzlink.api import problems
+from ftzlink.api.deps import Services
+from ftzlink.catalogue.loader import bundled_catalogue
+from ftzlink.catalogue.models import Catalogue
+from ftzlink.db import Database
+from ftzlink.settings import Settings
+
+__all__ = ["create_app"]
+
+PREFIX = "/api/v1"
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    catalogue: Catalogue | None = None,
+    database: Database | None = None,
+    migrate: bool = True,
+) -> FastAPI:
+    """The platform's web application. Migrates the database first unless told not to."""
+    from ftzlink.applications.api import router as applications
+    from ftzlink.audit.api import router as audit
+    from ftzlink.auth.api import router as auth
+    from ftzlink.catalogue.api import router as catalogue_routes
+    from ftzlink.organisations.api import router as organisations
+
+    settings = settings or Settings.from_env()
+    db = database or Database(settings.database_url)
+    if migrate:
+        db.upgrade()
+    app = FastAPI(
+        title="ftzlink",
+        version=__version__,
+        summary="Policies, applications and grants of Shanghai's FTZ-linked innovation zones",
+        openapi_url="/openapi.json",
+    )
+    app.state.services = Services(
+        settings=settings, db=db, catalogue=catalogue or bundled_catalogue()
+    )
+    problems.install(app)
+
+    @app.middleware("http")
+    async def _refuse_control_characters(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        # A NUL in a path or query cannot be stored or compared by PostgreSQL; refuse it here.
+        raw = request.url.path + "?" + (request.url.query or "")
+        if "%00" in raw or "\x00" in raw:
+            return problems.problem_response(400, "bad_request", "the URL contains a NUL character")
+        return await call_next(request)
+
+    for router in (catalogue_routes, auth, organisations, applications, audit):
+        app.include_router(router, prefix=PREFIX, responses=problems.PROBLEM_RESPONSES)
+
+    base_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = base_openapi()
+            problem = problems.Problem.model_json_schema(
+                ref_template="#/components/schemas/{model}"
+            )
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            components.update(problem.pop("$defs", {}))
+            components["Problem"] = problem
+            for path in schema.get("paths", {}).values():
+                for operation in path.values():
+                    responses = operation.get("responses", {})
+                    if "422" in responses:
+                        responses["422"] = problems.PROBLEM_RESPONSES[422]
+            schema["components"]["schemas"].pop("HTTPValidationError", None)
+            schema["components"]["schemas"].pop("ValidationError", None)
+            schema["components"].setdefault("securitySchemes", {})["bearer"] = {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "an API token (`ftzlink users token`, or POST /api/v1/tokens)",
+            }
+            schema["security"] = [{"bearer": []}, {}]
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app

@@ -1,0 +1,210 @@
+"""What every route needs: the services, who is asking, today's date, the language, and the
+one way to run a change (in a write transaction, idempotent under an Idempotency-Key)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Query, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ftzlink.applications.models import IdempotencyRecord
+from ftzlink.auth import service as auth
+from ftzlink.auth.principal import Principal
+from ftzlink.catalogue.models import Catalogue
+from ftzlink.db import Database
+from ftzlink.errors import Conflict, Forbidden, NotAuthenticated
+from ftzlink.settings import Settings
+from ftzlink.text import Lang
+
+__all__ = [
+    "SESSION_COOKIE",
+    "Auth",
+    "Context",
+    "IdempotencyKey",
+    "Page",
+    "Paging",
+    "Public",
+    "Services",
+]
+
+SESSION_COOKIE = "ftzlink_session"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    db: Database
+    catalogue: Catalogue
+
+
+def _services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+def _lang(request: Request, principal: Principal | None) -> Lang:
+    asked = request.query_params.get("lang") or request.headers.get("accept-language", "")
+    if asked[:2].lower() == "en":
+        return "en"
+    if asked[:2].lower() == "zh":
+        return "zh"
+    return "en" if principal is not None and principal.language == "en" else "zh"
+
+
+def _principal(request: Request, services: Services) -> Principal | None:
+    header = request.headers.get("authorization", "")
+    if header:
+        scheme, _, secret = header.partition(" ")
+        if scheme.lower() != "bearer" or not secret.strip():
+            raise NotAuthenticated("send an API token as `Authorization: Bearer <token>`")
+        with services.db.read() as session:
+            return auth.resolve_token(session, secret.strip())
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return None
+    with services.db.read() as session:
+        principal, csrf = auth.resolve_session(session, cookie)
+    if request.method not in SAFE_METHODS:
+        sent = request.headers.get(CSRF_HEADER, "")
+        if not hmac.compare_digest(sent.encode(), csrf.encode()):
+            raise Forbidden(
+                f"a cookie-authenticated change needs the {CSRF_HEADER} header of the session"
+            )
+    return principal
+
+
+async def _fingerprint(request: Request) -> str:
+    body = await request.body()
+    return hashlib.sha256(
+        request.method.encode() + b" " + request.url.path.encode() + b"\n" + body
+    ).hexdigest()
+
+
+class Context:
+    """One request's view of the platform."""
+
+    def __init__(
+        self, request: Request, services: Services, principal: Principal | None, fingerprint: str
+    ) -> None:
+        self.request = request
+        self.services = services
+        self.catalogue = services.catalogue
+        self._principal = principal
+        self.fingerprint = fingerprint
+        self.lang: Lang = _lang(request, principal)
+        self.today: dt.date = services.settings.current_date()
+
+    @property
+    def principal(self) -> Principal:
+        if self._principal is None:
+            raise NotAuthenticated(
+                "sign in, or send an API token as `Authorization: Bearer <token>`"
+            )
+        return self._principal
+
+    @property
+    def signed_in(self) -> bool:
+        return self._principal is not None
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with self.services.db.read() as session:
+            yield session
+
+    def change(
+        self,
+        produce: Callable[[Session], BaseModel | dict[str, Any] | list[Any]],
+        *,
+        status_code: int = 200,
+        key: str | None = None,
+        secret_fields: tuple[str, ...] = (),
+    ) -> JSONResponse:
+        """Run `produce` in one write transaction and answer with what it returns.
+
+        With an Idempotency-Key, the first answer is stored in the same transaction; the same
+        key again (same user, same request) gets that answer back and changes nothing.
+        `secret_fields` are not stored: a replay answers null for them (a secret is shown once).
+        """
+        user_id = self._principal.user_id if self._principal else None
+        with self.services.db.write() as session:
+            if key is not None and user_id is not None:
+                record = session.scalar(
+                    select(IdempotencyRecord).where(
+                        IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key
+                    )
+                )
+                if record is not None:
+                    if record.request_hash != self.fingerprint:
+                        raise Conflict("this Idempotency-Key was used for a different request")
+                    return JSONResponse(
+                        record.body,
+                        status_code=record.status_code,
+                        headers={"Idempotent-Replayed": "true"},
+                    )
+            body = jsonable_encoder(produce(session))
+            if key is not None and user_id is not None:
+                session.add(
+                    IdempotencyRecord(
+                        user_id=user_id,
+                        key=key,
+                        request_hash=self.fingerprint,
+                        status_code=status_code,
+                        body=body,
+                    )
+                )
+        return JSONResponse(body, status_code=status_code)
+
+
+def _context(
+    request: Request,
+    services: Annotated[Services, Depends(_services)],
+    fingerprint: Annotated[str, Depends(_fingerprint)],
+) -> Context:
+    return Context(request, services, _principal(request, services), fingerprint)
+
+
+def _authenticated(context: Annotated[Context, Depends(_context)]) -> Context:
+    context.principal  # noqa: B018  (raises NotAuthenticated when nobody signed in)
+    return context
+
+
+Public = Annotated[Context, Depends(_context)]
+Auth = Annotated[Context, Depends(_authenticated)]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        pattern=r"^[\x21-\x7e]+$",
+        description="retrying with the same key returns the first result and creates nothing new",
+    ),
+]
+
+
+class Paging(BaseModel):
+    offset: int
+    limit: int
+
+
+def _paging(
+    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> Paging:
+    return Paging(offset=offset, limit=limit)
+
+
+Page = Annotated[Paging, Depends(_paging)]

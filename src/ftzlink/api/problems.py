@@ -1,0 +1,133 @@
+"""Domain errors as RFC 9457 problem details: mapped here, once, for the whole API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ftzlink import errors
+
+__all__ = ["PROBLEM_RESPONSES", "Problem", "install", "problem_response"]
+
+MEDIA_TYPE = "application/problem+json"
+
+# The most specific class wins: the table is searched in order.
+STATUS: list[tuple[type[errors.FtzlinkError], int]] = [
+    (errors.NotFound, 404),
+    (errors.NotAuthenticated, 401),
+    (errors.Forbidden, 403),
+    (errors.RateLimited, 429),
+    (errors.TooLarge, 413),
+    (errors.UnsupportedType, 415),
+    (errors.InvalidInput, 422),
+    (errors.Conflict, 409),
+]
+
+
+class FieldProblem(BaseModel):
+    field: str | None = None
+    message: str
+
+
+class Problem(BaseModel):
+    """What went wrong, for people (title, detail) and programs (code, extension members)."""
+
+    type: str = Field(description="a URI naming the kind of problem")
+    title: str
+    status: int
+    detail: str | None = None
+    code: str = Field(description="stable machine-readable code")
+    errors: list[FieldProblem] | None = None
+    model_config = {"extra": "allow"}
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {
+        "description": description,
+        "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+    for status, description in [
+        (400, "Malformed request"),
+        (401, "Not signed in"),
+        (403, "Not allowed"),
+        (404, "Not found, or not yours to see"),
+        (409, "Conflicts with the stored state (workflow, caps, budgets)"),
+        (413, "Too large"),
+        (415, "Unsupported type"),
+        (422, "Invalid input"),
+        (429, "Too many attempts"),
+    ]
+}
+
+
+def _title(code: str) -> str:
+    return code.replace("_", " ").capitalize()
+
+
+def problem_response(
+    status: int, code: str, detail: str | None, headers: dict[str, str] | None = None, **extra: Any
+) -> JSONResponse:
+    body = {
+        "type": f"urn:ftzlink:problem:{code}",
+        "title": _title(code),
+        "status": status,
+        "detail": detail,
+        "code": code,
+        **{k: v for k, v in extra.items() if v is not None},
+    }
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+def domain_problem(error: errors.FtzlinkError) -> JSONResponse:
+    status = next((s for kind, s in STATUS if isinstance(error, kind)), 400)
+    extra: dict[str, Any] = {}
+    headers = None
+    detail = str(error)
+    if isinstance(error, errors.InvalidInput):
+        detail = error.summary
+        extra["errors"] = [{"field": p.field, "message": p.message} for p in error.problems]
+    if isinstance(error, errors.CapExceeded):
+        extra.update(limit=error.limit, requested=error.requested, remaining=error.remaining)
+    if isinstance(error, errors.InvalidTransition):
+        extra.update(state=error.state, allowed_from=error.allowed_from)
+    if isinstance(error, errors.NotEligible):
+        extra.update(eligibility=error.status, questions=error.questions)
+    if isinstance(error, errors.RateLimited):
+        headers = {"Retry-After": str(error.retry_after)}
+    results = getattr(error, "results", None)
+    if results is not None:
+        extra["results"] = [
+            {k: v for k, v in vars(r).items() if k != "application"} for r in results
+        ]
+    return problem_response(status, error.code, detail, headers, **extra)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(errors.FtzlinkError)
+    async def _domain(_request: Request, error: errors.FtzlinkError) -> JSONResponse:
+        return domain_problem(error)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, error: RequestValidationError) -> JSONResponse:
+        problems = [
+            {
+                "field": ".".join(str(p) for p in e["loc"] if p not in ("body", "query", "path")),
+                "message": e["msg"],
+            }
+            for e in error.errors()
+        ]
+        return problem_response(422, "invalid_input", "the request is invalid", errors=problems)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed", 401: "not_authenticated"}.get(
+            error.status_code, "http_error"
+        )
+        return problem_response(
+            error.status_code, code, str(error.detail), dict(error.headers or {})
+        )
