@@ -10,16 +10,18 @@ Readers never wait.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import BigInteger, Engine, MetaData, create_engine, event, select
+from sqlalchemy import BigInteger, DateTime, Dialect, Engine, MetaData, create_engine, event, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
 
-__all__ = ["Base", "Database", "Yuan", "load_models", "utcnow"]
+__all__ = ["Base", "Database", "Timestamp", "Yuan", "load_models", "utcnow"]
 
 # Integer yuan; budgets of a district add up past 2**31.
 Yuan = BigInteger
@@ -35,6 +37,20 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+
+class Timestamp(TypeDecorator[dt.datetime]):
+    """A moment in UTC. SQLite keeps no time zone and hands back naive values: they are UTC."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_result_value(
+        self, value: dt.datetime | None, dialect: Dialect
+    ) -> dt.datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value
 
 
 def utcnow() -> dt.datetime:
@@ -59,7 +75,8 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        # FULL: a commit that was answered survives a power cut too, not only a killed process.
+        cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA busy_timeout=60000")
         cursor.close()
 
@@ -86,6 +103,9 @@ class Database:
                 url = str(parsed.set(drivername="postgresql+psycopg"))
             self.engine = create_engine(url, echo=echo, pool_size=10, max_overflow=20)
         self._read = sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite's busy handler retries with growing sleeps rather than queueing writers, which
+        # lets a few wait seconds under load; within a process they queue on this lock instead.
+        self._sqlite_writers = threading.Lock() if self.dialect == "sqlite" else None
         self._write = sessionmaker(
             self.engine.execution_options(ftzlink_write=True), expire_on_commit=False
         )
@@ -100,9 +120,12 @@ class Database:
         """A transaction that may change things; committed when the block ends without error."""
         from ftzlink.audit.models import AuditHead
 
+        if self._sqlite_writers is not None:
+            with self._sqlite_writers, self._write() as session, session.begin():
+                yield session
+            return
         with self._write() as session, session.begin():
-            if self.dialect != "sqlite":
-                session.execute(select(AuditHead.id).where(AuditHead.id == 1).with_for_update())
+            session.execute(select(AuditHead.id).where(AuditHead.id == 1).with_for_update())
             yield session
 
     def upgrade(self) -> None:

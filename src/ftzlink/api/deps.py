@@ -87,10 +87,22 @@ def _principal(request: Request, services: Services) -> Principal | None:
 
 
 async def _fingerprint(request: Request) -> str:
-    body = await request.body()
-    return hashlib.sha256(
-        request.method.encode() + b" " + request.url.path.encode() + b"\n" + body
-    ).hexdigest()
+    digest = hashlib.sha256(request.method.encode() + b" " + request.url.path.encode() + b"\n")
+    if request.headers.get("content-type", "").startswith("multipart/form-data"):
+        # FastAPI has already read the stream to parse the form, which cannot be read twice:
+        # hash the parsed parts instead (the form is cached on the request).
+        for name, value in (await request.form()).multi_items():
+            digest.update(name.encode() + b"\0")
+            if isinstance(value, str):
+                digest.update(value.encode() + b"\0")
+                continue
+            digest.update(f"{value.filename}\0{value.content_type}\0".encode())
+            while chunk := await value.read(1 << 16):
+                digest.update(chunk)
+            await value.seek(0)
+    else:
+        digest.update(await request.body())
+    return digest.hexdigest()
 
 
 class Context:

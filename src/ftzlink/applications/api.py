@@ -11,7 +11,7 @@ from pydantic import Field
 from sqlalchemy.orm import Session
 
 from ftzlink.api.deps import Auth, IdempotencyKey, Page
-from ftzlink.api.schemas import DbId, Listing, SafeText, Slug, Strict, Year, Yuan
+from ftzlink.api.schemas import Day, DbId, Listing, SafeText, Slug, Strict, Year, Yuan
 from ftzlink.applications import budgets, documents, service
 from ftzlink.applications.models import Application, ApplicationEvent, Budget, Document, State
 from ftzlink.errors import TooLarge
@@ -84,8 +84,8 @@ def list_applications(
     organisation_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     district: Annotated[Slug | None, Query()] = None,
     zone: Annotated[Slug | None, Query()] = None,
-    submitted_from: Annotated[dt.date | None, Query()] = None,
-    submitted_to: Annotated[dt.date | None, Query()] = None,
+    submitted_from: Annotated[Day | None, Query()] = None,
+    submitted_to: Annotated[Day | None, Query()] = None,
     q: Annotated[
         SafeText | None,
         Query(max_length=100, description="reference, project or organisation name"),

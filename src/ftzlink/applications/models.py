@@ -11,7 +11,6 @@ from sqlalchemy import (
     JSON,
     CheckConstraint,
     Date,
-    DateTime,
     ForeignKey,
     Integer,
     String,
@@ -19,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ftzlink.db import Base, Yuan, utcnow
+from ftzlink.db import Base, Timestamp, Yuan, utcnow
 
 __all__ = [
     "Application",
@@ -73,9 +72,9 @@ class Application(Base):
     status: Mapped[str] = mapped_column(String(16), index=True)
     submitted_on: Mapped[dt.date | None] = mapped_column(Date)
     approved_amount: Mapped[int | None] = mapped_column(Yuan)
-    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(Timestamp())
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp(), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(Timestamp(), default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
 
@@ -93,7 +92,7 @@ class ApplicationEvent(Base):
     acted_for_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     amount: Mapped[int | None] = mapped_column(Yuan)
     note: Mapped[list[str] | None] = mapped_column(JSON)  # questions or reasons
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[dt.datetime] = mapped_column(Timestamp(), default=utcnow)
 
 
 class Grant(Base):
@@ -108,7 +107,7 @@ class Grant(Base):
     year: Mapped[int] = mapped_column(Integer)
     amount: Mapped[int] = mapped_column(Yuan)
     approved_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[dt.datetime] = mapped_column(Timestamp(), default=utcnow)
 
 
 class Budget(Base):
@@ -127,7 +126,7 @@ class Budget(Base):
     amount: Mapped[int] = mapped_column(Yuan)
     granted: Mapped[int] = mapped_column(Yuan, default=0)
     updated_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(Timestamp(), default=utcnow)
 
 
 class ClauseAllowance(Base):
@@ -144,7 +143,7 @@ class ClauseAllowance(Base):
     year: Mapped[int] = mapped_column(Integer)
     amount: Mapped[int] = mapped_column(Yuan)
     updated_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(Timestamp(), default=utcnow)
 
 
 class CapUsage(Base):
@@ -171,7 +170,7 @@ class Document(Base):
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     uploaded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[dt.datetime] = mapped_column(Timestamp(), default=utcnow)
 
 
 class IdempotencyRecord(Base):
@@ -186,4 +185,4 @@ class IdempotencyRecord(Base):
     request_hash: Mapped[str] = mapped_column(String(64))
     status_code: Mapped[int] = mapped_column(Integer)
     body: Mapped[Any] = mapped_column(JSON)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp(), default=utcnow)

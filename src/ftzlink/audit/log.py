@@ -110,21 +110,22 @@ def verify(session: Session, *, batch: int = 5000) -> Verification:
     """Walk the chain from the start; report the first entry that does not fit, and why."""
     head = session.execute(select(AuditHead).where(AuditHead.id == 1)).scalar_one()
     expected_seq, prev, count = 1, GENESIS, 0
-    last_seq = 0
+    last_seq: int | None = None  # None: from the very first row, whatever its number
     while True:
-        rows = session.scalars(
-            select(AuditEntry)
-            .where(AuditEntry.seq > last_seq)
-            .order_by(AuditEntry.seq)
-            .limit(batch)
-        ).all()
+        query = select(AuditEntry).order_by(AuditEntry.seq).limit(batch)
+        if last_seq is not None:
+            query = query.where(AuditEntry.seq > last_seq)
+        rows = session.scalars(query).all()
         if not rows:
             break
         for entry in rows:
             count += 1
-            if entry.seq != expected_seq:
-                what = "missing" if entry.seq > expected_seq else "out of sequence"
-                return Verification(False, count, expected_seq, f"entry {expected_seq} is {what}")
+            if entry.seq < expected_seq:
+                return Verification(
+                    False, count, entry.seq, f"entry {entry.seq} comes before the start of the log"
+                )
+            if entry.seq > expected_seq:
+                return Verification(False, count, expected_seq, f"entry {expected_seq} is missing")
             if entry.prev_hash != prev:
                 return Verification(
                     False,
@@ -142,13 +143,26 @@ def verify(session: Session, *, batch: int = 5000) -> Verification:
                 )
             prev, expected_seq, last_seq = entry.hash, entry.seq + 1, entry.seq
         session.expunge_all()
-    if head.seq != last_seq or head.hash != prev:
-        total = session.scalar(select(func.count()).select_from(AuditEntry))
-        return Verification(
-            False,
-            total or 0,
-            last_seq + 1,
-            f"the log ends at entry {last_seq} but its head records entry {head.seq}: "
-            "entries were removed from the end, or the head was altered",
-        )
+    end = last_seq or 0
+    if head.seq != end or head.hash != prev:
+        total = session.scalar(select(func.count()).select_from(AuditEntry)) or 0
+        if end > head.seq:
+            bad, problem = (
+                head.seq + 1,
+                f"the log goes on to entry {end} but its head records entry {head.seq}: "
+                "entries were added after the end, or the head was altered",
+            )
+        elif end < head.seq:
+            bad, problem = (
+                end + 1,
+                f"the log ends at entry {end} but its head records entry {head.seq}: "
+                "entries were removed from the end, or the head was altered",
+            )
+        else:
+            bad, problem = (
+                end,
+                f"entry {end} is not the last entry its head records: "
+                "it was replaced, or the head was altered",
+            )
+        return Verification(False, total, bad, problem)
     return Verification(True, count)

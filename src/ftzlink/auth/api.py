@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import Field
 from sqlalchemy.orm import Session
 
@@ -95,12 +95,12 @@ def sign_in(ctx: Public, credentials: Credentials, request: Request) -> JSONResp
 
 
 @router.delete("/session", status_code=204)
-def sign_out(ctx: Public, request: Request) -> JSONResponse:
+def sign_out(ctx: Public, request: Request) -> Response:
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
         with ctx.services.db.write() as session:
             service.end_session(session, cookie)
-    response = JSONResponse(None, status_code=204)
+    response = Response(status_code=204)  # a 204 has no body, not even `null`
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
 
@@ -136,13 +136,13 @@ def create_token(ctx: Auth, body: NewToken, key: IdempotencyKey = None) -> JSONR
 
 
 @router.delete("/tokens/{token_id}", status_code=204)
-def revoke_token(ctx: Auth, token_id: DbId) -> JSONResponse:
+def revoke_token(ctx: Auth, token_id: DbId) -> Response:
     p = ctx.principal
     with ctx.services.db.write() as session:
         service.revoke_token(
             session, actor=Actor(p.user_id, p.username), user_id=p.user_id, token_id=token_id
         )
-    return JSONResponse(None, status_code=204)
+    return Response(status_code=204)
 
 
 class RoleIn(Strict):

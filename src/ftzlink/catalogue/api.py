@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import Field
 
 from ftzlink.api.deps import Public
-from ftzlink.api.schemas import SafeText, Strict
+from ftzlink.api.schemas import Day, SafeText, Strict
 from ftzlink.catalogue.zones import find_zones
 from ftzlink.errors import NotFound
 from ftzlink.profiles.loader import profile_from_data
@@ -27,7 +27,7 @@ from ftzlink.rules.evaluate import evaluate
 
 router = APIRouter(tags=["catalogue"])
 
-AsOf = Annotated[dt.date | None, Query(description="the day to evaluate on; default today")]
+AsOf = Annotated[Day | None, Query(description="the day to evaluate on; default today")]
 
 
 @router.get("/zones", response_model=ZonesReport)
@@ -99,7 +99,7 @@ class CheckRequest(Strict):
     profile: dict[str, Any] = Field(
         description="an enterprise profile (see `ftzlink schema profile`)"
     )
-    as_of: dt.date | None = Field(default=None, description="default today")
+    as_of: Day | None = Field(default=None, description="default today")
 
 
 @router.post("/check", response_model=CheckReport)

@@ -11,7 +11,7 @@ from pydantic import Field
 from sqlalchemy.orm import Session
 
 from ftzlink.api.deps import Auth, IdempotencyKey, Page
-from ftzlink.api.schemas import DbId, Listing, SafeText, Slug, Strict
+from ftzlink.api.schemas import Day, DbId, Listing, SafeText, Slug, Strict
 from ftzlink.applications import service as applications
 from ftzlink.organisations import service
 from ftzlink.organisations.models import Delegation, Organisation
@@ -210,8 +210,8 @@ class NewDelegation(Strict):
     measures: list[Slug] | None = Field(
         default=None, max_length=100, description="omit for every measure"
     )
-    valid_from: dt.date
-    valid_to: dt.date | None = None
+    valid_from: Day
+    valid_to: Day | None = None
 
 
 @router.get("/delegations", response_model=Listing[DelegationOut])

@@ -9,14 +9,13 @@ from sqlalchemy import (
     JSON,
     CheckConstraint,
     Date,
-    DateTime,
     ForeignKey,
     Integer,
     String,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ftzlink.db import Base, utcnow
+from ftzlink.db import Base, Timestamp, utcnow
 
 __all__ = ["Delegation", "Organisation"]
 
@@ -39,7 +38,7 @@ class Organisation(Base):
     )
     # What the engine knows about the organisation: an EnterpriseProfile without name/uscc.
     profile: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp(), default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
 
@@ -58,10 +57,10 @@ class Delegation(Base):
     measures: Mapped[list[str] | None] = mapped_column(JSON)
     valid_from: Mapped[dt.date] = mapped_column(Date)
     valid_to: Mapped[dt.date | None] = mapped_column(Date)
-    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(Timestamp())
     revoked_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp(), default=utcnow)
 
     def covers(self, *, measure_id: str | None, on: dt.date) -> bool:
         """Whether the delegation is in force on `on` for the measure (None: any measure)."""

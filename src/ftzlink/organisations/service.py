@@ -280,7 +280,15 @@ def create_delegation(
     on: dt.date,
 ) -> Delegation:
     """Let a headquarters act for one of its registered branches."""
-    branch = get_organisation(session, principal=principal, organisation_id=branch_id, on=on)
+    # A headquarters' admin may not see its branch before a delegation exists; it may grant one
+    # for an organisation registered as its branch.
+    branch = session.get(Organisation, branch_id)
+    if not (
+        branch is not None
+        and branch.headquarters_id == headquarters_id
+        and permissions.can_manage_organisation(principal, organisation_id=headquarters_id)
+    ):
+        branch = get_organisation(session, principal=principal, organisation_id=branch_id, on=on)
     if not (
         permissions.can_manage_organisation(principal, organisation_id=branch_id)
         or permissions.can_manage_organisation(principal, organisation_id=headquarters_id)
