@@ -1,7 +1,9 @@
 """The `ftzlink` command line: thin commands over the domain; errors mapped to exit codes once.
 
-Exit codes: 0 success; 1 a check that ran and failed (policy tests, no zone found);
-2 bad input (a malformed file, profile or option); 3 something asked for does not exist.
+Exit codes: 0 success; 1 a check that ran and failed (policy tests, no zone found, a broken
+audit chain) or a request that clashes with what is stored (a username taken, a database that
+already has users or is not migrated); 2 bad input (a malformed file, profile or option);
+3 something asked for does not exist.
 """
 
 from __future__ import annotations
@@ -10,20 +12,22 @@ import sys
 
 import typer
 
-from ftzlink.errors import FtzlinkError, InvalidInput, NotFound
+from ftzlink.errors import Conflict, FtzlinkError, InvalidInput, NotFound
 
 __all__ = ["app", "main"]
 
 app = typer.Typer(
     name="ftzlink",
-    help="Policies of Shanghai's FTZ-linked innovation zones: zones, measures, eligibility checks.",
+    help="Policies of Shanghai's FTZ-linked innovation zones: zones, measures, eligibility checks; the service: database, users, demo, audit log.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",
 )
 
-EXIT_CODES: dict[type[FtzlinkError], int] = {InvalidInput: 2, NotFound: 3}
+# A Conflict (a name taken, a database not empty or not migrated) is an answer of "no", like a
+# failed check: 1. Listed so that the choice is visible, though 1 is also the default.
+EXIT_CODES: dict[type[FtzlinkError], int] = {InvalidInput: 2, NotFound: 3, Conflict: 1}
 
 
 def exit_code(error: FtzlinkError) -> int:
@@ -35,7 +39,17 @@ def main() -> None:
 
     Typer itself exits with 2 on a usage error (unknown option, bad value).
     """
-    from ftzlink.cli import catalogue, check, policy, schema  # noqa: F401  (registers commands)
+    from ftzlink.cli import (  # noqa: F401  (registers commands)
+        audit,
+        catalogue,
+        check,
+        database,
+        demo,
+        policy,
+        schema,
+        serve,
+        users,
+    )
 
     try:
         app()

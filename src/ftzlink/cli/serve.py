@@ -1,0 +1,86 @@
+"""`ftzlink serve`: migrate the database, optionally load the demo, and run the web service."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import typer
+
+from ftzlink.cli import app
+from ftzlink.cli.database import database_label, open_database
+from ftzlink.cli.demo import print_logins
+from ftzlink.cli.output import console
+from ftzlink.errors import FtzlinkError
+from ftzlink.settings import Settings
+
+if TYPE_CHECKING:
+    from ftzlink.demo import Login
+
+
+def _base_url(host: str, port: int) -> str:
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port to listen on."),
+    demo: bool = typer.Option(
+        False, "--demo", help="Load the demo first if the database has no users yet."
+    ),
+) -> None:
+    """Serve the platform's web API (until interrupted), after migrating the database.
+
+    Which database: FTZLINK_DATABASE_URL, else FTZLINK_DATA_DIR/ftzlink.db.
+    """
+    import uvicorn
+
+    from ftzlink.catalogue.loader import bundled_catalogue
+    from ftzlink.demo import TRY_AS_OF, demo_logins, is_empty, load_demo, present_logins
+
+    try:
+        from ftzlink.api import create_app
+    except ImportError as error:
+        raise FtzlinkError(f"the web API is not available in this installation: {error}") from None
+
+    settings = Settings.from_env()
+    catalogue = bundled_catalogue()
+    console.print(f"database: {database_label(settings.database_url)}", markup=False)
+    logins: list[Login] = []
+    with open_database(settings, migrated=False) as db:
+        db.upgrade()
+        if demo:
+            with db.write() as session:
+                if is_empty(session):
+                    logins = load_demo(session, catalogue=catalogue).logins
+                    console.print("loaded the demo into the empty database")
+                else:
+                    logins = present_logins(session)
+                    if logins == demo_logins():
+                        console.print("the database already holds the demo; not loaded again")
+                    else:
+                        logins = []
+                        console.print(
+                            "the database already has users, so the demo was not loaded; "
+                            "use a fresh FTZLINK_DATA_DIR or FTZLINK_DATABASE_URL for the demo"
+                        )
+    application = create_app(settings)
+    url = _base_url(host, port)
+    console.print(f"serving ftzlink at {url}/", markup=False)
+    console.print(f"  REST API {url}/api/v1/   OpenAPI {url}/openapi.json", markup=False)
+    if logins:
+        print_logins(logins)
+        today = settings.current_date()
+        ended = [
+            p.id
+            for p in catalogue.policies
+            if p.validity.end is not None and p.validity.end < today
+        ]
+        if ended:
+            console.print(
+                f"note: {', '.join(ended)} ended before {today}, so new applications under it "
+                f"are refused; to try submitting, restart with FTZLINK_TODAY={TRY_AS_OF}",
+                markup=False,
+            )
+    uvicorn.run(application, host=host, port=port)

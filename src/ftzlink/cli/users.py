@@ -1,0 +1,144 @@
+"""`ftzlink users create` and `ftzlink users token`: accounts and API tokens, made by an operator."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+
+import typer
+
+from ftzlink.cli import app
+from ftzlink.cli.database import cli_actor, open_database
+from ftzlink.cli.output import console, err_console
+from ftzlink.errors import Conflict, InvalidInput, NotFound, Problem
+from ftzlink.settings import Settings
+
+users_app = typer.Typer(help="Users of the platform and their API tokens.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+
+class RoleName(StrEnum):
+    """The values of ftzlink.auth.models.Role, kept here so that loading the CLI stays light
+    (a test checks that the two agree)."""
+
+    enterprise_member = "enterprise_member"
+    enterprise_admin = "enterprise_admin"
+    reviewer = "reviewer"
+    budget_officer = "budget_officer"
+    platform_admin = "platform_admin"
+    auditor = "auditor"
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    password: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return password
+
+
+@users_app.command("create")
+def create(
+    username: str = typer.Argument(..., help="The name to sign in with."),
+    role: RoleName = typer.Option(..., "--role", help="The user's role."),
+    organisation: str | None = typer.Option(
+        None,
+        "--organisation",
+        metavar="USCC",
+        help="For enterprise_member and enterprise_admin: the organisation's credit code.",
+    ),
+    district: str | None = typer.Option(
+        None, "--district", help="For reviewer and budget_officer: the district, e.g. changning."
+    ),
+    display_name: str | None = typer.Option(
+        None, "--display-name", help="The name shown to others (default: the username)."
+    ),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="Read the password from the first line of standard input."
+    ),
+) -> None:
+    """Create a user with one role (scoped to an organisation or a district where the role needs one).
+
+    Without --password-stdin the password is asked for twice, hidden.
+    """
+    from sqlalchemy import select
+
+    from ftzlink.auth import service as auth
+    from ftzlink.auth.models import Role, User
+    from ftzlink.auth.principal import Grant
+    from ftzlink.catalogue.loader import bundled_catalogue
+    from ftzlink.organisations.models import Organisation
+    from ftzlink.profiles.uscc import uscc_problem
+
+    if district is not None and district not in bundled_catalogue().known_terms("districts"):
+        known = ", ".join(sorted(bundled_catalogue().known_terms("districts")))
+        raise InvalidInput(
+            "cannot create the user",
+            [Problem(f"{district!r} is not a district; known: {known}", field="--district")],
+        )
+    if organisation is not None and (problem := uscc_problem(organisation)):
+        raise InvalidInput(
+            "cannot create the user",
+            [Problem(f"not a valid credit code: {problem}", field="--organisation")],
+        )
+    settings = Settings.from_env()
+    with open_database(settings) as db:
+        # Checked before the password is asked for; create_user checks the name again.
+        with db.read() as session:
+            taken = session.scalar(select(User.id).where(User.username == username))
+            organisation_id = (
+                session.scalar(select(Organisation.id).where(Organisation.uscc == organisation))
+                if organisation is not None
+                else None
+            )
+        if taken is not None:
+            raise Conflict(f"a user named {username!r} already exists")
+        if organisation is not None and organisation_id is None:
+            raise NotFound(f"no organisation with credit code {organisation} is registered")
+        # Asked for outside any transaction: a write transaction would hold the lock meanwhile.
+        password = _read_password(password_stdin)
+        with db.write() as session:
+            user = auth.create_user(
+                session,
+                actor=cli_actor(),
+                username=username,
+                display_name=display_name or username,
+                password=password,
+                roles=[Grant(Role(role.value), organisation_id, district)],
+            )
+            user_id = user.id
+    scope = f" of {organisation}" if organisation else f" of {district}" if district else ""
+    console.print(f"created user {username} (id {user_id}): {role.value}{scope}", markup=False)
+
+
+@users_app.command("token")
+def token(
+    username: str = typer.Argument(..., help="Whose token: the API acts as this user."),
+    name: str = typer.Option(
+        ..., "--name", help="What the token is for, e.g. the system that will use it."
+    ),
+) -> None:
+    """Create an API token for a user and print it, once: only its hash is stored.
+
+    The token alone goes to standard output, so that `TOKEN=$(ftzlink users token ...)` works.
+    """
+    from sqlalchemy import select
+
+    from ftzlink.auth import service as auth
+    from ftzlink.auth.models import User
+
+    if not name.strip():
+        raise InvalidInput("cannot create the token", [Problem("name the token", field="--name")])
+    settings = Settings.from_env()
+    with open_database(settings) as db, db.write() as session:
+        user_id = session.scalar(select(User.id).where(User.username == username))
+        if user_id is None:
+            raise NotFound(f"no user {username!r}")
+        _, secret = auth.create_token(
+            session, actor=cli_actor(), user_id=user_id, name=name.strip()
+        )
+    sys.stdout.write(secret + "\n")
+    err_console.print(
+        f"API token {name.strip()!r} for {username}: shown this once, store it now. "
+        "Send it as `Authorization: Bearer <token>`.",
+        markup=False,
+    )
