@@ -43,6 +43,10 @@ def create_app(
         version=__version__,
         summary="Policies, applications and grants of Shanghai's FTZ-linked innovation zones",
         openapi_url="/openapi.json",
+        # FastAPI's interactive docs pull their scripts from a CDN; the platform loads nothing
+        # from outside. Read docs/schemas/openapi.json or /openapi.json with any OpenAPI viewer.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.services = Services(
         settings=settings, db=db, catalogue=catalogue or bundled_catalogue()
