@@ -234,8 +234,6 @@ def resolve_session(session: Session, secret: str) -> tuple[Principal, str]:
     if row is None:
         raise NotAuthenticated("not signed in")
     user, csrf, expires = row
-    if expires.tzinfo is None:  # SQLite returns naive datetimes (stored as UTC)
-        expires = expires.replace(tzinfo=dt.UTC)
     if expires < utcnow():
         raise NotAuthenticated("the session has expired; sign in again")
     return principal_for(user), csrf
