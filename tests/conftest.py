@@ -97,3 +97,18 @@ def database(backend: str, tmp_path: Path) -> Any:
     """A fresh, migrated database on each backend under test."""
     with fresh_database(backend, tmp_path) as db:
         yield db
+
+
+@pytest.fixture(scope="session")
+def _demo_template(tmp_path_factory: pytest.TempPathFactory, catalogue: Catalogue) -> Path:
+    """The demo loaded once into a SQLite file, for tests to copy (loading it takes seconds)."""
+    from ftzlink.db import Database
+    from ftzlink.demo import load_demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    db = Database(f"sqlite:///{path}")
+    db.upgrade()
+    with db.write() as session:
+        load_demo(session, catalogue=catalogue)
+    db.dispose()
+    return path

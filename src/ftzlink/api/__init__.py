@@ -94,4 +94,8 @@ def create_app(
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+    from ftzlink.web import install as install_web
+
+    install_web(app)
     return app

@@ -37,7 +37,7 @@ from ftzlink.errors import (
 )
 from ftzlink.organisations.models import Organisation
 from ftzlink.organisations.service import delegations_to, enterprise_profile
-from ftzlink.rules.determinations import Status
+from ftzlink.rules.determinations import Determination, Status
 from ftzlink.rules.evaluate import evaluate_measure
 from ftzlink.text import Lang, Text
 
@@ -47,6 +47,7 @@ __all__ = [
     "ItemResult",
     "approve",
     "create_application",
+    "determine",
     "find_measure",
     "get_application",
     "history",
@@ -392,13 +393,18 @@ def _profile(catalogue: Catalogue, org: Organisation, app: Application) -> Any:
     return enterprise_profile(org, catalogue, extra)
 
 
+def determine(
+    catalogue: Catalogue, org: Organisation, app: Application, *, as_of: dt.date
+) -> Determination:
+    """The engine's determination of an application: its organisation, answers and project."""
+    policy, measure = find_measure(catalogue, app.measure_id)
+    return evaluate_measure(catalogue, policy, measure, _profile(catalogue, org, app), as_of)
+
+
 def _check_eligible(
     catalogue: Catalogue, org: Organisation, app: Application, *, as_of: dt.date, lang: Lang
 ) -> None:
-    policy, measure = find_measure(catalogue, app.measure_id)
-    determination = evaluate_measure(
-        catalogue, policy, measure, _profile(catalogue, org, app), as_of
-    )
+    determination = determine(catalogue, org, app, as_of=as_of)
     if determination.status is Status.ELIGIBLE:
         return
     lead = Text(

@@ -30,7 +30,7 @@ def serve(
         False, "--demo", help="Load the demo first if the database has no users yet."
     ),
 ) -> None:
-    """Serve the platform's web API (until interrupted), after migrating the database.
+    """Serve the platform (web pages and REST API) until interrupted, after migrating the database.
 
     Which database: FTZLINK_DATABASE_URL, else FTZLINK_DATA_DIR/ftzlink.db.
     """
@@ -42,7 +42,9 @@ def serve(
     try:
         from ftzlink.api import create_app
     except ImportError as error:
-        raise FtzlinkError(f"the web API is not available in this installation: {error}") from None
+        raise FtzlinkError(
+            f"the web service is not available in this installation: {error}"
+        ) from None
 
     settings = Settings.from_env()
     catalogue = bundled_catalogue()
@@ -67,7 +69,9 @@ def serve(
                         )
     application = create_app(settings)
     url = _base_url(host, port)
-    console.print(f"serving ftzlink at {url}/", markup=False)
+    console.print(
+        f"serving ftzlink at {url}/  (web pages in Chinese; English via the switcher)", markup=False
+    )
     console.print(f"  REST API {url}/api/v1/   OpenAPI {url}/openapi.json", markup=False)
     if logins:
         print_logins(logins)

@@ -1,0 +1,225 @@
+"""What every page handler gets: who is asking, in which language, as of which day, with the CSRF
+token of the visit and one way to render a page (whole, or one block of it for htmx)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import secrets
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+
+from ftzlink.api.deps import SESSION_COOKIE, Services
+from ftzlink.auth import permissions
+from ftzlink.auth import service as auth
+from ftzlink.auth.models import Role
+from ftzlink.auth.principal import Principal
+from ftzlink.errors import Forbidden, NotAuthenticated
+from ftzlink.text import Lang
+from ftzlink.web import i18n
+from ftzlink.web.render import environment
+
+__all__ = ["CSRF_COOKIE", "CSRF_FIELD", "LANG_COOKIE", "Web", "WebPage", "safe_next", "web_for"]
+
+LANG_COOKIE = "ftzlink_lang"
+CSRF_COOKIE = "ftzlink_csrf"  # for visitors not signed in (the sign-in form itself)
+CSRF_FIELD = "csrf_token"
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """A same-site path to go back to; anything else (another origin, `//host`) is ignored."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    return target
+
+
+class Web:
+    """One page request."""
+
+    def __init__(self, request: Request) -> None:
+        self.request = request
+        self.services: Services = request.app.state.services
+        self.catalogue = self.services.catalogue
+        self.settings = self.services.settings
+        self.today: dt.date = self.settings.current_date()
+        self.principal: Principal | None = None
+        self._session_csrf: str | None = None
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if cookie:
+            try:
+                with self.services.db.read() as session:
+                    self.principal, self._session_csrf = auth.resolve_session(session, cookie)
+            except NotAuthenticated:
+                self.principal = None
+        asked = request.cookies.get(LANG_COOKIE, "")
+        self.lang: Lang = "en" if asked == "en" else "zh"
+        self.translations = i18n.translations(self.lang)
+        self._new_csrf: str | None = None
+        self.acting_for: str | None = None  # set by enterprise pages: whom the user acts for
+
+    # -- language ---------------------------------------------------------------------------
+
+    def _(self, message: str, **values: Any) -> str:
+        text = self.translations.gettext(message)
+        return text % values if values else text
+
+    def ngettext(self, singular: str, plural: str, n: int, **values: Any) -> str:
+        text = self.translations.ngettext(singular, plural, n)
+        return text % {"num": n, **values}
+
+    # -- who --------------------------------------------------------------------------------
+
+    @property
+    def signed_in(self) -> bool:
+        return self.principal is not None
+
+    def nav(self) -> list[tuple[str, str]]:
+        """The signed-in user's own parts of the site, by role."""
+        p = self.principal
+        if p is None:
+            return []
+        items: list[tuple[str, str]] = []
+        if p.member_of():
+            items.append(("/applications", self._("Applications")))
+        if p.districts(Role.REVIEWER):
+            items.append(("/review", self._("Review")))
+        if p.districts(Role.BUDGET_OFFICER) or p.is_platform_admin:
+            items.append(("/budgets", self._("Budgets")))
+        if p.districts(Role.REVIEWER) or p.districts(Role.BUDGET_OFFICER) or p.is_platform_admin:
+            items.append(("/statistics", self._("Statistics")))
+        if permissions.can_read_audit(p):
+            items.append(("/audit", self._("Audit log")))
+        return items
+
+    def require(self) -> Principal:
+        """The signed-in user; the error handler sends anyone else to the sign-in page."""
+        if self.principal is None:
+            raise NotAuthenticated("sign in to see this page")
+        return self.principal
+
+    # -- forms ------------------------------------------------------------------------------
+
+    @property
+    def csrf_token(self) -> str:
+        if self._session_csrf is not None:
+            return self._session_csrf
+        token = self.request.cookies.get(CSRF_COOKIE)
+        if token:
+            return token
+        if self._new_csrf is None:
+            self._new_csrf = secrets.token_urlsafe(32)
+        return self._new_csrf
+
+    async def form(self) -> FormData:
+        """The posted form, once its CSRF token is checked: a form without it changes nothing."""
+        form = await self.request.form()
+        sent = form.get(CSRF_FIELD)
+        expected = self._session_csrf or self.request.cookies.get(CSRF_COOKIE)
+        if (
+            not isinstance(sent, str)
+            or not expected
+            or not hmac.compare_digest(sent.encode(), expected.encode())
+        ):
+            raise Forbidden("the form was sent without its security token")
+        return form
+
+    # -- data -------------------------------------------------------------------------------
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with self.services.db.read() as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        with self.services.db.write() as session:
+            yield session
+
+    # -- answers ----------------------------------------------------------------------------
+
+    @property
+    def htmx(self) -> bool:
+        return self.request.headers.get("HX-Request") == "true"
+
+    def url(self, path: str, **query: Any) -> str:
+        pairs = {k: v for k, v in query.items() if v not in (None, "")}
+        return path + ("?" + urlencode(pairs, doseq=True) if pairs else "")
+
+    def here(self) -> str:
+        query = self.request.url.query
+        return self.request.url.path + (f"?{query}" if query else "")
+
+    def page(
+        self,
+        template: str,
+        *,
+        status_code: int = 200,
+        block: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        **values: Any,
+    ) -> HTMLResponse:
+        """Render `template` whole, or only `block` of it when htmx asked for a part."""
+        tpl = environment().get_template(template)
+        data = {
+            "web": self,
+            "translations": self.translations,
+            "lang": self.lang,
+            "errors": [],
+            "values": {},
+            **values,
+        }
+        if block is not None and self.htmx:
+            context = tpl.new_context(data)
+            html = "".join(tpl.blocks[block](context))
+        else:
+            html = tpl.render(data)
+        response = HTMLResponse(html, status_code=status_code, headers=dict(headers or {}))
+        response.headers["Vary"] = "HX-Request, Cookie"
+        self.finish(response)
+        return response
+
+    def redirect(self, url: str) -> RedirectResponse:
+        response = RedirectResponse(url, status_code=303)
+        self.finish(response)
+        return response
+
+    def secure_cookie(self) -> bool:
+        """Secure cookies unless on plain HTTP to a host other than this machine (tests)."""
+        if self.settings.secure_cookies or self.request.url.scheme == "https":
+            return True
+        return (self.request.url.hostname or "") in LOOPBACK
+
+    def finish(self, response: Response) -> None:
+        if self._new_csrf is not None:
+            response.set_cookie(
+                CSRF_COOKIE,
+                self._new_csrf,
+                httponly=True,
+                secure=self.secure_cookie(),
+                samesite="lax",
+                path="/",
+            )
+
+
+def _web(request: Request) -> Web:
+    web: Web | None = getattr(request.state, "web", None)
+    if web is None:
+        web = Web(request)
+        request.state.web = web
+    return web
+
+
+def web_for(request: Request) -> Web:
+    """The request's page context, also for error handlers that run outside a route."""
+    return _web(request)
+
+
+WebPage = Annotated[Web, Depends(_web)]

@@ -1,0 +1,121 @@
+"""The start page, signing in and out, and the language switch."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+from fastapi.responses import Response
+
+from ftzlink.api.deps import SESSION_COOKIE
+from ftzlink.auth import service as auth
+from ftzlink.errors import FtzlinkError, NotAuthenticated, RateLimited
+from ftzlink.web.context import LANG_COOKIE, WebPage, safe_next
+from ftzlink.web.errors import message_for
+from ftzlink.web.forms import Form
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/")
+def home(web: WebPage) -> Response:
+    measures = sum(len(p.measures) for p in web.catalogue.policies)
+    return web.page("pages/home/index.html", catalogue=web.catalogue, measure_count=measures)
+
+
+@router.get("/language/{lang}")
+def switch_language(
+    web: WebPage, lang: Annotated[str, Path(pattern="^(zh|en)$")], next: str | None = None
+) -> Response:
+    response = web.redirect(safe_next(next))
+    response.set_cookie(
+        LANG_COOKIE,
+        lang,
+        max_age=365 * 24 * 3600,
+        httponly=True,
+        samesite="lax",
+        path="/",
+        secure=web.secure_cookie(),
+    )
+    return response
+
+
+def _demo_password(web: WebPage) -> str | None:
+    from ftzlink.demo import DEMO_PASSWORD, demo_logins, present_logins
+
+    with web.read() as session:
+        return DEMO_PASSWORD if present_logins(session) == demo_logins() else None
+
+
+@router.get("/sign-in")
+def sign_in_page(web: WebPage, next: str | None = None) -> Response:
+    if web.principal is not None:
+        return web.redirect(safe_next(next))
+    return web.page("pages/account/sign_in.html", next=safe_next(next), demo=_demo_password(web))
+
+
+@router.post("/sign-in")
+async def sign_in(web: WebPage) -> Response:
+    form = Form(await web.form())
+    username, password = form.get("username"), form.lists.get("password", [""])[0]
+    target = safe_next(form.get("next"))
+    if not username:
+        form.error("username", web._("Enter your username"))
+    if not password:
+        form.error("password", web._("Enter your password"))
+    opened = None
+    if form.ok:
+        settings = web.settings
+        client = web.request.client.host if web.request.client else "unknown"
+        failure: FtzlinkError | None = None
+        with web.write() as session:
+            try:
+                user = auth.authenticate(
+                    session,
+                    username=username[:64],
+                    password=password,
+                    client=client,
+                    limit=settings.login_attempts,
+                    window_seconds=settings.login_window_seconds,
+                )
+                opened = auth.open_session(session, user=user, hours=settings.session_hours)
+            except FtzlinkError as error:
+                failure = error  # the failed attempt is committed, then reported
+        if isinstance(failure, RateLimited):
+            form.error("username", message_for(web, failure))
+        elif isinstance(failure, NotAuthenticated):
+            form.error("username", web._("The username or password is wrong"))
+        elif failure is not None:
+            raise failure
+    if opened is None:
+        return web.page(
+            "pages/account/sign_in.html",
+            status_code=429 if "rate" in str(form.errors) else 400,
+            errors=form.errors,
+            values={"username": username},
+            next=target,
+            demo=_demo_password(web),
+        )
+    response = web.redirect(target if target != "/" else "/")
+    response.set_cookie(
+        SESSION_COOKIE,
+        opened.secret,
+        max_age=web.settings.session_hours * 3600,
+        httponly=True,
+        secure=web.secure_cookie(),
+        samesite="lax",
+        path="/",
+    )
+    return response
+
+
+@router.post("/sign-out")
+async def sign_out(web: WebPage) -> Response:
+    await web.form()
+    cookie = web.request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        with web.write() as session:
+            auth.end_session(session, cookie)
+    response = web.redirect("/")
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response

@@ -1,0 +1,141 @@
+"""The Jinja2 environment of the web UI: autoescaped templates, per-request translations (never a
+global locale), and filters that show money, dates and bilingual text in the reader's language."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
+from jinja2.runtime import Context
+
+from ftzlink.money import format_yuan
+from ftzlink.text import Lang, Text
+from ftzlink.web import labels
+from ftzlink.web.forms import FieldError
+
+__all__ = ["environment", "format_day", "money", "wan"]
+
+TEMPLATES = Path(__file__).parent / "templates"
+BABEL_LOCALE = {"zh": "zh_CN", "en": "en"}
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+@pass_context
+def _gettext(context: Context, message: str) -> str:
+    return str(context["translations"].gettext(message))
+
+
+@pass_context
+def _ngettext(context: Context, singular: str, plural: str, n: int) -> str:
+    return str(context["translations"].ngettext(singular, plural, n))
+
+
+def money(amount: int | None, lang: Lang) -> str:
+    """Integer yuan with thousands separators: '30,000,000 yuan' / '3,000万元' / '1,234元'."""
+    if amount is None:
+        return "—"
+    return format_yuan(int(amount), lang)
+
+
+def wan(amount: int | None, lang: Lang) -> str:
+    """Yuan in full, and in 万元 for Chinese readers when that is how they read it."""
+    if amount is None:
+        return "—"
+    full = f"{int(amount):,}"
+    if lang == "en":
+        return f"{full} yuan"
+    if amount % 10_000 == 0 and amount >= 10_000:
+        return f"{full}元（{int(amount) // 10_000:,}万元）"
+    return f"{full}元"
+
+
+def format_day(day: dt.date | str | None, lang: Lang, form: str = "long") -> str:
+    if day is None:
+        return "—"
+    if isinstance(day, str):
+        day = dt.date.fromisoformat(day[:10])
+    if isinstance(day, dt.datetime):
+        return format_datetime(day, format="medium", tzinfo=SHANGHAI, locale=BABEL_LOCALE[lang])
+    return format_date(day, format=form, locale=BABEL_LOCALE[lang])
+
+
+def _number(value: int | float, lang: Lang) -> str:
+    return format_decimal(value, locale=BABEL_LOCALE[lang])
+
+
+@pass_context
+def _money(context: Context, amount: int | None) -> str:
+    return money(amount, context["lang"])
+
+
+@pass_context
+def _wan(context: Context, amount: int | None) -> str:
+    return wan(amount, context["lang"])
+
+
+@pass_context
+def _day(context: Context, day: dt.date | str | None, form: str = "long") -> str:
+    return format_day(day, context["lang"], form)
+
+
+@pass_context
+def _moment(context: Context, when: dt.datetime | None) -> str:
+    if when is None:
+        return "—"
+    # Stored in UTC; shown in Shanghai's time, where the platform's users are.
+    return format_datetime(
+        when, format="medium", tzinfo=SHANGHAI, locale=BABEL_LOCALE[context["lang"]]
+    )
+
+
+@pass_context
+def _text(context: Context, value: Text | dict[str, str] | str | None) -> str:
+    """A bilingual label in the reader's language."""
+    if value is None:
+        return ""
+    if isinstance(value, Text):
+        return value.get(context["lang"])
+    if isinstance(value, dict):
+        return str(value.get(context["lang"]) or value.get("zh") or "")
+    return str(value)
+
+
+@pass_context
+def _num(context: Context, value: int | float) -> str:
+    return _number(value, context["lang"])
+
+
+def _error_for(errors: list[FieldError], name: str) -> FieldError | None:
+    return next((e for e in errors if e.field == name), None)
+
+
+@cache
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.policies["ext.i18n.trimmed"] = True
+    filters: dict[str, Any] = {
+        "money": _money,
+        "wan": _wan,
+        "day": _day,
+        "moment": _moment,
+        "text": _text,
+        "num": _num,
+    }
+    env.filters.update(filters)
+    env.filters["error_for"] = _error_for
+    env.globals["labels"] = labels
+    return env

@@ -1,0 +1,194 @@
+"""The site in a real browser: Debian's Chromium driven by Playwright, against the platform served
+by uvicorn on 127.0.0.1 with the demo data. Every test also checks that the browser asked nothing
+of any other origin.
+
+Without Chromium (or the playwright package) the tests are skipped with the reason;
+FTZLINK_REQUIRE_BROWSER=1 (set by CI) makes them fail instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from ftzlink.api import create_app
+from ftzlink.catalogue.models import Catalogue
+from ftzlink.db import Database
+from ftzlink.demo import DEMO_PASSWORD, TRY_AS_OF
+from ftzlink.settings import Settings
+
+CHROMIUM = Path(os.environ.get("FTZLINK_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+OPEN_DAY = TRY_AS_OF  # the demo still takes new applications under the Changning trial policy
+AFTER_EXPIRY = dt.date(2026, 11, 24)
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def _unavailable() -> str | None:
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright package is not installed (pip install -e '.[test]')"
+    if not CHROMIUM.exists():
+        return (
+            f"Chromium not found at {CHROMIUM}: install Debian's chromium and fonts-noto-cjk "
+            "(apt-get install -y chromium fonts-noto-cjk) to run the browser tests"
+        )
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    reason = _unavailable()
+    if reason is not None:
+        if os.environ.get("FTZLINK_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"{reason} (FTZLINK_REQUIRE_BROWSER=1)", pytrace=False)
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Site:
+    """One running platform and the browser contexts opened on it."""
+
+    base_url: str
+    browser: Any
+    requests: list[str] = field(default_factory=list)
+    contexts: list[Any] = field(default_factory=list)
+
+    def page(self, *, lang: str = "zh", javascript: bool = True) -> Any:
+        """A new browser tab (own cookies) reading the site in `lang`."""
+        context = self.browser.new_context(
+            base_url=self.base_url,
+            java_script_enabled=javascript,
+            locale="zh-CN" if lang == "zh" else "en-GB",
+            viewport={"width": 1280, "height": 900},
+        )
+        context.on("request", lambda request: self.requests.append(request.url))
+        host = urlsplit(self.base_url).netloc
+        context.add_cookies(
+            [{"name": "ftzlink_lang", "value": lang, "domain": host.split(":")[0], "path": "/"}]
+        )
+        self.contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        return page
+
+    def signed_in(self, username: str, *, lang: str = "zh", javascript: bool = True) -> Any:
+        page = self.page(lang=lang, javascript=javascript)
+        page.goto("/sign-in")
+        page.fill("#username", username)
+        page.fill("#password", DEMO_PASSWORD)
+        page.locator("main form button[type=submit]").click()
+        page.wait_for_url(lambda url: "/sign-in" not in url)
+        return page
+
+    def foreign_requests(self) -> list[str]:
+        origin = urlsplit(self.base_url)
+        return [
+            url
+            for url in self.requests
+            if urlsplit(url).scheme not in ("data", "blob", "about")
+            and (urlsplit(url).scheme, urlsplit(url).netloc) != (origin.scheme, origin.netloc)
+        ]
+
+
+def _serve(app: Any, port: int) -> tuple[Any, threading.Thread]:
+    import uvicorn
+
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.02)
+    return server, thread
+
+
+SiteFactory = Callable[..., Site]
+
+
+@pytest.fixture
+def make_site(
+    browser: Any, _demo_template: Path, catalogue: Catalogue, tmp_path: Path
+) -> Iterator[SiteFactory]:
+    """Start the platform on its own copy of the demo, as of `today` (default OPEN_DAY)."""
+    running: list[tuple[Any, threading.Thread, Database, Site]] = []
+
+    def make(today: dt.date = OPEN_DAY) -> Site:
+        target = tmp_path / f"site-{len(running)}.db"
+        shutil.copyfile(_demo_template, target)
+        db = Database(f"sqlite:///{target}")
+        settings = Settings(data_dir=tmp_path / "data", database_url=db.url, today=today)
+        app = create_app(settings, catalogue=catalogue, database=db, migrate=False)
+        port = _free_port()
+        server, thread = _serve(app, port)
+        site = Site(base_url=f"http://127.0.0.1:{port}", browser=browser)
+        running.append((server, thread, db, site))
+        return site
+
+    yield make
+    for server, thread, db, site in running:
+        for context in site.contexts:
+            context.close()
+        server.should_exit = True
+        thread.join(timeout=10)
+        db.dispose()
+        assert not site.foreign_requests(), (
+            f"the browser requested another origin: {site.foreign_requests()}"
+        )
+
+
+@pytest.fixture
+def site(make_site: SiteFactory) -> Site:
+    return make_site()
+
+
+def assert_accessible(page: Any, what: str = "") -> None:
+    """axe-core finds no violation of WCAG 2.2 AA (tags named explicitly) on the page."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
+    violations = results.response["violations"]
+    assert not violations, f"{what or page.url}: " + "; ".join(
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in violations
+    )
+
+
+def screenshot(page: Any, name: str) -> None:
+    """Save a full-page screenshot for the docs (docs/screenshots/NAME.png)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)

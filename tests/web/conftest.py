@@ -1,0 +1,133 @@
+"""A site to visit as a person would: the platform with its demo data, a client that keeps cookies,
+follows the forms' CSRF tokens and signs in through the sign-in page.
+
+The demo is loaded once per session into a SQLite file that each test copies; on PostgreSQL it is
+loaded into each test's own schema.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from html import unescape
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from ftzlink.api import create_app
+from ftzlink.catalogue.models import Catalogue
+from ftzlink.db import Database
+from ftzlink.demo import DEMO_PASSWORD, TRY_AS_OF, load_demo
+from ftzlink.settings import Settings
+from tests.databases import fresh_database
+
+# The day the demo can still take new applications under Changning's trial policy.
+OPEN_DAY = TRY_AS_OF
+# Today in these tests: after the trial policy ended on 2026-11-14.
+AFTER_EXPIRY = dt.date(2026, 11, 24)
+
+_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+class Visitor:
+    """A browser without JavaScript: cookies, forms with their CSRF token, sign-in."""
+
+    def __init__(self, client: TestClient) -> None:
+        self.client = client
+        self.last: httpx.Response | None = None
+
+    def get(self, url: str, **kwargs: Any) -> httpx.Response:
+        self.last = self.client.get(url, **kwargs)
+        return self.last
+
+    def token(self) -> str:
+        assert self.last is not None, "open a page with a form first"
+        found = _TOKEN.search(self.last.text)
+        assert found, "the page has no form with a CSRF token"
+        return unescape(found.group(1))
+
+    def submit(
+        self, url: str, data: dict[str, Any] | list[tuple[str, str]] | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        """Post a form as the last page's form would: with that page's CSRF token."""
+        fields = list(data.items()) if isinstance(data, dict) else list(data or [])
+        expanded: list[tuple[str, str]] = []
+        for key, value in fields:
+            if isinstance(value, list | tuple):
+                expanded += [(key, str(v)) for v in value]
+            else:
+                expanded.append((key, str(value)))
+        expanded.append(("csrf_token", self.token()))
+        form: dict[str, list[str]] = {}
+        for key, value in expanded:
+            form.setdefault(key, []).append(value)
+        self.last = self.client.post(url, data=form, **kwargs)
+        return self.last
+
+    def sign_in(self, username: str, password: str = DEMO_PASSWORD) -> None:
+        self.get("/sign-in")
+        answer = self.submit(
+            "/sign-in", {"username": username, "password": password}, follow_redirects=False
+        )
+        assert answer.status_code == 303, answer.text
+
+    def sign_out(self) -> None:
+        self.get("/")
+        self.submit("/sign-out", {}, follow_redirects=False)
+
+
+@pytest.fixture
+def demo_database(
+    backend: str, tmp_path: Path, _demo_template: Path, catalogue: Catalogue
+) -> Iterator[Database]:
+    """The demo, in a database of its own, on each backend under test."""
+    if backend == "sqlite":
+        target = tmp_path / "ftzlink.db"
+        shutil.copyfile(_demo_template, target)
+        db = Database(f"sqlite:///{target}")
+        try:
+            yield db
+        finally:
+            db.dispose()
+        return
+    with fresh_database(backend, tmp_path) as db:
+        with db.write() as session:
+            load_demo(session, catalogue=catalogue)
+        yield db
+
+
+SiteFactory = Callable[..., Visitor]
+
+
+@pytest.fixture
+def make_visitor(
+    demo_database: Database, catalogue: Catalogue, tmp_path: Path
+) -> Iterator[SiteFactory]:
+    """Visitors of one demo site whose "today" is chosen by the test (default: OPEN_DAY)."""
+    clients: list[TestClient] = []
+
+    def make(today: dt.date = OPEN_DAY) -> Visitor:
+        settings = Settings(
+            data_dir=tmp_path / "data",
+            database_url=demo_database.url,
+            today=today,
+        )
+        app = create_app(settings, catalogue=catalogue, database=demo_database, migrate=False)
+        client = TestClient(app, follow_redirects=True)
+        clients.append(client)
+        return Visitor(client)
+
+    yield make
+    for client in clients:
+        client.close()
+
+
+@pytest.fixture
+def visitor(make_visitor: SiteFactory) -> Visitor:
+    """Someone not signed in, on a day the demo can take new applications."""
+    return make_visitor()
