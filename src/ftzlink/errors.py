@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 __all__ = [
+    "CalendarNotCovered",
     "CapExceeded",
     "CatalogueError",
     "Conflict",
@@ -147,3 +149,17 @@ class ProfileError(InvalidInput):
     """An enterprise profile that is malformed."""
 
     code = "invalid_profile"
+
+
+class CalendarNotCovered(InvalidInput):
+    """A date in a year the working-day calendar has no data for: refused, never guessed."""
+
+    code = "calendar_not_covered"
+
+    def __init__(self, *, day: date, covered: range, reached_by: str | None = None) -> None:
+        self.day, self.covered = day, covered
+        how = f" ({reached_by})" if reached_by else ""
+        super().__init__(
+            f"no working-day calendar for {day.isoformat()}{how}: the calendar covers "
+            f"{covered.start}–{covered.stop - 1} only"
+        )

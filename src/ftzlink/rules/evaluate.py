@@ -27,7 +27,7 @@ from ftzlink.rules.determinations import (
 )
 from ftzlink.text import Text
 
-__all__ = ["evaluate", "evaluate_measure"]
+__all__ = ["condition_outcome", "evaluate", "evaluate_measure"]
 
 P, F, U = Outcome.PASSED, Outcome.FAILED, Outcome.UNKNOWN
 
@@ -43,7 +43,7 @@ def _get(record: Any, path: str) -> Any:
     for part in path.split("."):
         if record is None:
             return None
-        record = getattr(record, part)
+        record = record.get(part) if isinstance(record, Mapping) else getattr(record, part)
     return record
 
 
@@ -132,10 +132,7 @@ class _Evaluation:
         text: Text,
     ) -> ConditionResult:
         actual = _get(record, node.field)
-        if actual is None:
-            outcome = U
-        else:
-            outcome = P if _compare(node.op, actual, node.value) else F
+        outcome = _leaf_outcome(node, actual)
         shown = actual.isoformat() if isinstance(actual, dt.date) else actual
         return ConditionResult(
             text=text, outcome=outcome, citation=citation, field=prefix + node.field, actual=shown
@@ -174,6 +171,46 @@ class _Evaluation:
             node="exists",
             children=undecided if outcome is U else [],
         )
+
+
+def _leaf_outcome(node: Compare, actual: Any) -> Outcome:
+    if actual is None:
+        return U
+    return P if _compare(node.op, actual, node.value) else F
+
+
+def condition_outcome(node: Condition, record: Any, prefix: str = "") -> tuple[Outcome, list[str]]:
+    """One condition tree against a record (a mapping or an object), three-valued, with the
+    fields left empty that could still decide it (empty unless the outcome is unknown).
+
+    The same comparisons and combinations as `evaluate`, for rule data that is not a measure
+    (the talent points table, residence-permit routes) and so has no determination to explain.
+    """
+    if isinstance(node, AllOf | AnyOf):
+        children = [
+            condition_outcome(c, record, prefix)
+            for c in (node.all if isinstance(node, AllOf) else node.any)
+        ]
+        outcome = (_all if isinstance(node, AllOf) else _any)([o for o, _ in children])
+    elif isinstance(node, Not):
+        child_outcome, unknown = condition_outcome(node.not_, record, prefix)
+        return {P: F, F: P, U: U}[child_outcome], unknown
+    elif isinstance(node, Exists):
+        items = _get(record, node.field)
+        if items is None:
+            return U, [prefix + node.field]
+        children = [
+            condition_outcome(node.exists, item, f"{prefix}{node.field}[{i}].")
+            for i, item in enumerate(items)
+        ]
+        outcome = _any([o for o, _ in children])
+    else:
+        outcome = _leaf_outcome(node, _get(record, node.field))
+        return outcome, [prefix + node.field] if outcome is U else []
+    if outcome is not U:
+        return outcome, []
+    unknown = [f for o, fields in children if o is U for f in fields]
+    return outcome, list(dict.fromkeys(unknown))
 
 
 def _questions(
