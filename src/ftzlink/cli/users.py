@@ -25,6 +25,8 @@ class RoleName(StrEnum):
     enterprise_admin = "enterprise_admin"
     reviewer = "reviewer"
     budget_officer = "budget_officer"
+    work_permit_officer = "work_permit_officer"
+    exit_entry_officer = "exit_entry_officer"
     platform_admin = "platform_admin"
     auditor = "auditor"
 

@@ -27,6 +27,7 @@ from ftzlink.talent.models import (
     TalentCitation,
     TalentRules,
     TalentSource,
+    Tracks,
 )
 from ftzlink.text import Text
 from ftzlink.yamlfile import Document
@@ -62,6 +63,7 @@ def load_talent_rules(directory: Path = TALENT_DIR) -> TalentRules:
     sources = parse_file(directory / "sources.yaml", TypeAdapter(list[TalentSource]), problems)
     points = parse_file(directory / "points.yaml", PointsTable, problems)
     residence = parse_file(directory / "residence.yaml", ResidenceRules, problems)
+    tracks = parse_file(directory / "tracks.yaml", Tracks, problems)
     if sources is not None:
         # Cross-check each file that parsed, so one broken file does not hide another's problems.
         known = {s.id for s in sources[0]}
@@ -70,9 +72,13 @@ def load_talent_rules(directory: Path = TALENT_DIR) -> TalentRules:
             problems += _located(points[1], _points_findings(points[0], known))
         if residence is not None:
             problems += _located(residence[1], _residence_findings(residence[0], known))
-    if problems or sources is None or points is None or residence is None:
+        if tracks is not None:
+            problems += _located(tracks[1], _tracks_findings(tracks[0], known))
+    if problems or sources is None or points is None or residence is None or tracks is None:
         raise CatalogueError(f"the talent rules in {directory} are invalid", problems)
-    return TalentRules(sources=sources[0], points=points[0], residence=residence[0])
+    return TalentRules(
+        sources=sources[0], points=points[0], residence=residence[0], tracks=tracks[0]
+    )
 
 
 @cache
@@ -150,3 +156,10 @@ def _residence_findings(rules: ResidenceRules, known: set[str]) -> Iterator[Find
         loc = ("family", "members", i)
         yield from _citation_findings(member.citation, known, (*loc, "citation"))
         yield from _conditions(member.when, family_specs, family.fields, (*loc, "when"))
+
+
+def _tracks_findings(tracks: Tracks, known: set[str]) -> Iterator[Finding]:
+    work = tracks.work_permit
+    yield from _citation_findings(work.deadline_citation, known, ("work_permit", "deadline_citation"))
+    yield from _citation_findings(work.longest_citation, known, ("work_permit", "longest_citation"))
+    yield from _citation_findings(tracks.residence.citation, known, ("residence", "citation"))

@@ -198,12 +198,58 @@ class ResidenceRules(_Data):
     family: FamilyRules
 
 
+class CategoryDays(_Data):
+    category: Literal["A", "B", "C"]
+    working_days: StrictInt = Field(gt=0)
+
+
+class CategoryYears(_Data):
+    category: Literal["A", "B", "C"]
+    years: StrictInt = Field(gt=0)
+
+
+class WorkPermitTrack(_Data):
+    deadlines: list[CategoryDays] = Field(min_length=3, max_length=3)
+    deadline_citation: TalentCitation
+    deadline_unverified: bool = False
+    longest: list[CategoryYears]
+    longest_citation: TalentCitation
+    longest_unverified: bool = False
+
+    def working_days(self, category: str) -> int:
+        return next(d.working_days for d in self.deadlines if d.category == category)
+
+    def longest_years(self, category: str) -> int | None:
+        return next((y.years for y in self.longest if y.category == category), None)
+
+    @model_validator(mode="after")
+    def _one_row_per_category(self) -> WorkPermitTrack:
+        if sorted(d.category for d in self.deadlines) != ["A", "B", "C"]:
+            raise ValueError("`deadlines` needs exactly one row for each of A, B and C")
+        categories = [y.category for y in self.longest]
+        if len(set(categories)) != len(categories):
+            raise ValueError("`longest` names a category twice")
+        return self
+
+
+class ResidenceTrack(_Cited):
+    working_days: StrictInt = Field(gt=0)
+
+
+class Tracks(_Data):
+    """Time limits of the two tracks of a combined application, and work-permit lengths."""
+
+    work_permit: WorkPermitTrack
+    residence: ResidenceTrack
+
+
 class TalentRules(_Data):
     """Everything the talent rules evaluate against, loaded and cross-checked."""
 
     sources: list[TalentSource]
     points: PointsTable
     residence: ResidenceRules
+    tracks: Tracks
 
     def source(self, source_id: str) -> TalentSource | None:
         return next((s for s in self.sources if s.id == source_id), None)

@@ -39,6 +39,8 @@ ROLES = {
     "auditor": N_("Auditor"),
     "reviewer": N_("Reviewer"),
     "budget_officer": N_("Budget officer"),
+    "work_permit_officer": N_("Work-permit officer"),
+    "exit_entry_officer": N_("Exit-entry officer"),
     "enterprise_member": N_("Enterprise member"),
     "enterprise_admin": N_("Enterprise administrator"),
 }
