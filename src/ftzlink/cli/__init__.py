@@ -48,6 +48,7 @@ def main() -> None:
         policy,
         schema,
         serve,
+        talent_invitations,
         users,
     )
 
