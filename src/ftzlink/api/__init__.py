@@ -33,6 +33,7 @@ def create_app(
     from ftzlink.auth.api import router as auth
     from ftzlink.catalogue.api import router as catalogue_routes
     from ftzlink.organisations.api import router as organisations
+    from ftzlink.talent.api import router as talent
     from ftzlink.talent.invitations_api import router as talent_invitations
 
     settings = settings or Settings.from_env()
@@ -64,7 +65,15 @@ def create_app(
             return problems.problem_response(400, "bad_request", "the URL contains a NUL character")
         return await call_next(request)
 
-    for router in (catalogue_routes, auth, organisations, applications, audit, talent_invitations):
+    for router in (
+        catalogue_routes,
+        auth,
+        organisations,
+        applications,
+        audit,
+        talent,
+        talent_invitations,
+    ):
         app.include_router(router, prefix=PREFIX, responses=problems.PROBLEM_RESPONSES)
 
     base_openapi = app.openapi
