@@ -42,11 +42,20 @@ def _is_api(request: Request) -> bool:
 
 def install(app: FastAPI) -> None:
     """Add the pages, the static files and the security headers to the platform's app."""
-    from ftzlink.web import auditor, enterprise, official, pages, public, statistics
+    from ftzlink.web import (
+        auditor,
+        enterprise,
+        invitations,
+        official,
+        pages,
+        public,
+        statistics,
+        talent,
+    )
     from ftzlink.web.errors import error_page
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (pages, public, enterprise, official, statistics, auditor):
+    for module in (pages, public, enterprise, official, statistics, auditor, invitations, talent):
         app.include_router(module.router)
 
     # Errors: problem+json under /api, pages everywhere else.

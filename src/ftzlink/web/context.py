@@ -89,12 +89,20 @@ class Web:
         items: list[tuple[str, str]] = []
         if p.member_of():
             items.append(("/applications", self._("Applications")))
+            items.append(("/talent", self._("Foreign talent")))
         if p.districts(Role.REVIEWER):
             items.append(("/review", self._("Review")))
+        if p.has(Role.WORK_PERMIT_OFFICER):
+            items.append(("/talent/queue/work-permit", self._("Work permits")))
+        if p.has(Role.EXIT_ENTRY_OFFICER):
+            items.append(("/talent/queue/residence", self._("Residence permits")))
         if p.districts(Role.BUDGET_OFFICER) or p.is_platform_admin:
             items.append(("/budgets", self._("Budgets")))
         if p.districts(Role.REVIEWER) or p.districts(Role.BUDGET_OFFICER) or p.is_platform_admin:
             items.append(("/statistics", self._("Statistics")))
+        if p.member_of() or p.has(Role.EXIT_ENTRY_OFFICER):
+            href = "/invitations" if p.member_of() else "/invitations/units"
+            items.append((href, self._("Port visa invitations")))
         if permissions.can_read_audit(p):
             items.append(("/audit", self._("Audit log")))
         return items
