@@ -104,11 +104,12 @@ def _demo_template(tmp_path_factory: pytest.TempPathFactory, catalogue: Catalogu
     """The demo loaded once into a SQLite file, for tests to copy (loading it takes seconds)."""
     from ftzlink.db import Database
     from ftzlink.demo import load_demo
+    from ftzlink.settings import Settings
 
     path = tmp_path_factory.mktemp("demo") / "demo.db"
     db = Database(f"sqlite:///{path}")
     db.upgrade()
     with db.write() as session:
-        load_demo(session, catalogue=catalogue)
+        load_demo(session, catalogue=catalogue, documents_root=Settings.from_env().documents_dir)
     db.dispose()
     return path

@@ -13,6 +13,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
@@ -30,6 +31,7 @@ from ftzlink.errors import Conflict
 from ftzlink.organisations import service as organisations
 from ftzlink.organisations.models import Organisation
 from ftzlink.profiles.uscc import make_uscc
+from ftzlink.talent.demo import load_talent_demo
 
 __all__ = [
     "DEMO_PASSWORD",
@@ -71,6 +73,7 @@ class DemoSummary:
     delegations: int
     budgets: int
     applications: dict[str, int] = field(default_factory=dict)  # count by status
+    talent_cases: dict[str, int] = field(default_factory=dict)  # count by status or track state
 
 
 # --- the cast ----------------------------------------------------------------------------------
@@ -241,6 +244,8 @@ _USERS = (
     _User("cn-reviewer", "王敏 Wang Min", Role.REVIEWER, district="changning"),
     _User("cn-budget", "李静 Li Jing", Role.BUDGET_OFFICER, district="changning"),
     _User("xh-reviewer", "陈志远 Chen Zhiyuan", Role.REVIEWER, district="xuhui"),
+    _User("work-permits", "钱昊 Qian Hao", Role.WORK_PERMIT_OFFICER),
+    _User("exit-entry", "冯雪 Feng Xue", Role.EXIT_ENTRY_OFFICER),
     _User("cn-ai-admin", "张伟 Zhang Wei", Role.ENTERPRISE_ADMIN, "cn-ai"),
     _User("cn-ai-staff", "刘洋 Liu Yang", Role.ENTERPRISE_MEMBER, "cn-ai"),
     _User("cn-air-admin", "赵磊 Zhao Lei", Role.ENTERPRISE_ADMIN, "cn-air"),
@@ -418,10 +423,11 @@ class _Builder:
         )
 
 
-def load_demo(session: Session, *, catalogue: Catalogue) -> DemoSummary:
+def load_demo(session: Session, *, catalogue: Catalogue, documents_root: Path) -> DemoSummary:
     """Fill an empty database with the demo; refuses (Conflict) if the database has any user.
 
-    Call inside one write transaction, so that the demo is loaded whole or not at all.
+    Call inside one write transaction, so that the demo is loaded whole or not at all. The demo's
+    scanned documents are stored under `documents_root` (Settings.documents_dir).
     """
     if not is_empty(session):
         raise Conflict(
@@ -456,6 +462,7 @@ def load_demo(session: Session, *, catalogue: Catalogue) -> DemoSummary:
     b.delegate(by="chain-mh-admin", branch="chain-mh", measures=None, valid_to=None)
 
     _applications(b)
+    talent = load_talent_demo(session, people=b.people, orgs=b.orgs, documents_root=documents_root)
 
     counts = Counter(app.status for app in b.apps)
     return DemoSummary(
@@ -464,6 +471,7 @@ def load_demo(session: Session, *, catalogue: Catalogue) -> DemoSummary:
         delegations=b.delegations,
         budgets=sum(len(amounts) for amounts in _BUDGETS.values()),
         applications=dict(sorted(counts.items())),
+        talent_cases=talent,
     )
 
 

@@ -97,7 +97,9 @@ def demo_database(
         return
     with fresh_database(backend, tmp_path) as db:
         with db.write() as session:
-            load_demo(session, catalogue=catalogue)
+            load_demo(
+                session, catalogue=catalogue, documents_root=Settings.from_env().documents_dir
+            )
         yield db
 
 

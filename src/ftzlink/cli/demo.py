@@ -41,7 +41,9 @@ def load() -> None:
 
     settings = Settings.from_env()
     with open_database(settings) as db, db.write() as session:
-        summary = load_demo(session, catalogue=bundled_catalogue())
+        summary = load_demo(
+            session, catalogue=bundled_catalogue(), documents_root=settings.documents_dir
+        )
     states = ", ".join(f"{count} {state}" for state, count in summary.applications.items())
     console.print(
         f"loaded the demo into {database_label(settings.database_url)}: "
@@ -49,4 +51,6 @@ def load() -> None:
         f"{summary.budgets} budgets, applications: {states}",
         markup=False,
     )
+    talent = ", ".join(f"{count} {state}" for state, count in summary.talent_cases.items())
+    console.print(f"foreign-talent cases: {talent}", markup=False)
     print_logins(summary.logins)

@@ -55,7 +55,9 @@ def serve(
         if demo:
             with db.write() as session:
                 if is_empty(session):
-                    logins = load_demo(session, catalogue=catalogue).logins
+                    logins = load_demo(
+                        session, catalogue=catalogue, documents_root=settings.documents_dir
+                    ).logins
                     console.print("loaded the demo into the empty database")
                 else:
                     logins = present_logins(session)

@@ -103,6 +103,7 @@ __all__ = [
     "return_track",
     "sees_passports",
     "submit",
+    "tracks_of",
     "update_case",
     "withdraw",
 ]
@@ -824,7 +825,7 @@ def add_document(
 ) -> CaseDocument:
     case = get_case(session, principal=principal, case_id=case_id, lock=True)
     actor = _as_employer(principal, case.employer_id)
-    tracks = _tracks(session, case)
+    tracks = tracks_of(session, case)
     returned = any(t.state == TrackState.RETURNED for t in tracks.values())
     if case.status != CaseStatus.DRAFT and not returned:
         raise Conflict(
@@ -896,7 +897,7 @@ def get_document(session: Session, *, principal: Principal, document_id: int) ->
 # --- filing and the two tracks -----------------------------------------------------------------
 
 
-def _tracks(session: Session, case: Case) -> dict[TrackKind, Track]:
+def tracks_of(session: Session, case: Case) -> dict[TrackKind, Track]:
     rows = session.scalars(select(Track).where(Track.case_id == case.id))
     return {TrackKind(t.kind): t for t in rows}
 
@@ -949,7 +950,7 @@ def _track_for(
     case = get_case(session, principal=principal, case_id=case_id, lock=True)
     if case.status != CaseStatus.FILED:
         raise Conflict(f"{case.reference} has not been submitted: its tracks have not opened")
-    track = _tracks(session, case)[kind]
+    track = tracks_of(session, case)[kind]
     return case, track
 
 
@@ -1102,7 +1103,7 @@ def residence_limit(
     session: Session, rules: TalentRules, case: Case, *, start: dt.date, on: dt.date
 ) -> ResidenceLimit:
     """The longest residence permit from `start` the case allows, once the work permit is approved."""
-    work_permit = _tracks(session, case)[TrackKind.WORK_PERMIT]
+    work_permit = tracks_of(session, case)[TrackKind.WORK_PERMIT]
     if work_permit.state != TrackState.APPROVED or work_permit.valid_until is None:
         raise Conflict("the residence track is decided after the work permit is approved")
     return max_residence_end(
@@ -1344,7 +1345,7 @@ def case_view(
         professional=person,
         employer=employer,
         family=family,
-        tracks=_tracks(session, case),
+        tracks=tracks_of(session, case),
         documents=list_documents(session, principal=principal, case_id=case.id),
         events=events,
         points=points,
