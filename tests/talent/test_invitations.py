@@ -401,3 +401,54 @@ def test_the_masked_passport_and_country_names_for_the_check(registry: Registry)
     assert pv.country_name("DE", "zh") == "德国"
     assert pv.country_name("DE", "en") == "Germany"
     assert len(pv.countries("en")) == 249
+
+
+# --- the command line ----------------------------------------------------------------------------
+
+
+def test_the_cli_applies_approves_invites_and_verifies(
+    cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, catalogue: Catalogue
+) -> None:
+    import json
+
+    from tests.service.conftest import USCC_A
+
+    monkeypatch.setenv("FTZLINK_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("FTZLINK_TODAY", TODAY.isoformat())
+    assert cli("db", "upgrade").code == 0
+    db = Database(f"sqlite:///{tmp_path / 'ftzlink.db'}")
+    try:
+        world = build_world(db, catalogue)
+        world.user("exit-entry", Grant(Role.EXIT_ENTRY_OFFICER))
+    finally:
+        db.dispose()
+    group = ("talent", "invitations")
+    invite = (
+        *group, "invite", USCC_A, "--as", "member-a", "--name", "Anna Schmidt",
+        "--nationality", "DE", "--passport", "C01X00T47", "--born", "1980-04-02",
+        "--activity", "research", "--visa-type", "F", "--entry", "2025-06-05",
+        "--purpose", "Lab visit", "--format", "json",
+    )  # fmt: skip
+    refused = cli(*invite)
+    assert refused.code == 1 and "not registered" in refused.err
+    applied = cli(
+        *group, "apply", USCC_A, "--as", "member-a", "--contact-name", "王丽",
+        "--contact-phone", "021-62501234", "--statement", "Joint lab", "--format", "json",
+    )  # fmt: skip
+    assert applied.code == 0, applied.err
+    unit_id = str(json.loads(applied.out)["id"])
+    assert (
+        cli(*group, "approve", unit_id, "--as", "member-a", "--valid-until", "2026-05-31").code == 1
+    )
+    approved = cli(*group, "approve", unit_id, "--as", "exit-entry", "--valid-until", "2026-05-31")
+    assert approved.code == 0 and "approved" in approved.out
+    issued = cli(*invite)
+    assert issued.code == 0, issued.err
+    code = json.loads(issued.out)["verification_code"]
+    assert json.loads(issued.out)["enter_by"] == "2025-06-16"
+    checked = cli(*group, "verify", code)
+    assert checked.code == 0 and "C0*****47" in checked.out
+    assert cli(*group, "verify", "ABCDE-FGHJK-MNPQR-STVWX").code == 1
+    listed = cli(*group, "units", "--as", "exit-entry", "--format", "json")
+    assert [u["status"] for u in json.loads(listed.out)] == ["approved"]
+    assert cli(*group, "units", "--as", "nobody").code == 3
