@@ -206,17 +206,22 @@ def make_kit(world: TalentWorld) -> Kit:
         s.add_all(units)
         s.flush()
         return Kit(
-            person,
-            family,
-            *drafts,
-            received,
-            to_return,
-            returned,
-            to_refuse,
-            to_approve,
-            wp_approved,
-            document,
-            *(u.id for u in units),
+            professional=person,
+            family=family,
+            draft_to_edit=drafts[0],
+            draft_for_documents=drafts[1],
+            draft_to_submit=drafts[2],
+            draft_to_withdraw=drafts[3],
+            received=received,
+            to_return=to_return,
+            returned=returned,
+            to_refuse=to_refuse,
+            to_approve=to_approve,
+            work_permit_approved=wp_approved,
+            document=document,
+            unit_to_approve=units[0].id,
+            unit_to_refuse=units[1].id,
+            unit_to_revoke=units[2].id,
         )
 
 
