@@ -48,7 +48,7 @@ def main() -> None:
         policy,
         schema,
         serve,
-        talent_invitations,
+        talent,
         users,
     )
 

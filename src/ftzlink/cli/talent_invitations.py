@@ -3,8 +3,7 @@ the command line.
 
 Every change is made as a named user (`--as USERNAME`) through the same services and permission
 checks as the API, so the audit log names that user; `verify` needs nobody, like the public
-check page. Mounted as `ftzlink talent invitations …` by the talent command group (until that
-group exists, as `ftzlink talent-invitations …`).
+check page. Mounted as `ftzlink talent invitations …` by the talent command group.
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 import typer
 from rich.table import Table
 
-from ftzlink.cli import app
 from ftzlink.cli.database import open_database
 from ftzlink.cli.output import FormatOption, OutputFormat, console, print_json_data
 from ftzlink.errors import Conflict, InvalidInput, NotFound, Problem
@@ -333,6 +331,3 @@ def verify(
     if data is None:
         raise Conflict("not found: no genuine invitation has this code")
 
-
-# Until the `ftzlink talent` group exists to mount it as `talent invitations`.
-app.add_typer(invitations_app, name="talent-invitations")

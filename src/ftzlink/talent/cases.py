@@ -90,6 +90,7 @@ __all__ = [
     "case_view",
     "create_case",
     "decides",
+    "find_case",
     "get_case",
     "get_document",
     "get_professional",
@@ -549,6 +550,16 @@ def get_case(session: Session, *, principal: Principal, case_id: int, lock: bool
     case = session.scalar(query.with_for_update() if lock else query)
     if case is None:
         raise NotFound(f"no case {case_id}")
+    return case
+
+
+def find_case(session: Session, *, principal: Principal, reference: str) -> Case:
+    """A case by its reference (any case), among those the principal sees."""
+    case = session.scalar(
+        _visible_cases(principal).where(Case.reference == reference.strip().upper())
+    )
+    if case is None:
+        raise NotFound(f"no case {reference}")
     return case
 
 
