@@ -7,11 +7,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ftzlink.db import Database
 from ftzlink.organisations.models import Organisation
 from ftzlink.talent import invitations as service
+from ftzlink.talent.invitation_tables import Invitation
 from tests.web.conftest import OPEN_DAY, SiteFactory, Visitor
 from tests.web.test_official import principal
 
@@ -178,7 +179,8 @@ def test_others_get_page_not_found_and_the_auditor_sees_the_passport_masked(
 ) -> None:
     approved_unit(demo_database)
     issued_code(demo_database)
-    letter_path = "/invitations/1"
+    with demo_database.read() as session:
+        letter_path = f"/invitations/{session.scalar(select(func.max(Invitation.id)))}"
     for other in ("cn-reviewer", "work-permits"):
         v = make_visitor()
         v.sign_in(other)
