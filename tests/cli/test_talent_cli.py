@@ -122,3 +122,18 @@ def test_an_employer_sees_only_its_own_cases(cli: CLI, demo_db: Database) -> Non
     reference = _reference(cli, "Anna Schmidt")
     hidden = cli("talent", "case", reference, "--as", "cn-air-admin")
     assert hidden.code == 3
+
+
+def test_the_demo_has_cases_in_every_state_and_an_approved_and_a_revoked_inviter(
+    cli: CLI, demo_db: Database
+) -> None:
+    from sqlalchemy import select
+
+    from ftzlink.talent.invitation_tables import InvitingUnit
+    from ftzlink.talent.tables import Case, Track, TrackState
+
+    with demo_db.read() as session:
+        states = set(session.scalars(select(Track.state)))
+        assert states == {s.value for s in TrackState}
+        assert "draft" in set(session.scalars(select(Case.status)))
+        assert {"approved", "revoked"} <= set(session.scalars(select(InvitingUnit.status)))

@@ -320,6 +320,8 @@ def load_talent_demo(
     )
     t.upload(dubois, "dubois", ("passport",), on="2026-10-29")
 
+    _inviting_units(session, people, orgs)
+
     states: Counter[str] = Counter()
     for case in cases.list_cases(session, principal=people["auditor"]):
         if case.status != "filed":
@@ -329,3 +331,60 @@ def load_talent_demo(
             view = cases.tracks_of(session, case)[track]
             states[f"{track.value}:{view.state}"] += 1
     return dict(sorted(states.items()))
+
+
+def _inviting_units(
+    session: Session, people: Mapping[str, Principal], orgs: Mapping[str, Organisation]
+) -> None:
+    """An approved inviting unit that has invited a guest, and a revoked one."""
+    from ftzlink.talent import invitations
+
+    police = people[_OFFICERS["police"]]
+    ai = invitations.apply(
+        session,
+        principal=people["cn-ai-admin"],
+        organisation_id=orgs["cn-ai"].id,
+        contact_name="张伟 Zhang Wei",
+        contact_phone="021-5555-0101",
+        statement="邀请海外合作研究人员参加大模型联合研究与学术交流。"
+        "We invite research partners from abroad for joint work on large models.",
+        today=_day("2026-08-03"),
+    )
+    invitations.approve(
+        session, principal=police, unit_id=ai.id, valid_until=_day("2027-12-31"),
+        today=_day("2026-08-10"),
+    )  # fmt: skip
+    invitations.issue(
+        session,
+        principal=people["cn-ai-admin"],
+        organisation_id=orgs["cn-ai"].id,
+        invitee_name="Rahul Mehta",
+        nationality="IN",
+        passport_number="Z7654321",
+        date_of_birth=_day("1983-02-17"),
+        activity="research",
+        purpose="参加多模态模型联合研究研讨会 Joint research workshop on multimodal models",
+        visa_type="F",
+        planned_entry_on=_day("2026-11-05"),
+        today=_day("2026-10-28"),
+    )
+    data = invitations.apply(
+        session,
+        principal=people["xh-data-admin"],
+        organisation_id=orgs["xh-data"].id,
+        contact_name="黄蕾 Huang Lei",
+        contact_phone="021-5555-0202",
+        statement="邀请境外客户洽谈数据服务合作。We invite clients from abroad to discuss data services.",
+        today=_day("2026-08-04"),
+    )
+    invitations.approve(
+        session, principal=police, unit_id=data.id, valid_until=_day("2027-06-30"),
+        today=_day("2026-08-11"),
+    )  # fmt: skip
+    invitations.revoke(
+        session,
+        principal=police,
+        unit_id=data.id,
+        reason="邀请事由与实际活动不符。Invitations did not match the activities carried out.",
+        today=_day("2026-10-15"),
+    )
