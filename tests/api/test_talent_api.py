@@ -161,7 +161,15 @@ def test_one_application_two_tracks_decided_side_by_side(world: TalentWorld) -> 
     documents = ok(employer.get(f"{T}/cases/{case_id}/documents"))
     assert [d["kind"] for d in documents] == ["passport", "photo", "employer_letter"]
 
-    page = ok(employer.post(f"{T}/cases/{case_id}/submit"))
+    def shown(response: Any) -> dict[str, Any]:
+        """After each step, the applicant's one status page shows both tracks as they now are."""
+        answer = ok(response)
+        page = status_page(employer, case_id)
+        assert [t["kind"] for t in page["tracks"]] == ["work_permit", "residence"]
+        assert states(page) == states(answer)
+        return page
+
+    page = shown(employer.post(f"{T}/cases/{case_id}/submit"))
     assert page["status"] == "filed"
     assert states(page) == {"work_permit": "received", "residence": "received"}
     # The pre-assessment: indicative, every factor with its points and citation.
@@ -176,11 +184,34 @@ def test_one_application_two_tracks_decided_side_by_side(world: TalentWorld) -> 
     # Each authority decides its own track only.
     assert police.post(f"{T}/cases/{case_id}/tracks/work-permit/accept").status_code == 403
     assert wp_officer.post(f"{T}/cases/{case_id}/tracks/residence/accept").status_code == 403
-    page = ok(wp_officer.post(f"{T}/cases/{case_id}/tracks/work-permit/accept"))
+    page = shown(wp_officer.post(f"{T}/cases/{case_id}/tracks/work-permit/accept"))
     assert states(page) == {"work_permit": "accepted", "residence": "received"}
     work_permit = page["tracks"][0]
     assert work_permit["due_on"] == "2025-06-10" and work_permit["working_days_left"] == 5
-    page = ok(police.post(f"{T}/cases/{case_id}/tracks/residence/accept"))
+    # The police return the residence track for material; the employer uploads and answers.
+    page = shown(
+        police.post(
+            f"{T}/cases/{case_id}/tracks/residence/return",
+            json={"questions": ["Upload a health certificate issued within six months."]},
+        )
+    )
+    assert states(page) == {"work_permit": "accepted", "residence": "returned"}
+    assert page["tracks"][1]["note"] == ["Upload a health certificate issued within six months."]
+    ok(
+        employer.post(
+            f"{T}/cases/{case_id}/documents",
+            data={"kind": "health_certificate"},
+            files={"file": ("health.pdf", PDF, "application/pdf")},
+        ),
+        201,
+    )
+    page = shown(
+        employer.post(
+            f"{T}/cases/{case_id}/tracks/residence/respond", json={"response": "Uploaded."}
+        )
+    )
+    assert states(page) == {"work_permit": "accepted", "residence": "received"}
+    page = shown(police.post(f"{T}/cases/{case_id}/tracks/residence/accept"))
     assert states(page) == {"work_permit": "accepted", "residence": "accepted"}
     assert page["tracks"][1]["due_on"] is not None
 
@@ -194,7 +225,7 @@ def test_one_application_two_tracks_decided_side_by_side(world: TalentWorld) -> 
     assert police.get(f"{T}/cases/{case_id}/residence-limit").status_code == 409
 
     wp_until = add_years(start, 5) - dt.timedelta(days=1)
-    page = ok(
+    page = shown(
         wp_officer.post(
             f"{T}/cases/{case_id}/tracks/work-permit/approve",
             json={"valid_from": start.isoformat(), "valid_until": wp_until.isoformat()},
@@ -220,7 +251,7 @@ def test_one_application_two_tracks_decided_side_by_side(world: TalentWorld) -> 
     )
     assert too_long.status_code == 422
     assert too_long.json()["errors"][0]["field"] == "valid_until"
-    page = ok(
+    page = shown(
         police.post(
             f"{T}/cases/{case_id}/tracks/residence/approve",
             json={"valid_from": start.isoformat(), "valid_until": last_day.isoformat()},
@@ -243,6 +274,8 @@ def test_one_application_two_tracks_decided_side_by_side(world: TalentWorld) -> 
         "update",
         "submit",
         "accept",
+        "return",
+        "respond",
         "accept",
         "approve",
         "approve",
