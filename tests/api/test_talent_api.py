@@ -349,3 +349,17 @@ def test_invalid_input_is_named_field_by_field(world: TalentWorld) -> None:
     assert (
         world.client("member_o").post(f"{T}/professionals", json=person(world)).status_code == 403
     )
+
+
+def test_a_retried_filing_step_changes_nothing_twice(world: TalentWorld) -> None:
+    employer = world.client("member_a")
+    pid = ok(employer.post(f"{T}/professionals", json=person(world)), 201)["id"]
+    key = {"Idempotency-Key": "new-case-1"}
+    first = employer.post(f"{T}/cases", json={"professional_id": pid}, headers=key)
+    again = employer.post(f"{T}/cases", json={"professional_id": pid}, headers=key)
+    assert first.status_code == again.status_code == 201
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert again.json()["id"] == first.json()["id"]
+    assert ok(employer.get(f"{T}/cases"))["total"] == 1
+    other = employer.post(f"{T}/cases", json={"professional_id": pid, "facts": {}}, headers=key)
+    assert other.status_code == 409
