@@ -63,8 +63,8 @@ def load_models() -> MetaData:
     from ftzlink.audit import models as _audit  # noqa: F401
     from ftzlink.auth import models as _auth  # noqa: F401
     from ftzlink.organisations import models as _organisations  # noqa: F401
-    from ftzlink.talent import tables as _talent  # noqa: F401
     from ftzlink.talent import invitation_tables as _invitations  # noqa: F401
+    from ftzlink.talent import tables as _talent  # noqa: F401
 
     return Base.metadata
 

@@ -27,7 +27,9 @@ class Role(StrEnum):
     BUDGET_OFFICER = "budget_officer"  # of one district
     # The two authorities of the foreign-talent service; municipal, so without a district.
     WORK_PERMIT_OFFICER = "work_permit_officer"  # decides work permits
-    EXIT_ENTRY_OFFICER = "exit_entry_officer"  # decides residence permits, registers port-visa inviters
+    EXIT_ENTRY_OFFICER = (
+        "exit_entry_officer"  # decides residence permits, registers port-visa inviters
+    )
     PLATFORM_ADMIN = "platform_admin"
     AUDITOR = "auditor"  # reads everything, changes nothing
 

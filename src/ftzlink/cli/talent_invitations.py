@@ -330,4 +330,3 @@ def verify(
         console.print("\n".join(lines), markup=False)
     if data is None:
         raise Conflict("not found: no genuine invitation has this code")
-

@@ -1114,7 +1114,9 @@ def residence_limit(
     session: Session, rules: TalentRules, case: Case, *, start: dt.date, on: dt.date
 ) -> ResidenceLimit:
     """The longest residence permit from `start` the case allows, once the work permit is approved."""
-    work_permit = tracks_of(session, case)[TrackKind.WORK_PERMIT]
+    work_permit = tracks_of(session, case).get(TrackKind.WORK_PERMIT)
+    if work_permit is None:
+        raise Conflict(f"{case.reference} has not been submitted: its tracks have not opened")
     if work_permit.state != TrackState.APPROVED or work_permit.valid_until is None:
         raise Conflict("the residence track is decided after the work permit is approved")
     return max_residence_end(

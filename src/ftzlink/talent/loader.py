@@ -160,6 +160,8 @@ def _residence_findings(rules: ResidenceRules, known: set[str]) -> Iterator[Find
 
 def _tracks_findings(tracks: Tracks, known: set[str]) -> Iterator[Finding]:
     work = tracks.work_permit
-    yield from _citation_findings(work.deadline_citation, known, ("work_permit", "deadline_citation"))
+    yield from _citation_findings(
+        work.deadline_citation, known, ("work_permit", "deadline_citation")
+    )
     yield from _citation_findings(work.longest_citation, known, ("work_permit", "longest_citation"))
     yield from _citation_findings(tracks.residence.citation, known, ("residence", "citation"))

@@ -117,9 +117,7 @@ class FamilyMember(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    professional_id: Mapped[int] = mapped_column(
-        ForeignKey("talent_professionals.id"), index=True
-    )
+    professional_id: Mapped[int] = mapped_column(ForeignKey("talent_professionals.id"), index=True)
     relation: Mapped[str] = mapped_column(String(16))
     full_name: Mapped[str] = mapped_column(String(200))
     nationality: Mapped[str] = mapped_column(String(3))
