@@ -40,6 +40,7 @@ from ftzlink.talent.rules import ResidenceLimit
 from ftzlink.talent.tables import Case, CaseStatus, Professional, TrackKind, TrackState
 from ftzlink.web.context import Web, WebPage
 from ftzlink.web.forms import N_, Form
+from ftzlink.web.render import format_day
 
 router = APIRouter(include_in_schema=False)
 T = TypeVar("T")
@@ -1118,8 +1119,10 @@ def _status(
         except (Conflict, InvalidInput):
             limit = None
     own = view.case.employer_id in principal.member_of()
+    notes = {e.id: [_event_note(web, n) for n in e.note or []] for e in view.events}
     return web.page(
         PAGES + "status.html",
+        notes=notes,
         status_code=status_code,
         errors=form.errors if form else [],
         values=form.values if form else {},
@@ -1146,6 +1149,21 @@ def _status(
         sources={src.id: src.title.get(web.lang) for src in _rules().sources},
         documents_open=own and any(t.state == TrackState.RETURNED for t in view.tracks.values()),
         last_day=(limit.end - dt.timedelta(days=1)) if limit and limit.end else None,
+    )
+
+
+_VALIDITY = re.compile(r"^valid ([0-9]{4}-[0-9]{2}-[0-9]{2}) to ([0-9]{4}-[0-9]{2}-[0-9]{2})$")
+
+
+def _event_note(web: Web, note: str) -> str:
+    """A history note in the reader's language where the service wrote a validity."""
+    found = _VALIDITY.match(note)
+    if found is None:
+        return note
+    return web._(
+        "Valid from %(start)s to %(end)s",
+        start=format_day(dt.date.fromisoformat(found.group(1)), web.lang),
+        end=format_day(dt.date.fromisoformat(found.group(2)), web.lang),
     )
 
 
