@@ -450,7 +450,14 @@ def test_passports_are_masked_for_the_auditor_and_strangers_get_nothing(
     assert page.status_code == 200 and PASSPORT not in page.text and "T9*****47" in page.text
     assert "/tracks/" not in page.text  # reads, decides nothing
 
+    # The shared documents: the deciding official downloads what the employer uploaded.
+    with db.read() as session:
+        doc = cases.list_documents(session, principal=principal(db, WORK), case_id=case_id)[0]
+    download = work.get(f"/talent/cases/{case_id}/documents/{doc.id}")
+    assert download.status_code == 200 and download.content == PDF
+
     other = signed_in(make_visitor, "cn-air-admin")
+    assert other.get(f"/talent/cases/{case_id}/documents/{doc.id}").status_code == 404
     assert other.get(f"/talent/cases/{case_id}").status_code == 404
     assert other.get(f"/talent/professionals/{person_id}").status_code == 404
     assert other.get(f"/talent/cases/{case_id}/documents").status_code == 404
