@@ -484,3 +484,16 @@ def test_a_draft_is_the_employers_alone(db: Database, make_visitor: SiteFactory)
     assert work.get(f"/talent/cases/{draft_id}").status_code == 404
     staff = signed_in(make_visitor, "cn-ai-staff")  # a member of the same employer resumes it
     assert "task-category" in staff.get(f"/talent/cases/{draft_id}").text
+
+
+def test_a_deadline_beyond_the_calendar_is_refused_in_words(
+    db: Database, root: Path, make_visitor: SiteFactory
+) -> None:
+    case_id = filed_case(db, root)
+    police = make_visitor(dt.date(2026, 12, 21))  # ten working days run into 2027
+    police.sign_in(POLICE)
+    police.get(f"/talent/cases/{case_id}")
+    refused = police.submit(f"/talent/cases/{case_id}/tracks/residence/accept", {})
+    assert refused.status_code == 400 and summary_links(refused.text) == ["accept"]
+    assert "工作日历尚未覆盖" in refused.text
+    assert 'id="track-residence" data-state="received"' in refused.text

@@ -23,6 +23,7 @@ from ftzlink.auth import permissions
 from ftzlink.auth.models import User
 from ftzlink.auth.principal import Principal
 from ftzlink.errors import (
+    CalendarNotCovered,
     Conflict,
     Forbidden,
     FtzlinkError,
@@ -252,6 +253,11 @@ def _refusal(web: Web, error: FtzlinkError) -> str:
         return web._("The file is too large.")
     if isinstance(error, UnsupportedType):
         return web._("The file must be a PDF, PNG or JPEG.")
+    if isinstance(error, CalendarNotCovered):
+        return web._(
+            "The working-day calendar does not cover the deadline's year yet, so the deadline "
+            "cannot be counted: nothing was changed"
+        )
     if isinstance(error, Conflict):
         return web._("This cannot be done in the application's current state.")
     return web._("Some of the answers are not valid.")
