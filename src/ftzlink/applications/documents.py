@@ -18,7 +18,14 @@ from ftzlink.audit.log import append
 from ftzlink.auth.principal import Principal
 from ftzlink.errors import Conflict, InvalidInput, NotFound, Problem, TooLarge, UnsupportedType
 
-__all__ = ["ALLOWED_TYPES", "add_document", "document_path", "get_document", "list_documents"]
+__all__ = [
+    "ALLOWED_TYPES",
+    "add_document",
+    "document_path",
+    "get_document",
+    "list_documents",
+    "store_upload",
+]
 
 # The types accepted, and the bytes each must start with (the declared type is not trusted).
 ALLOWED_TYPES: dict[str, tuple[bytes, ...]] = {
@@ -48,6 +55,31 @@ def _store(root: Path, data: bytes, sha256: str) -> None:
         Path(temp).unlink(missing_ok=True)
 
 
+def store_upload(
+    *, filename: str, content_type: str, data: bytes, root: Path, max_bytes: int
+) -> tuple[str, str, str]:
+    """Check an uploaded file (a name, within the size limit, an accepted type whose content
+    starts as that type must) and store its content once; returns (name, type, SHA-256)."""
+    name = Path(filename.replace("\\", "/")).name.strip()
+    if not name:
+        raise InvalidInput("cannot upload", [Problem("the file needs a name", field="file")])
+    if len(data) > max_bytes:
+        raise TooLarge(f"the file is {len(data)} bytes; the limit is {max_bytes} bytes")
+    if len(data) == 0:
+        raise InvalidInput("cannot upload", [Problem("the file is empty", field="file")])
+    declared = content_type.split(";")[0].strip().lower()
+    magic = ALLOWED_TYPES.get(declared)
+    if magic is None:
+        raise UnsupportedType(
+            f"{declared or 'no type'} is not accepted; send one of: {', '.join(ALLOWED_TYPES)}"
+        )
+    if not data.startswith(magic):
+        raise UnsupportedType(f"the file's content is not {declared}")
+    sha256 = hashlib.sha256(data).hexdigest()
+    _store(root, data, sha256)
+    return name, declared, sha256
+
+
 def add_document(
     session: Session,
     *,
@@ -70,23 +102,9 @@ def add_document(
         raise Conflict(
             f"documents are added to a draft or a returned application; {app.reference} is {app.status}"
         )
-    name = Path(filename.replace("\\", "/")).name.strip()
-    if not name:
-        raise InvalidInput("cannot upload", [Problem("the file needs a name", field="file")])
-    if len(data) > max_bytes:
-        raise TooLarge(f"the file is {len(data)} bytes; the limit is {max_bytes} bytes")
-    if len(data) == 0:
-        raise InvalidInput("cannot upload", [Problem("the file is empty", field="file")])
-    declared = content_type.split(";")[0].strip().lower()
-    magic = ALLOWED_TYPES.get(declared)
-    if magic is None:
-        raise UnsupportedType(
-            f"{declared or 'no type'} is not accepted; send one of: {', '.join(ALLOWED_TYPES)}"
-        )
-    if not data.startswith(magic):
-        raise UnsupportedType(f"the file's content is not {declared}")
-    sha256 = hashlib.sha256(data).hexdigest()
-    _store(root, data, sha256)
+    name, declared, sha256 = store_upload(
+        filename=filename, content_type=content_type, data=data, root=root, max_bytes=max_bytes
+    )
     doc = Document(
         organisation_id=app.organisation_id,
         application_id=app.id,

@@ -21,7 +21,6 @@ case's history and in the audit log, with who acted for whom.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 import secrets
 from collections.abc import Sequence
@@ -32,7 +31,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, false, or_, select
 from sqlalchemy.orm import Session
 
-from ftzlink.applications.documents import ALLOWED_TYPES, _store
+from ftzlink.applications.documents import store_upload
 from ftzlink.audit.log import Actor, append
 from ftzlink.auth import permissions
 from ftzlink.auth.models import Role
@@ -45,8 +44,6 @@ from ftzlink.errors import (
     InvalidTransition,
     NotFound,
     Problem,
-    TooLarge,
-    UnsupportedType,
 )
 from ftzlink.organisations.models import Organisation
 from ftzlink.talent import workdays
@@ -846,23 +843,9 @@ def add_document(
         raise InvalidInput(
             "cannot upload", [Problem(f"one of: {', '.join(DOCUMENT_KINDS)}", field="kind")]
         )
-    name = Path(filename.replace("\\", "/")).name.strip()
-    if not name:
-        raise InvalidInput("cannot upload", [Problem("the file needs a name", field="file")])
-    if len(data) > max_bytes:
-        raise TooLarge(f"the file is {len(data)} bytes; the limit is {max_bytes} bytes")
-    if not data:
-        raise InvalidInput("cannot upload", [Problem("the file is empty", field="file")])
-    declared = content_type.split(";")[0].strip().lower()
-    magic = ALLOWED_TYPES.get(declared)
-    if magic is None:
-        raise UnsupportedType(
-            f"{declared or 'no type'} is not accepted; send one of: {', '.join(ALLOWED_TYPES)}"
-        )
-    if not data.startswith(magic):
-        raise UnsupportedType(f"the file's content is not {declared}")
-    sha256 = hashlib.sha256(data).hexdigest()
-    _store(root, data, sha256)
+    name, declared, sha256 = store_upload(
+        filename=filename, content_type=content_type, data=data, root=root, max_bytes=max_bytes
+    )
     doc = CaseDocument(
         case_id=case.id,
         kind=kind,
