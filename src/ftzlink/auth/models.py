@@ -30,6 +30,9 @@ class Role(StrEnum):
     EXIT_ENTRY_OFFICER = (
         "exit_entry_officer"  # decides residence permits, registers port-visa inviters
     )
+    # The cross-border data service; municipal.
+    DATA_REGULATOR = "data_regulator"  # registers or returns filings, draws spot checks
+    INSPECTOR = "inspector"  # carries out the inspections drawn
     PLATFORM_ADMIN = "platform_admin"
     AUDITOR = "auditor"  # reads everything, changes nothing
 

@@ -27,6 +27,8 @@ class RoleName(StrEnum):
     budget_officer = "budget_officer"
     work_permit_officer = "work_permit_officer"
     exit_entry_officer = "exit_entry_officer"
+    data_regulator = "data_regulator"
+    inspector = "inspector"
     platform_admin = "platform_admin"
     auditor = "auditor"
 

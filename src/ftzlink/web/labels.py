@@ -41,6 +41,8 @@ ROLES = {
     "budget_officer": N_("Budget officer"),
     "work_permit_officer": N_("Work-permit officer"),
     "exit_entry_officer": N_("Exit-entry officer"),
+    "data_regulator": N_("Data regulator"),
+    "inspector": N_("Inspector"),
     "enterprise_member": N_("Enterprise member"),
     "enterprise_admin": N_("Enterprise administrator"),
 }
