@@ -64,6 +64,7 @@ def load_models() -> MetaData:
     from ftzlink.auth import models as _auth  # noqa: F401
     from ftzlink.ledger import tables as _ledger  # noqa: F401
     from ftzlink.organisations import models as _organisations  # noqa: F401
+    from ftzlink.pilots import tables as _pilots  # noqa: F401
     from ftzlink.talent import invitation_tables as _invitations  # noqa: F401
     from ftzlink.talent import tables as _talent  # noqa: F401
 
