@@ -241,7 +241,7 @@ def create_case(
             PilotStep(
                 case_id=case.id,
                 stage=stage.value,
-                reached_on=stage.reached_on,
+                reached_on=stage_on,
                 note=note.strip(),
                 source=source,
                 recorded_by=principal.user_id,
