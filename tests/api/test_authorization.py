@@ -384,6 +384,36 @@ def app_call(
     return lambda api, side: Call(method, f"/applications/{_app(api, side, purpose)}{suffix}", body)
 
 
+# the pilot-case registry: read by anyone, kept by platform administrators and data regulators;
+# each call reaches a case of its own, made here, so that an allowed write is a 2xx
+
+
+def _pilot(api: Api, side: Side) -> int:
+    from ftzlink.pilots import service as pilots
+    from tests.api.conftest import TODAY
+
+    with api.database.write() as s:
+        return pilots.create_case(
+            s,
+            principal=api.principal("platform_admin"),
+            catalogue=api.catalogue,
+            slug=f"matrix-{side.which}-{pilots.list_cases(s)[1]}",
+            zone="lingang",
+            title_zh="试点案例",
+            title_en="A pilot case",
+            summary_zh="摘要",
+            summary_en="Summary",
+            stage=None,
+            today=TODAY,
+        ).id
+
+
+def editing(status: int) -> Callable[[Role, Side], Expect]:
+    return lambda role, side: Expect(
+        status if role.platform_admin or role.name == "data_regulator" else 403
+    )
+
+
 MATRIX: dict[tuple[str, str], Entry] = {
     # the catalogue: public
     ("GET", "/zones"): Entry(lambda a, s: Call("GET", "/zones"), anyone(), public=True),
@@ -533,6 +563,51 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ("GET", "/audit/verify"): Entry(
         lambda a, s: Call("GET", "/audit/verify"),
         lambda r, s: Expect(200) if r.reads_all else Expect(403),
+    ),
+    # the pilot-case registry
+    ("GET", "/pilots"): Entry(
+        lambda a, s: Call("GET", "/pilots", params={"zone": "lingang"}), anyone(), public=True
+    ),
+    ("GET", "/pilots/{case_id}"): Entry(
+        lambda a, s: Call("GET", f"/pilots/{_pilot(a, s)}"), anyone(), public=True
+    ),
+    ("POST", "/pilots"): Entry(
+        lambda a, s: Call(
+            "POST",
+            "/pilots",
+            {
+                "slug": f"new-{s.which}",
+                "zone": "lingang",
+                "title_zh": "新案例",
+                "title_en": "A new case",
+                "summary_zh": "摘要",
+                "summary_en": "Summary",
+            },
+        ),
+        editing(201),
+    ),
+    ("POST", "/pilots/{case_id}/advance"): Entry(
+        lambda a, s: Call(
+            "POST",
+            f"/pilots/{_pilot(a, s)}/advance",
+            {"to": "case_pilot", "on": f"{YEAR}-05-01", "note": "Started."},
+        ),
+        editing(200),
+    ),
+    ("POST", "/pilots/{case_id}/figures"): Entry(
+        lambda a, s: Call(
+            "POST",
+            f"/pilots/{_pilot(a, s)}/figures",
+            {
+                "label_zh": "车辆",
+                "label_en": "Vehicles",
+                "value": "15",
+                "unit": "vehicles",
+                "source": "004_48c7c1d6b6161e85.txt",
+                "source_line": 31,
+            },
+        ),
+        editing(201),
     ),
 }
 

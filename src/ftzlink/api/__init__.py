@@ -33,6 +33,7 @@ def create_app(
     from ftzlink.auth.api import router as auth
     from ftzlink.catalogue.api import router as catalogue_routes
     from ftzlink.organisations.api import router as organisations
+    from ftzlink.pilots.api import router as pilots
     from ftzlink.talent.api import router as talent
     from ftzlink.talent.invitations_api import router as talent_invitations
 
@@ -73,6 +74,7 @@ def create_app(
         audit,
         talent,
         talent_invitations,
+        pilots,
     ):
         app.include_router(router, prefix=PREFIX, responses=problems.PROBLEM_RESPONSES)
 

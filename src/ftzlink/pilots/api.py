@@ -1,0 +1,250 @@
+"""Routes: the pilot-case registry. Anyone reads it; platform administrators and data regulators
+record cases, move them on one stage at a time and add the figures reported about them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+from pydantic import Field
+from sqlalchemy.orm import Session
+
+from ftzlink.api.deps import Auth, IdempotencyKey, Page, Public
+from ftzlink.api.schemas import Day, DbId, Listing, SafeText, Slug, Strict
+from ftzlink.pilots import service
+from ftzlink.pilots.tables import PilotCase, PilotFigure, PilotStep, Qualifier, Stage, Unit
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["pilots"])
+
+Line = Annotated[SafeText, Field(min_length=1, max_length=200)]
+Note = Annotated[SafeText, Field(min_length=1, max_length=2000)]
+Number = Annotated[str, Field(pattern=r"^\d{1,30}(\.\d{1,8})?$", description="e.g. 15 or 0.5")]
+Source = Annotated[
+    SafeText,
+    Field(min_length=1, max_length=300, description="a seed file name, a document title, a URL"),
+]
+
+
+class StageFilter(StrEnum):
+    case_pilot = Stage.CASE_PILOT.value
+    innovative_supervision = Stage.INNOVATIVE_SUPERVISION.value
+    regulatory_solidification = Stage.REGULATORY_SOLIDIFICATION.value
+    not_stated = service.NOT_STATED
+
+
+class StepOut(Strict):
+    stage: Stage
+    reached_on: dt.date | None = Field(description="null: the source does not give the day")
+    note: str
+    source: str | None
+    source_line: int | None
+    quote: str | None = Field(description="the source's own words")
+    recorded_at: dt.datetime
+
+
+class FigureOut(Strict):
+    id: int
+    label_zh: str
+    label_en: str
+    value: str = Field(description="a decimal number as text")
+    value_max: str | None = Field(description="the top of a range (1–2 billion: 2000000000)")
+    unit: Unit
+    qualifier: Qualifier
+    as_of: dt.date | None = Field(description="null: the source gives no day")
+    as_of_note: str | None = Field(description="the source's words for when, e.g. 'last year'")
+    source: str
+    source_line: int | None
+    quote: str | None
+    recorded_at: dt.datetime
+
+
+class CaseOut(Strict):
+    id: int
+    slug: str
+    zone: str
+    title_zh: str
+    title_en: str
+    summary_zh: str
+    summary_en: str
+    progress_zh: str | None = Field(description="what the source says when it names no stage")
+    progress_en: str | None
+    stage: Stage | None = Field(description="null: the source does not state the stage")
+    stage_on: dt.date | None = Field(description="null: the day is not stated")
+    next_stages: list[Stage] = Field(description="where the case may be moved next")
+    version: int
+
+
+class CaseDetail(CaseOut):
+    steps: list[StepOut]
+    figures: list[FigureOut]
+
+
+def case_out(c: PilotCase) -> CaseOut:
+    return CaseOut(
+        id=c.id,
+        slug=c.slug,
+        zone=c.zone,
+        title_zh=c.title_zh,
+        title_en=c.title_en,
+        summary_zh=c.summary_zh,
+        summary_en=c.summary_en,
+        progress_zh=c.progress_zh,
+        progress_en=c.progress_en,
+        stage=Stage(c.stage) if c.stage else None,
+        stage_on=c.stage_on,
+        next_stages=service.next_stages(c.stage),
+        version=c.version,
+    )
+
+
+def step_out(s: PilotStep) -> StepOut:
+    return StepOut(
+        stage=Stage(s.stage),
+        reached_on=s.reached_on,
+        note=s.note,
+        source=s.source,
+        source_line=s.source_line,
+        quote=s.quote,
+        recorded_at=s.recorded_at,
+    )
+
+
+def figure_out(f: PilotFigure) -> FigureOut:
+    return FigureOut(
+        id=f.id,
+        label_zh=f.label_zh,
+        label_en=f.label_en,
+        value=f.value,
+        value_max=f.value_max,
+        unit=Unit(f.unit),
+        qualifier=Qualifier(f.qualifier),
+        as_of=f.as_of,
+        as_of_note=f.as_of_note,
+        source=f.source,
+        source_line=f.source_line,
+        quote=f.quote,
+        recorded_at=f.recorded_at,
+    )
+
+
+def case_detail(session: Session, c: PilotCase) -> CaseDetail:
+    return CaseDetail(
+        **case_out(c).model_dump(),
+        steps=[step_out(s) for s in service.steps_of(session, c)],
+        figures=[figure_out(f) for f in service.figures_of(session, c)],
+    )
+
+
+@router.get("/pilots", response_model=Listing[CaseOut])
+def list_cases(
+    ctx: Public,
+    page: Page,
+    stage: Annotated[StageFilter | None, Query()] = None,
+    zone: Annotated[Slug | None, Query()] = None,
+) -> Listing[CaseOut]:
+    """The registry, furthest stage first; `stage=not_stated` lists the cases whose source does
+    not say. Public."""
+    with ctx.read() as session:
+        rows, total = service.list_cases(
+            session,
+            stage=stage.value if stage else None,
+            zone=zone,
+            offset=page.offset,
+            limit=page.limit,
+        )
+        return Listing(
+            items=[case_out(c) for c in rows], total=total, offset=page.offset, limit=page.limit
+        )
+
+
+@router.get("/pilots/{case_id}", response_model=CaseDetail)
+def get_case(ctx: Public, case_id: DbId) -> CaseDetail:
+    """A case with its history of stages and the figures reported about it. Public."""
+    with ctx.read() as session:
+        return case_detail(session, service.get_case(session, case_id))
+
+
+class NewCase(Strict):
+    slug: Slug
+    zone: Slug = Field(description="a zone of the catalogue, e.g. lingang")
+    title_zh: Line
+    title_en: Line
+    summary_zh: Note
+    summary_en: Note
+    stage: Stage | None = Field(default=None, description="the stage reached, if known")
+    stage_on: Day | None = Field(default=None, description="the day it was reached, if known")
+    note: Annotated[SafeText, Field(max_length=2000)] = ""
+    source: Source | None = None
+
+
+@router.post("/pilots", response_model=CaseDetail, status_code=201)
+def create_case(ctx: Auth, body: NewCase, key: IdempotencyKey = None) -> JSONResponse:
+    """Record a new case (platform administrators and data regulators)."""
+
+    def produce(session: Session) -> CaseDetail:
+        case = service.create_case(
+            session,
+            principal=ctx.principal,
+            catalogue=ctx.catalogue,
+            today=ctx.today,
+            **body.model_dump(),
+        )
+        return case_detail(session, case)
+
+    return ctx.change(produce, status_code=201, key=key)
+
+
+class Advance(Strict):
+    to: Stage = Field(description="the next stage: one step forward, never back")
+    on: Day = Field(description="the day it was reached: not before the last step, not after today")
+    note: Note
+    source: Source | None = None
+
+
+@router.post("/pilots/{case_id}/advance", response_model=CaseDetail)
+def advance(ctx: Auth, case_id: DbId, body: Advance, key: IdempotencyKey = None) -> JSONResponse:
+    """Move a case to its next stage (platform administrators and data regulators). A skip or a
+    step back is a 409 `stage_out_of_order`; a day out of order a 422."""
+
+    def produce(session: Session) -> CaseDetail:
+        case = service.advance(
+            session, principal=ctx.principal, case_id=case_id, today=ctx.today, **body.model_dump()
+        )
+        return case_detail(session, case)
+
+    return ctx.change(produce, key=key)
+
+
+class NewFigure(Strict):
+    label_zh: Line
+    label_en: Line
+    value: Number
+    value_max: Number | None = None
+    unit: Unit
+    qualifier: Qualifier = Qualifier.EXACT
+    as_of: Day | None = Field(default=None, description="null when the source gives no day")
+    as_of_note: Annotated[SafeText, Field(max_length=200)] | None = None
+    source: Source
+    source_line: Annotated[int, Field(ge=1, le=10**6)] | None = None
+    quote: Annotated[SafeText, Field(max_length=1000)] | None = None
+
+
+@router.post("/pilots/{case_id}/figures", response_model=FigureOut, status_code=201)
+def add_figure(
+    ctx: Auth, case_id: DbId, body: NewFigure, key: IdempotencyKey = None
+) -> JSONResponse:
+    """Record a figure reported about a case (platform administrators and data regulators)."""
+    return ctx.change(
+        lambda s: figure_out(
+            service.add_figure(
+                s, principal=ctx.principal, case_id=case_id, today=ctx.today, **body.model_dump()
+            )
+        ),
+        status_code=201,
+        key=key,
+    )
