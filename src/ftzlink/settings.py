@@ -7,7 +7,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 __all__ = ["Settings", "default_data_dir"]
 
@@ -35,6 +35,22 @@ class Settings(BaseModel):
         description="pretend today is this date (demos and tests); None: the real date",
     )
 
+    ledger_origin: str = Field(
+        default="ftzlink.example/ledger",
+        pattern=r"^[^\s+]+$",
+        description="the ledger's checkpoint origin line and signing key name",
+    )
+    ledger_key_file: Path | None = Field(
+        default=None, description="the ledger's private signing key; data_dir/ledger.key unless set"
+    )
+    ledger_key: SecretStr | None = Field(
+        default=None, description="the ledger's private signing key itself, instead of a file"
+    )
+
+    @property
+    def ledger_key_path(self) -> Path:
+        return self.ledger_key_file or self.data_dir / "ledger.key"
+
     def current_date(self) -> dt.date:
         return self.today or dt.date.today()
 
@@ -53,6 +69,9 @@ class Settings(BaseModel):
                 values[name] = int(raw)
         if raw := env.get("FTZLINK_TODAY"):
             values["today"] = raw
+        for name in ("ledger_origin", "ledger_key_file", "ledger_key"):
+            if raw := env.get(f"FTZLINK_{name.upper()}"):
+                values[name] = raw
         if raw := env.get("FTZLINK_SECURE_COOKIES"):
             values["secure_cookies"] = raw.lower() in {"1", "true", "yes"}
         return cls.model_validate(values)

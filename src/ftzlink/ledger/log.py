@@ -1,0 +1,416 @@
+"""The Merkle log: append entries, compute roots and RFC 9162 proofs from stored subtree hashes.
+
+Entries
+    An entry is bytes: its type tag, a line feed, then the payload. `append(kind=, body=)` makes
+    the payload canonical JSON: keys sorted, no whitespace (separators `,` and `:`), UTF-8
+    without escaping non-ASCII, integers/strings/booleans/null/arrays/objects only (no floats).
+    E.g. `audit/v1\\n{"action":"approve","at":"2025-01-02T03:04:05Z"}`. Tags look like
+    `name/v1` (lowercase letters, digits, `.`, `-`; a version). Personal data must go on the
+    log only as `salted_hash(value, salt)`; keep the salt beside the record, off the log.
+
+Hashes (RFC 9162 §2.1.1)
+    leaf = SHA-256(0x00 ‖ entry), node = SHA-256(0x01 ‖ left ‖ right); a tree of n > 1 leaves
+    splits at the largest power of two smaller than n. The empty tree's root is SHA-256("").
+
+Storage
+    Every complete subtree's hash is stored once, when its last leaf is appended: leaf hashes
+    beside the entries (level 0), the others in `ledger_nodes` as (level, idx) over the leaves
+    [idx·2^level, (idx+1)·2^level). A root or a proof is a fold over O(log n) of them, fetched
+    by primary key in one query.
+
+Concurrency
+    Appends must run inside `Database.write()`, which serializes writers on both backends; the
+    next index is the current size, and the primary key on the index refuses a fork outright.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select, tuple_
+from sqlalchemy.orm import Session
+
+from ftzlink.errors import Conflict, InvalidInput, NotFound, Problem
+from ftzlink.ledger.tables import LedgerEntry, LedgerNode
+from ftzlink.ledger.verifier import EMPTY_ROOT, leaf_hash, node_hash
+
+__all__ = [
+    "Entry",
+    "TreeHead",
+    "append",
+    "append_bytes",
+    "append_many",
+    "canonical_json",
+    "consistency_proof",
+    "encode_entry",
+    "entries",
+    "get_entry",
+    "head",
+    "inclusion_proof",
+    "kind_of",
+    "leaf_hash",
+    "node_hash",
+    "root",
+    "salted_hash",
+    "size",
+]
+
+KIND = re.compile(r"[a-z0-9][a-z0-9.-]{0,50}/v[1-9][0-9]{0,3}")
+_BATCH = 5000
+RAW = "raw"  # the kind of entries appended as bytes without a type tag
+
+
+# --- entries ------------------------------------------------------------------------------------
+
+
+def _check_json(value: Any, path: str) -> None:
+    if value is None or isinstance(value, bool | int | str):
+        return
+    if isinstance(value, float):
+        raise InvalidInput(
+            "a ledger entry cannot hold a float (its bytes would not be canonical)",
+            [Problem("use an integer or a decimal string", field=path)],
+        )
+    if isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            _check_json(item, f"{path}[{i}]")
+        return
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise InvalidInput(
+                    "ledger entry keys are strings", [Problem(repr(key), field=path)]
+                )
+            _check_json(item, f"{path}.{key}")
+        return
+    raise InvalidInput(
+        "a ledger entry holds JSON values only",
+        [Problem(f"{type(value).__name__} is not JSON; convert it first", field=path)],
+    )
+
+
+def canonical_json(body: Mapping[str, Any]) -> bytes:
+    """Sorted keys, no whitespace, UTF-8; only JSON's own types, and no floats."""
+    _check_json(body, "body")
+    return json.dumps(
+        body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode("utf-8")
+
+
+def _check_kind(kind: str) -> None:
+    if not KIND.fullmatch(kind):
+        raise InvalidInput(
+            f"{kind!r} is not a ledger entry type tag",
+            [Problem("a tag reads like audit/v1 or transfer-receipt/v1", field="kind")],
+        )
+
+
+def encode_entry(kind: str, body: Mapping[str, Any]) -> bytes:
+    """The exact bytes `append` logs: `kind ‖ 0x0A ‖ canonical_json(body)`."""
+    _check_kind(kind)
+    return kind.encode("ascii") + b"\n" + canonical_json(body)
+
+
+def kind_of(data: bytes) -> str:
+    """The type tag an entry's bytes begin with, or `raw` if they begin with none."""
+    tag, sep, _ = data[:64].partition(b"\n")
+    if sep:
+        kind = tag.decode("ascii", errors="replace")
+        if KIND.fullmatch(kind):
+            return kind
+    return RAW
+
+
+def salted_hash(value: str | bytes, salt: str | bytes) -> str:
+    """HMAC-SHA-256 of a personal datum under a per-record salt, in hex: what goes on the log.
+
+    The salt (at least 16 bytes; `secrets.token_hex(16)` will do) stays with the record, off
+    the log: whoever holds value and salt can show the entry is about them, nobody else can
+    test guesses (passport numbers are few enough to enumerate without one).
+    """
+    salt_bytes = salt.encode() if isinstance(salt, str) else salt
+    if len(salt_bytes) < 16:
+        raise InvalidInput("a salt has at least 16 bytes", [Problem("too short", field="salt")])
+    data = value.encode() if isinstance(value, str) else value
+    return hmac.new(salt_bytes, data, hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class Entry:
+    index: int
+    kind: str
+    data: bytes
+    leaf_hash: bytes
+
+    @property
+    def payload(self) -> bytes:
+        return self.data if self.kind == RAW else self.data.partition(b"\n")[2]
+
+    @property
+    def body(self) -> Any:
+        """The payload as JSON (entries appended with `append`)."""
+        return json.loads(self.payload)
+
+
+@dataclass(frozen=True)
+class TreeHead:
+    size: int
+    root_hash: bytes
+
+
+# --- tree arithmetic ----------------------------------------------------------------------------
+
+Key = tuple[int, int]  # (level, idx) of a complete subtree
+
+
+def _split(n: int) -> int:
+    """The largest power of two smaller than n (n > 1)."""
+    return 1 << ((n - 1).bit_length() - 1)
+
+
+def _subtrees(lo: int, hi: int) -> list[Key]:
+    """[lo, hi) as complete subtrees, left to right (lo aligned as RFC 9162 splits leave it)."""
+    keys: list[Key] = []
+    start, n = lo, hi - lo
+    for level in reversed(range(n.bit_length())):
+        if n >> level & 1:
+            keys.append((level, start >> level))
+            start += 1 << level
+    return keys
+
+
+def _fold(hashes: Sequence[bytes]) -> bytes:
+    result = hashes[-1]
+    for h in reversed(hashes[:-1]):
+        result = node_hash(h, result)
+    return result
+
+
+def _inclusion_ranges(m: int, lo: int, hi: int) -> list[tuple[int, int]]:
+    """RFC 9162 §2.1.3.1 PATH(m, D[lo:hi]) as the ranges whose hashes it lists, bottom up."""
+    path: list[tuple[int, int]] = []
+    while hi - lo > 1:
+        k = _split(hi - lo)
+        if m < k:
+            path.append((lo + k, hi))
+            hi = lo + k
+        else:
+            path.append((lo, lo + k))
+            lo, m = lo + k, m - k
+    return path[::-1]
+
+
+def _consistency_ranges(m: int, lo: int, hi: int) -> list[tuple[int, int]]:
+    """RFC 9162 §2.1.4.1 SUBPROOF(m, D[lo:hi], true) as ranges, in proof order."""
+    outer: list[tuple[int, int]] = []
+    complete = True
+    while True:
+        n = hi - lo
+        if m == n:
+            if not complete:
+                outer.append((lo, hi))
+            break
+        k = _split(n)
+        if m <= k:
+            outer.append((lo + k, hi))
+            hi = lo + k
+        else:
+            outer.append((lo, lo + k))
+            lo, m, complete = lo + k, m - k, False
+    # SUBPROOF appends its sibling after the recursive part: the deepest range comes first.
+    return outer[::-1] if complete else [outer[-1], *outer[-2::-1]]
+
+
+def _fetch(session: Session, keys: Iterable[Key]) -> dict[Key, bytes]:
+    wanted = set(keys)
+    found: dict[Key, bytes] = {}
+    leaves = [i for level, i in wanted if level == 0]
+    inner = [k for k in wanted if k[0] > 0]
+    if leaves:
+        leaf_rows = session.execute(
+            select(LedgerEntry.idx, LedgerEntry.leaf_hash).where(LedgerEntry.idx.in_(leaves))
+        )
+        found.update(((0, idx), bytes(h)) for idx, h in leaf_rows)
+    if inner:
+        node_rows = session.execute(
+            select(LedgerNode.level, LedgerNode.idx, LedgerNode.hash).where(
+                tuple_(LedgerNode.level, LedgerNode.idx).in_(inner)
+            )
+        )
+        found.update(((level, idx), bytes(h)) for level, idx, h in node_rows)
+    if missing := wanted - found.keys():
+        level, idx = min(missing)
+        raise Conflict(
+            f"the ledger lacks the stored hash of subtree (level {level}, index {idx}); "
+            "run `ftzlink ledger verify`"
+        )
+    return found
+
+
+def _range_hashes(session: Session, ranges: Sequence[tuple[int, int]]) -> list[bytes]:
+    plans = [_subtrees(lo, hi) for lo, hi in ranges]
+    found = _fetch(session, (key for plan in plans for key in plan))
+    return [_fold([found[key] for key in plan]) for plan in plans]
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+def size(session: Session) -> int:
+    last = session.scalar(select(func.max(LedgerEntry.idx)))
+    return 0 if last is None else int(last) + 1
+
+
+def _size_arg(session: Session, tree_size: int | None) -> tuple[int, int]:
+    current = size(session)
+    if tree_size is None:
+        return current, current
+    if not 0 <= tree_size <= current:
+        raise NotFound(f"the ledger has {current} entries; there is no tree of size {tree_size}")
+    return tree_size, current
+
+
+def root(session: Session, tree_size: int | None = None) -> bytes:
+    """The root hash of the first `tree_size` entries (default: all)."""
+    n, _ = _size_arg(session, tree_size)
+    if n == 0:
+        return EMPTY_ROOT
+    return _range_hashes(session, [(0, n)])[0]
+
+
+def head(session: Session) -> TreeHead:
+    n = size(session)
+    return TreeHead(n, root(session, n))
+
+
+def inclusion_proof(session: Session, index: int, tree_size: int | None = None) -> list[bytes]:
+    n, _ = _size_arg(session, tree_size)
+    if not 0 <= index < n:
+        raise NotFound(f"there is no entry {index} in a tree of size {n}")
+    return _range_hashes(session, _inclusion_ranges(index, 0, n))
+
+
+def consistency_proof(session: Session, old: int, new: int | None = None) -> list[bytes]:
+    n, _ = _size_arg(session, new)
+    if not 0 <= old <= n:
+        raise NotFound(f"there is no tree of size {old} before one of size {n}")
+    if old in (0, n):
+        return []
+    return _range_hashes(session, _consistency_ranges(old, 0, n))
+
+
+def _entry(row: Any) -> Entry:
+    return Entry(int(row.idx), row.kind, bytes(row.data), bytes(row.leaf_hash))
+
+
+def get_entry(session: Session, index: int) -> Entry:
+    row = session.execute(select(LedgerEntry.__table__).where(LedgerEntry.idx == index)).first()
+    if row is None:
+        raise NotFound(f"there is no ledger entry {index}")
+    return _entry(row)
+
+
+def entries(session: Session, start: int = 0, stop: int | None = None) -> Iterator[Entry]:
+    """Entries in index order, read in batches (rows as stored, gaps and all)."""
+    table = LedgerEntry.__table__
+    position = start
+    while True:
+        query = select(table).where(table.c.idx >= position)
+        if stop is not None:
+            query = query.where(table.c.idx < stop)
+        rows = session.execute(query.order_by(table.c.idx).limit(_BATCH)).all()
+        for row in rows:
+            yield _entry(row)
+        if len(rows) < _BATCH:
+            return
+        position = int(rows[-1].idx) + 1
+
+
+# --- appending ----------------------------------------------------------------------------------
+
+
+def _frontier(session: Session, n: int) -> list[tuple[int, bytes]]:
+    """(level, hash) of the complete subtrees making up a tree of size n, left to right."""
+    keys = _subtrees(0, n)
+    found = _fetch(session, keys)
+    return [(level, found[(level, idx)]) for level, idx in keys]
+
+
+def _insert(
+    session: Session, entries_rows: list[tuple[Any, ...]], nodes: list[tuple[Any, ...]]
+) -> None:
+    """Insert through the driver: the ORM's per-row work would be most of a bulk append's time."""
+    connection = session.connection()
+    raw: Any = connection.connection.driver_connection
+    if connection.dialect.name == "postgresql":
+        with raw.cursor() as cursor:
+            with cursor.copy("COPY ledger_entries (idx, kind, data, leaf_hash) FROM STDIN") as copy:
+                for row in entries_rows:
+                    copy.write_row(row)
+            if nodes:
+                with cursor.copy("COPY ledger_nodes (level, idx, hash) FROM STDIN") as copy:
+                    for row in nodes:
+                        copy.write_row(row)
+        return
+    cursor = raw.cursor()
+    try:
+        cursor.executemany(
+            "INSERT INTO ledger_entries (idx, kind, data, leaf_hash) VALUES (?, ?, ?, ?)",
+            entries_rows,
+        )
+        if nodes:
+            cursor.executemany(
+                "INSERT INTO ledger_nodes (level, idx, hash) VALUES (?, ?, ?)", nodes
+            )
+    finally:
+        cursor.close()
+
+
+def append_many(session: Session, datas: Iterable[bytes]) -> range:
+    """Append entries given as their exact bytes; the indices they got.
+
+    The platform's entries begin with a type tag (`encode_entry`); bytes without one are logged
+    as they are, of kind `raw` (the RFC test vectors are such).
+
+    Runs inside `Database.write()`. Reads O(log n) stored hashes once, then hashes and inserts
+    the whole batch.
+    """
+    session.flush()
+    n = start = size(session)
+    stack = _frontier(session, n) if n else []
+    entry_rows: list[tuple[Any, ...]] = []
+    node_rows: list[tuple[Any, ...]] = []
+    sha256 = hashlib.sha256
+    for data in datas:
+        if not isinstance(data, bytes | bytearray):
+            raise InvalidInput("ledger entries are bytes", [Problem(type(data).__name__)])
+        kind = kind_of(data)
+        cur = sha256(b"\x00" + data).digest()
+        entry_rows.append((n, kind, bytes(data), cur))
+        level = 0
+        while stack and stack[-1][0] == level:
+            cur = sha256(b"\x01" + stack.pop()[1] + cur).digest()
+            level += 1
+            node_rows.append((level, n >> level, cur))
+        stack.append((level, cur))
+        n += 1
+    if entry_rows:
+        _insert(session, entry_rows, node_rows)
+    return range(start, n)
+
+
+def append_bytes(session: Session, data: bytes) -> Entry:
+    """Append one entry given as its exact bytes (normally `tag ‖ 0x0A ‖ payload`)."""
+    index = append_many(session, [data])[0]
+    return Entry(index, kind_of(data), bytes(data), leaf_hash(data))
+
+
+def append(session: Session, *, kind: str, body: Mapping[str, Any]) -> Entry:
+    """Append `kind ‖ 0x0A ‖ canonical_json(body)`; the entry with its index and leaf hash."""
+    return append_bytes(session, encode_entry(kind, body))
