@@ -45,6 +45,7 @@ def main() -> None:
         check,
         database,
         demo,
+        ledger,
         pilots,
         policy,
         schema,

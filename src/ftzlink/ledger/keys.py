@@ -67,7 +67,7 @@ def generate(name: str) -> Signer:
 
 
 def parse_private_key(text: str) -> Signer:
-    parts = text.strip().split("+")
+    parts = text.strip().split("+", 4)  # base64 has '+' too: the key is the rest
     bad = InvalidInput(
         "not a ledger private key",
         [Problem("expected PRIVATE+KEY+<name>+<key ID>+<base64 key>", field="ledger key")],

@@ -190,7 +190,7 @@ class VerifierKey:
 
 
 def parse_vkey(vkey: str) -> VerifierKey:
-    parts = vkey.strip().split("+")
+    parts = vkey.strip().split("+", 2)  # base64 has '+' too: the key is the rest
     if len(parts) != 3:
         raise VerificationError("a verifier key reads <name>+<key ID>+<base64 key>")
     name, hex_id, encoded = parts

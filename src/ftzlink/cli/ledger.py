@@ -1,0 +1,287 @@
+"""`ftzlink ledger …`: the verifiable log — keys, checkpoints, receipts, verification, witness."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from ftzlink.cli import app
+from ftzlink.cli.database import database_label, open_database
+from ftzlink.cli.output import FormatOption, OutputFormat, console, err_console, print_json_data
+from ftzlink.errors import InvalidInput, Problem
+from ftzlink.settings import Settings
+
+if TYPE_CHECKING:
+    from ftzlink.ledger.verifier import VerifierKey
+
+ledger_app = typer.Typer(
+    help="The verifiable log (RFC 9162 Merkle tree, signed checkpoints, receipts).",
+    no_args_is_help=True,
+)
+app.add_typer(ledger_app, name="ledger")
+witness_app = typer.Typer(
+    help="A witness: keeps the checkpoints it has seen, refuses inconsistent ones.",
+    no_args_is_help=True,
+)
+ledger_app.add_typer(witness_app, name="witness")
+
+KeyOption = typer.Option(
+    None, "--key", help="the log's verifier key (name+id+base64); default: the configured key's"
+)
+
+
+def _key(settings: Settings, vkey: str | None) -> VerifierKey:
+    from ftzlink.ledger.keys import load_signer
+    from ftzlink.ledger.verifier import VerificationError, parse_vkey
+
+    if vkey is None:
+        return load_signer(settings).verifier
+    try:
+        return parse_vkey(vkey)
+    except VerificationError as error:
+        raise InvalidInput("not a verifier key", [Problem(str(error), field="--key")]) from None
+
+
+def _key_or_none(settings: Settings, vkey: str | None) -> VerifierKey | None:
+    from ftzlink.errors import NotFound
+
+    try:
+        return _key(settings, vkey)
+    except NotFound:
+        return None
+
+
+@ledger_app.command("keygen")
+def keygen(
+    out: Path | None = typer.Option(
+        None, "--out", help="where to write (default: the configured key file)"
+    ),
+    force: bool = typer.Option(False, "--force", help="replace an existing key file"),
+) -> None:
+    """Make an Ed25519 signing key: the private key goes to a file (mode 0600), the verifier key is printed."""
+    from ftzlink.ledger.keys import generate, write_key_file
+
+    settings = Settings.from_env()
+    path = out or settings.ledger_key_path
+    signer = generate(settings.ledger_origin)
+    write_key_file(path, signer, overwrite=force)
+    err_console.print(
+        f"private key written to {path} (keep it outside the database); the verifier key:",
+        markup=False,
+    )
+    print(signer.vkey)
+
+
+@ledger_app.command("show")
+def show(format: OutputFormat = FormatOption) -> None:
+    """The log's size and root, and its latest signed checkpoint."""
+    from ftzlink.ledger import checkpoints, log
+
+    settings = Settings.from_env()
+    with open_database(settings) as db, db.read() as session:
+        head = log.head(session)
+        latest = checkpoints.latest(session)
+    data = {
+        "size": head.size,
+        "root_hash": head.root_hash.hex(),
+        "checkpoint": None
+        if latest is None
+        else {"size": latest.size, "root_hash": latest.root_hex, "note": latest.note},
+    }
+    if format is OutputFormat.json:
+        print_json_data(data)
+        return
+    console.print(f"database: {database_label(settings.database_url)}", markup=False)
+    console.print(f"entries: {head.size}\nroot: {head.root_hash.hex()}", markup=False)
+    if latest is None:
+        console.print("no signed checkpoint yet (ftzlink ledger checkpoint)")
+    else:
+        console.print(f"latest checkpoint (size {latest.size}):", markup=False)
+        print(latest.note, end="")
+
+
+@ledger_app.command("checkpoint")
+def checkpoint(format: OutputFormat = FormatOption) -> None:
+    """Sign a checkpoint of the whole log, after checking it extends the previous one."""
+    from ftzlink.ledger import checkpoints
+
+    settings = Settings.from_env()
+    with open_database(settings) as db, db.write() as session:
+        issued = checkpoints.sign(session, settings)
+    if format is OutputFormat.json:
+        print_json_data({"size": issued.size, "root_hash": issued.root_hex, "note": issued.note})
+    else:
+        print(issued.note, end="")
+
+
+@ledger_app.command("receipt")
+def receipt(
+    index: int = typer.Argument(..., min=0, help="the entry's index"),
+    out: Path | None = typer.Option(
+        None, "--out", help="write the receipt here (default: print it)"
+    ),
+) -> None:
+    """An offline receipt for an entry against the latest signed checkpoint."""
+    from ftzlink.ledger.receipts import build_receipt
+
+    settings = Settings.from_env()
+    with open_database(settings) as db, db.read() as session:
+        text = build_receipt(session, index).to_json()
+    if out is None:
+        print(text, end="")
+    else:
+        out.write_text(text, encoding="utf-8")
+        console.print(f"receipt for entry {index} written to {out}", markup=False)
+
+
+@ledger_app.command("verify-receipt")
+def verify_receipt(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="the receipt (JSON)"),
+    key: str = typer.Option(..., "--key", help="the log's verifier key (name+id+base64)"),
+) -> None:
+    """Check a receipt with nothing but the log's public key. Exit 0 if it holds, 1 if not."""
+    from ftzlink.ledger.verifier import verify_receipt as check
+
+    result = check(file.read_bytes(), key)
+    console.print(("OK: " if result.ok else "FAILED: ") + result.why, markup=False)
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@ledger_app.command("verify")
+def verify(
+    key: str | None = KeyOption,
+    checkpoint_files: list[Path] = typer.Option(
+        [], "--checkpoint", help="a signed checkpoint kept outside the database (repeatable)"
+    ),
+    format: OutputFormat = FormatOption,
+) -> None:
+    """Recompute the whole log: leaf hashes, every stored subtree hash, every signed checkpoint.
+
+    Exit 0 if everything holds; 1, naming the first bad entry, if not.
+    """
+    from ftzlink.ledger.integrity import verify_log
+
+    settings = Settings.from_env()
+    outside = [_note(p) for p in checkpoint_files]
+    vkey = _key_or_none(settings, key)
+    with open_database(settings) as db, db.read() as session:
+        result = verify_log(session, vkey, outside_checkpoints=outside)
+    if format is OutputFormat.json:
+        print_json_data(
+            {
+                "ok": result.ok,
+                "entries": result.size,
+                "checkpoints": result.checkpoints,
+                "signed_size": result.signed_size,
+                "first_bad_index": result.first_bad_index,
+                "problem": result.problem,
+                "notes": result.notes,
+            }
+        )
+    elif result.ok:
+        console.print(
+            f"OK: the ledger's {result.size} entries match every stored hash and "
+            f"{result.checkpoints} signed checkpoint(s) ({database_label(settings.database_url)})",
+            markup=False,
+        )
+        for note in result.notes:
+            console.print(f"note: {note}", markup=False)
+    else:
+        where = "" if result.first_bad_index is None else f" at entry {result.first_bad_index}"
+        console.print(f"BROKEN{where}: {result.problem}", markup=False)
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+def _note(path: Path) -> str:
+    """A signed note from a file, forgiving extra blank lines an editor or `echo` left at its end."""
+    return path.read_text(encoding="utf-8").rstrip("\n") + "\n"
+
+
+def _proof_lines(path: Path) -> list[bytes]:
+    hashes = []
+    for number, line in enumerate(path.read_text(encoding="ascii").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            hashes.append(base64.b64decode(line.strip(), validate=True))
+        except ValueError:
+            raise InvalidInput(
+                "not a consistency proof", [Problem("not base64", file=path, line=number)]
+            ) from None
+    return hashes
+
+
+@ledger_app.command("consistency")
+def consistency(
+    old: int = typer.Argument(..., min=0, help="the older tree size"),
+    new: int | None = typer.Argument(None, min=0, help="the newer tree size (default: now)"),
+) -> None:
+    """Print a consistency proof between two tree sizes, one base64 hash a line."""
+    from ftzlink.ledger import log
+
+    settings = Settings.from_env()
+    with open_database(settings) as db, db.read() as session:
+        proof = log.consistency_proof(session, old, new)
+    for h in proof:
+        print(base64.b64encode(h).decode())
+
+
+@witness_app.command("submit")
+def witness_submit(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="a signed checkpoint"),
+    key: str | None = KeyOption,
+    proof: Path | None = typer.Option(
+        None,
+        "--proof",
+        help="consistency proof from the last checkpoint seen (base64 lines); default: "
+        "computed from this platform's log",
+    ),
+) -> None:
+    """Give the witness a checkpoint; it is kept if consistent with those seen, refused if not."""
+    from ftzlink.ledger import log
+    from ftzlink.ledger.verifier import VerificationError, parse_checkpoint_body
+    from ftzlink.ledger.witness import Witness
+
+    settings = Settings.from_env()
+    note = _note(file)
+    verifier = _key(settings, key)
+    with open_database(settings) as db, db.write() as session:
+        witness = Witness(session, [verifier])
+        hashes = _proof_lines(proof) if proof is not None else None
+        if hashes is None:
+            previous = witness.latest(verifier.name)
+            try:
+                size = parse_checkpoint_body(note.partition("\n\n")[0] + "\n").size
+            except VerificationError:
+                size = 0
+            if previous is not None and previous.size < size <= log.size(session):
+                hashes = log.consistency_proof(session, previous.size, size)
+        seen = witness.observe(note, hashes)
+    console.print(f"witnessed: {seen.origin} at size {seen.size}", markup=False)
+
+
+@witness_app.command("show")
+def witness_show(format: OutputFormat = FormatOption) -> None:
+    """The checkpoints the witness has accepted."""
+    from sqlalchemy import select
+
+    from ftzlink.ledger.tables import WitnessedCheckpoint
+
+    settings = Settings.from_env()
+    with open_database(settings) as db, db.read() as session:
+        rows = [
+            {"origin": r.origin, "size": r.size, "root_hash": bytes(r.root_hash).hex()}
+            for r in session.scalars(select(WitnessedCheckpoint).order_by(WitnessedCheckpoint.id))
+        ]
+    if format is OutputFormat.json:
+        print_json_data(rows)
+        return
+    for row in rows:
+        console.print(f"{row['origin']}  {row['size']}  {row['root_hash']}", markup=False)
+    if not rows:
+        console.print("the witness has seen no checkpoint yet")
