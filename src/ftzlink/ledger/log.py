@@ -33,11 +33,11 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ftzlink.errors import Conflict, InvalidInput, NotFound, Problem
-from ftzlink.ledger.tables import LedgerEntry, LedgerNode
+from ftzlink.ledger.tables import LedgerEntry
 from ftzlink.ledger.verifier import EMPTY_ROOT, leaf_hash, node_hash
 
 __all__ = [
@@ -227,24 +227,37 @@ def _consistency_ranges(m: int, lo: int, hi: int) -> list[tuple[int, int]]:
     return outer[::-1] if complete else [outer[-1], *outer[-2::-1]]
 
 
-def _fetch(session: Session, keys: Iterable[Key]) -> dict[Key, bytes]:
+def _fetch(session: Session, keys: Iterable[Key], tree_size: int) -> dict[Key, bytes]:
+    """The stored hashes of these subtrees, in one round trip by primary key."""
     wanted = set(keys)
-    found: dict[Key, bytes] = {}
+    if tree_size > 0:
+        wanted.add((0, tree_size - 1))  # the tree's last entry: a size beyond the log is missed
     leaves = [i for level, i in wanted if level == 0]
     inner = [k for k in wanted if k[0] > 0]
+    connection = session.connection()
+    mark = "%s" if connection.dialect.name == "postgresql" else "?"
+    parts: list[str] = []
+    params: list[int] = []
     if leaves:
-        leaf_rows = session.execute(
-            select(LedgerEntry.idx, LedgerEntry.leaf_hash).where(LedgerEntry.idx.in_(leaves))
+        parts.append(
+            "SELECT 0, idx, leaf_hash FROM ledger_entries WHERE idx IN "
+            f"({', '.join([mark] * len(leaves))})"
         )
-        found.update(((0, idx), bytes(h)) for idx, h in leaf_rows)
+        params += leaves
     if inner:
-        node_rows = session.execute(
-            select(LedgerNode.level, LedgerNode.idx, LedgerNode.hash).where(
-                tuple_(LedgerNode.level, LedgerNode.idx).in_(inner)
-            )
-        )
-        found.update(((level, idx), bytes(h)) for level, idx, h in node_rows)
+        condition = " OR ".join([f"(level = {mark} AND idx = {mark})"] * len(inner))
+        parts.append(f"SELECT level, idx, hash FROM ledger_nodes WHERE {condition}")
+        params += [x for key in inner for x in key]
+    found: dict[Key, bytes] = {}
+    if parts:
+        rows = connection.exec_driver_sql(" UNION ALL ".join(parts), tuple(params))
+        found = {(int(level), int(idx)): bytes(h) for level, idx, h in rows}
     if missing := wanted - found.keys():
+        current = size(session)
+        if tree_size > current:
+            raise NotFound(
+                f"the ledger has {current} entries; there is no tree of size {tree_size}"
+            )
         level, idx = min(missing)
         raise Conflict(
             f"the ledger lacks the stored hash of subtree (level {level}, index {idx}); "
@@ -253,9 +266,11 @@ def _fetch(session: Session, keys: Iterable[Key]) -> dict[Key, bytes]:
     return found
 
 
-def _range_hashes(session: Session, ranges: Sequence[tuple[int, int]]) -> list[bytes]:
+def _range_hashes(
+    session: Session, ranges: Sequence[tuple[int, int]], tree_size: int
+) -> list[bytes]:
     plans = [_subtrees(lo, hi) for lo, hi in ranges]
-    found = _fetch(session, (key for plan in plans for key in plan))
+    found = _fetch(session, (key for plan in plans for key in plan), tree_size)
     return [_fold([found[key] for key in plan]) for plan in plans]
 
 
@@ -267,21 +282,22 @@ def size(session: Session) -> int:
     return 0 if last is None else int(last) + 1
 
 
-def _size_arg(session: Session, tree_size: int | None) -> tuple[int, int]:
-    current = size(session)
+def _size_arg(session: Session, tree_size: int | None) -> int:
+    """The tree size asked for (default: the whole log). A size beyond the log is found out
+    when its hashes are missing, which saves a query on every proof."""
     if tree_size is None:
-        return current, current
-    if not 0 <= tree_size <= current:
-        raise NotFound(f"the ledger has {current} entries; there is no tree of size {tree_size}")
-    return tree_size, current
+        return size(session)
+    if tree_size < 0:
+        raise NotFound(f"there is no tree of size {tree_size}")
+    return tree_size
 
 
 def root(session: Session, tree_size: int | None = None) -> bytes:
     """The root hash of the first `tree_size` entries (default: all)."""
-    n, _ = _size_arg(session, tree_size)
+    n = _size_arg(session, tree_size)
     if n == 0:
         return EMPTY_ROOT
-    return _range_hashes(session, [(0, n)])[0]
+    return _range_hashes(session, [(0, n)], n)[0]
 
 
 def head(session: Session) -> TreeHead:
@@ -290,19 +306,20 @@ def head(session: Session) -> TreeHead:
 
 
 def inclusion_proof(session: Session, index: int, tree_size: int | None = None) -> list[bytes]:
-    n, _ = _size_arg(session, tree_size)
+    n = _size_arg(session, tree_size)
     if not 0 <= index < n:
         raise NotFound(f"there is no entry {index} in a tree of size {n}")
-    return _range_hashes(session, _inclusion_ranges(index, 0, n))
+    return _range_hashes(session, _inclusion_ranges(index, 0, n), n)
 
 
 def consistency_proof(session: Session, old: int, new: int | None = None) -> list[bytes]:
-    n, _ = _size_arg(session, new)
+    n = _size_arg(session, new)
     if not 0 <= old <= n:
         raise NotFound(f"there is no tree of size {old} before one of size {n}")
     if old in (0, n):
+        _fetch(session, [], n)  # that the tree exists
         return []
-    return _range_hashes(session, _consistency_ranges(old, 0, n))
+    return _range_hashes(session, _consistency_ranges(old, 0, n), n)
 
 
 def _entry(row: Any) -> Entry:
@@ -338,7 +355,7 @@ def entries(session: Session, start: int = 0, stop: int | None = None) -> Iterat
 def _frontier(session: Session, n: int) -> list[tuple[int, bytes]]:
     """(level, hash) of the complete subtrees making up a tree of size n, left to right."""
     keys = _subtrees(0, n)
-    found = _fetch(session, keys)
+    found = _fetch(session, keys, n)
     return [(level, found[(level, idx)]) for level, idx in keys]
 
 
