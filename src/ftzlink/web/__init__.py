@@ -48,6 +48,7 @@ def install(app: FastAPI) -> None:
         invitations,
         official,
         pages,
+        pilots,
         public,
         statistics,
         talent,
@@ -55,7 +56,17 @@ def install(app: FastAPI) -> None:
     from ftzlink.web.errors import error_page
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (pages, public, enterprise, official, statistics, auditor, invitations, talent):
+    for module in (
+        pages,
+        public,
+        enterprise,
+        official,
+        statistics,
+        auditor,
+        invitations,
+        talent,
+        pilots,
+    ):
         app.include_router(module.router)
 
     # Errors: problem+json under /api, pages everywhere else.

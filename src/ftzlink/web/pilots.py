@@ -1,0 +1,341 @@
+"""Pages: the public pilot-case registry. Anyone sees the cases by stage with the figures
+reported about them, each with its day (or that the source gives none) and its source; a case's
+page shows its timeline. Platform administrators and data regulators also get the forms to move
+a case to its next stage and to add a figure."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from typing import Any
+
+from babel.numbers import format_decimal, format_percent
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from ftzlink.auth.principal import Principal
+from ftzlink.errors import Forbidden, InvalidInput
+from ftzlink.pilots import service
+from ftzlink.pilots.loader import bundled_pilot_seed
+from ftzlink.pilots.service import StageOutOfOrder
+from ftzlink.pilots.tables import STAGE_ORDER, PilotCase, PilotFigure, Qualifier, Stage, Unit
+from ftzlink.web.context import Web, WebPage
+from ftzlink.web.forms import N_, Form
+
+__all__ = ["router"]
+
+router = APIRouter(include_in_schema=False)
+
+PAGES = "pages/pilots/"
+NUMBER = re.compile(r"^\d{1,30}(\.\d{1,8})?$")
+
+STAGES = {
+    Stage.CASE_PILOT.value: (N_("Case pilot"), "draft"),
+    Stage.INNOVATIVE_SUPERVISION.value: (N_("Innovative supervision"), "returned"),
+    Stage.REGULATORY_SOLIDIFICATION.value: (N_("Regulatory solidification"), "approved"),
+    service.NOT_STATED: (N_("Stage not stated"), "unknown"),
+}
+STAGE_HINTS = {
+    Stage.CASE_PILOT.value: N_("Tried on a single case, often under sandbox supervision."),
+    Stage.INNOVATIVE_SUPERVISION.value: N_("Supervised in a new way beyond the first case."),
+    Stage.REGULATORY_SOLIDIFICATION.value: N_("Fixed in rules or regulations."),
+    service.NOT_STATED: N_("The source does not say which stage the case has reached."),
+}
+UNITS = {
+    Unit.COUNT.value: N_("in number"),
+    Unit.VEHICLES.value: N_("vehicles"),
+    Unit.ENTERPRISES.value: N_("enterprises"),
+    Unit.CASES.value: N_("cases"),
+    Unit.PERCENT.value: N_("per cent"),
+    Unit.SHARE.value: N_("share"),
+    Unit.YEARS.value: N_("years"),
+    Unit.USD.value: N_("US dollars"),
+    Unit.YUAN.value: N_("yuan"),
+}
+QUALIFIERS = {
+    Qualifier.EXACT.value: N_("exactly"),
+    Qualifier.ABOUT.value: N_("about"),
+    Qualifier.MORE_THAN.value: N_("more than"),
+    Qualifier.NEARLY.value: N_("nearly"),
+    Qualifier.ESTIMATED.value: N_("estimated"),
+}
+FIGURE_FIELDS = (
+    "label_zh",
+    "label_en",
+    "value",
+    "value_max",
+    "unit",
+    "qualifier",
+    "as_of",
+    "as_of_note",
+    "source",
+    "source_line",
+)
+
+
+def _locale(web: Web) -> str:
+    return "zh_CN" if web.lang == "zh" else "en"
+
+
+def _stage(web: Web, stage: str | None) -> dict[str, str]:
+    key = stage or service.NOT_STATED
+    label, css = STAGES[key]
+    return {"key": key, "label": web._(label), "css": css, "hint": web._(STAGE_HINTS[key])}
+
+
+def _number(web: Web, value: str, unit: str) -> str:
+    if unit == Unit.SHARE.value:
+        return format_percent(Decimal(value), locale=_locale(web))
+    return format_decimal(Decimal(value), locale=_locale(web))
+
+
+def _source(web: Web, source: str | None, line: int | None) -> dict[str, Any] | None:
+    if not source:
+        return None
+    seeded = bundled_pilot_seed().by_file(source)
+    return {
+        "title": seeded.title.get(web.lang) if seeded else source,
+        "file": source if seeded else None,
+        "line": line,
+        "released": seeded.released if seeded else None,
+    }
+
+
+def _with_unit(web: Web, unit: str, shown: str, n: int) -> str:
+    """A value with its unit, singular or plural as the language needs."""
+    if unit == Unit.VEHICLES.value:
+        return web.ngettext("%(value)s vehicle", "%(value)s vehicles", n, value=shown)
+    if unit == Unit.ENTERPRISES.value:
+        return web.ngettext("%(value)s enterprise", "%(value)s enterprises", n, value=shown)
+    if unit == Unit.CASES.value:
+        return web.ngettext("%(value)s case", "%(value)s cases", n, value=shown)
+    if unit == Unit.YEARS.value:
+        return web.ngettext("%(value)s year", "%(value)s years", n, value=shown)
+    if unit == Unit.USD.value:
+        return web._("%(value)s US dollars", value=shown)
+    if unit == Unit.YUAN.value:
+        return web._("%(value)s yuan", value=shown)
+    if unit == Unit.PERCENT.value:
+        return web._("%(value)s per cent", value=shown)
+    return shown  # a count, or a share already shown as a percentage
+
+
+def _figure(web: Web, f: PilotFigure) -> dict[str, Any]:
+    value = _number(web, f.value, f.unit)
+    top = f.value_max if f.value_max is not None else f.value
+    if f.value_max is not None:
+        value += "–" + _number(web, f.value_max, f.unit)
+    value = _with_unit(web, f.unit, value, int(Decimal(top)) if Decimal(top) == 1 else 2)
+    qualifier = "" if f.qualifier == Qualifier.EXACT.value else web._(QUALIFIERS[f.qualifier])
+    return {
+        "label": f.label_zh if web.lang == "zh" else f.label_en,
+        "value": " ".join(p for p in (qualifier, value) if p),
+        "as_of": f.as_of,
+        "as_of_note": f.as_of_note,
+        "quote": f.quote,
+        "source": _source(web, f.source, f.source_line),
+    }
+
+
+def _case(web: Web, c: PilotCase) -> dict[str, Any]:
+    zone = web.catalogue.zone(c.zone)
+    return {
+        "case": c,
+        "title": c.title_zh if web.lang == "zh" else c.title_en,
+        "summary": c.summary_zh if web.lang == "zh" else c.summary_en,
+        "progress": c.progress_zh if web.lang == "zh" else c.progress_en,
+        "zone": zone.name.get(web.lang) if zone else c.zone,
+        "stage": _stage(web, c.stage),
+    }
+
+
+def _stage_options(web: Web) -> list[tuple[str, str]]:
+    options = [("", web._("All stages"))]
+    for key in [*(s.value for s in reversed(STAGE_ORDER)), service.NOT_STATED]:
+        options.append((key, web._(STAGES[key][0])))
+    return options
+
+
+@router.get("/pilots")
+def registry(web: WebPage, stage: str = "") -> Response:
+    chosen = stage if stage in STAGES else ""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    with web.read() as session:
+        rows, total = service.list_cases(session, stage=chosen or None, limit=10_000)
+        for c in rows:
+            item = _case(web, c)
+            item["figures"] = [_figure(web, f) for f in service.figures_of(session, c)]
+            groups.setdefault(item["stage"]["key"], []).append(item)
+    order = [*(s.value for s in reversed(STAGE_ORDER)), service.NOT_STATED]
+    sections = [
+        {"stage": _stage(web, None if k == service.NOT_STATED else k), "cases": groups[k]}
+        for k in order
+        if k in groups
+    ]
+    lingang = web.catalogue.zone("lingang")
+    return web.page(
+        PAGES + "registry.html",
+        sections=sections,
+        total=total,
+        stages=_stage_options(web),
+        values={"stage": chosen},
+        counts=lingang.counts if lingang else [],
+        zone_name=lingang.name.get(web.lang) if lingang else "",
+        seed_source=_source(web, bundled_pilot_seed().sources[0].seed_file, None),
+    )
+
+
+def _case_page(
+    web: Web, case_id: int, form: Form | None = None, *, status: int = 200, which: str = ""
+) -> Response:
+    form = form or Form()
+    with web.read() as session:
+        c = service.get_case(session, case_id)
+        item = _case(web, c)
+        steps = [
+            {
+                "step": s,
+                "stage": _stage(web, s.stage),
+                "source": _source(web, s.source, s.source_line),
+            }
+            for s in service.steps_of(session, c)
+        ]
+        figures = [_figure(web, f) for f in service.figures_of(session, c)]
+        allowed = service.next_stages(c.stage)
+    editor = service.can_edit(web.principal)
+    return web.page(
+        PAGES + "case.html",
+        status_code=status,
+        item=item,
+        steps=steps,
+        figures=figures,
+        editor=editor,
+        next_stages=[
+            (s.value, web._(STAGES[s.value][0]), web._(STAGE_HINTS[s.value])) for s in allowed
+        ],
+        units=[(k, web._(v)) for k, v in UNITS.items()],
+        qualifiers=[(k, web._(v)) for k, v in QUALIFIERS.items()],
+        errors=form.errors,
+        values=form.values,
+        which=which,
+    )
+
+
+@router.get("/pilots/{case_id:int}")
+def case_page(web: WebPage, case_id: int) -> Response:
+    return _case_page(web, case_id)
+
+
+def _editor(web: Web) -> Principal:
+    principal = web.require()
+    if not service.can_edit(principal):
+        raise Forbidden("only platform administrators and data regulators keep the pilot cases")
+    return principal
+
+
+def _day(text: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        return None
+
+
+@router.post("/pilots/{case_id:int}/advance")
+async def advance(web: WebPage, case_id: int) -> Response:
+    principal = _editor(web)
+    form = Form(await web.form())
+    to, day, note = form.get("to"), _day(form.get("on")), form.get("note")
+    if to not in {s.value for s in STAGE_ORDER}:
+        form.error("to", web._("Choose the stage the case has reached"))
+    if day is None:
+        form.error("on", web._("Enter the day the stage was reached as a date, like 2025-05-20"))
+    if not note:
+        form.error("note", web._("Enter a note on what happened"))
+    elif len(note) > 2000:
+        form.error("note", web._("The note must be 2,000 characters or fewer"))
+    if form.ok:
+        assert day is not None
+        try:
+            with web.write() as session:
+                service.advance(
+                    session,
+                    principal=principal,
+                    case_id=case_id,
+                    to=Stage(to),
+                    on=day,
+                    note=note,
+                    today=web.today,
+                )
+            return web.redirect(f"/pilots/{case_id}#timeline-heading")
+        except StageOutOfOrder:
+            form.error(
+                "to", web._("A case moves forward one stage at a time: choose the next stage")
+            )
+        except InvalidInput:
+            form.error(
+                "on",
+                web._("The day must not be before the case's last dated step, nor after today"),
+            )
+    return _case_page(web, case_id, form, status=400, which="advance")
+
+
+@router.post("/pilots/{case_id:int}/figures")
+async def add_figure(web: WebPage, case_id: int) -> Response:
+    principal = _editor(web)
+    form = Form(await web.form())
+    for name in ("label_zh", "label_en"):
+        if not form.get(name):
+            form.error(name, web._("Enter what the figure counts, in Chinese and in English"))
+        elif len(form.get(name)) > 200:
+            form.error(name, web._("The label must be 200 characters or fewer"))
+    if not NUMBER.match(form.get("value")):
+        form.error("value", web._("Enter the value as a number, like 15 or 0.5"))
+    top = form.get("value_max")
+    if top and not NUMBER.match(top):
+        form.error("value_max", web._("Enter the top of the range as a number, like 2000"))
+    elif top and NUMBER.match(form.get("value")) and Decimal(top) <= Decimal(form.get("value")):
+        form.error("value_max", web._("The top of the range must be more than the value"))
+    if form.get("unit") not in UNITS:
+        form.error("unit", web._("Choose what the figure counts in"))
+    if form.get("qualifier", Qualifier.EXACT.value) not in QUALIFIERS:
+        form.error("qualifier", web._("Choose how exact the figure is"))
+    as_of = _day(form.get("as_of")) if form.get("as_of") else None
+    if form.get("as_of") and as_of is None:
+        form.error("as_of", web._("Enter the day as a date, like 2025-05-20"))
+    elif as_of is not None and as_of > web.today:
+        form.error("as_of", web._("The day must be today or earlier"))
+    if len(form.get("as_of_note")) > 200:
+        form.error("as_of_note", web._("The note must be 200 characters or fewer"))
+    if not form.get("source"):
+        form.error("source", web._("Enter where the figure was reported"))
+    elif len(form.get("source")) > 300:
+        form.error("source", web._("The source must be 300 characters or fewer"))
+    line = form.get("source_line")
+    if line and (not line.isdigit() or not 1 <= int(line) <= 10**6):
+        form.error("source_line", web._("Enter the line as a whole number, like 31"))
+    if form.ok:
+        try:
+            with web.write() as session:
+                service.add_figure(
+                    session,
+                    principal=principal,
+                    case_id=case_id,
+                    label_zh=form.get("label_zh"),
+                    label_en=form.get("label_en"),
+                    value=form.get("value"),
+                    value_max=top or None,
+                    unit=Unit(form.get("unit")),
+                    qualifier=Qualifier(form.get("qualifier") or Qualifier.EXACT.value),
+                    as_of=as_of,
+                    as_of_note=form.get("as_of_note") or None,
+                    source=form.get("source"),
+                    source_line=int(line) if line else None,
+                    today=web.today,
+                )
+            return web.redirect(f"/pilots/{case_id}#figures-heading")
+        except InvalidInput as error:
+            for problem in error.problems:
+                name = problem.field if problem.field in FIGURE_FIELDS else "value"
+                form.error(name, web._("Check this answer"))
+    return _case_page(web, case_id, form, status=400, which="figure")
