@@ -7,9 +7,9 @@ import hypothesis.strategies as st
 import pytest
 from hypothesis import given, settings
 
+import ftzlink.ledger.log as log
 from ftzlink.db import Database
 from ftzlink.errors import NotFound
-from ftzlink.ledger import log
 from tests.ledger import rfc
 
 MAX = 130
