@@ -129,23 +129,25 @@ def verify_log(
             checkpoint.root_hash,
         ):
             return check.fail(f"{label}'s stored size or root differs from its signed note")
+        check.signed_size = max(check.signed_size, checkpoint.size)
         if checkpoint.size > n:
-            return check.fail(
-                f"{label} was signed at size {checkpoint.size} but the log has {n} entries: "
-                f"entries from {n} on were removed",
-                n,
-            )
-        if _root(levels, checkpoint.size) == checkpoint.root_hash:
+            bad.append((checkpoint.size, label))
+        elif _root(levels, checkpoint.size) == checkpoint.root_hash:
             good.append(checkpoint.size)
         else:
             bad.append((checkpoint.size, label))
-        check.signed_size = max(check.signed_size, checkpoint.size)
     if bad:
         size, label = min(bad)
         since = max((s for s in good if s < size), default=0)
+        if size > n:  # every checkpoint within the log holds: the log was cut short
+            return check.fail(
+                f"{label} was signed at size {size} but the log has {n} entries: "
+                f"entries from {n} on were removed",
+                n,
+            )
         return check.fail(
             f"the entries do not give the root {label} signed at size {size}: an entry "
-            f"between {since} and {size - 1} was changed, removed, inserted or moved "
+            f"between {since} and {min(size, n) - 1} was changed, removed, inserted or moved "
             "(and the stored hashes recomputed)",
             since,
         )
