@@ -7,8 +7,8 @@ import subprocess
 import sys
 import textwrap
 
+import ftzlink.ledger.log as log
 from ftzlink.db import Database
-from ftzlink.ledger import log
 from tests.ledger import rfc
 
 PER_PROCESS = 5000

@@ -14,9 +14,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, update
 
+import ftzlink.ledger.checkpoints as checkpoints
+import ftzlink.ledger.log as log
+import ftzlink.ledger.verifier as verifier
 from ftzlink.db import Database
 from ftzlink.errors import Conflict, InvalidInput
-from ftzlink.ledger import checkpoints, log, verifier
 from ftzlink.ledger.keys import Signer, generate, parse_private_key
 from ftzlink.ledger.receipts import build_receipt
 from ftzlink.ledger.tables import LedgerCheckpoint, LedgerEntry, LedgerNode

@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, update
 
+import ftzlink.ledger.checkpoints as checkpoints
+import ftzlink.ledger.log as log
 from ftzlink.db import Database
-from ftzlink.ledger import checkpoints, log
 from ftzlink.ledger.keys import Signer
 from ftzlink.ledger.tables import LedgerCheckpoint, LedgerEntry, LedgerNode
 from ftzlink.settings import Settings
