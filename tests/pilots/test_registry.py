@@ -14,13 +14,13 @@ from ftzlink.catalogue.models import Catalogue
 from ftzlink.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ftzlink.pilots import service as pilots
 from ftzlink.pilots.service import StageOutOfOrder
-from ftzlink.pilots.tables import PilotCase, Qualifier, Stage, Unit
+from ftzlink.pilots.tables import PilotCase, PilotQualifier, PilotStage, PilotUnit
 from tests.pilots.conftest import TODAY, Registry
 
 PILOT, SUPERVISION, SOLID = (
-    Stage.CASE_PILOT,
-    Stage.INNOVATIVE_SUPERVISION,
-    Stage.REGULATORY_SOLIDIFICATION,
+    PilotStage.CASE_PILOT,
+    PilotStage.INNOVATIVE_SUPERVISION,
+    PilotStage.REGULATORY_SOLIDIFICATION,
 )
 
 
@@ -28,7 +28,7 @@ def new_case(
     registry: Registry,
     catalogue: Catalogue,
     slug: str = "new-case",
-    stage: Stage | None = PILOT,
+    stage: PilotStage | None = PILOT,
     on: dt.date | None = dt.date(2025, 1, 10),
 ) -> int:
     return registry.write(
@@ -47,7 +47,9 @@ def new_case(
     ).id
 
 
-def advance(registry: Registry, case_id: int, to: Stage, on: dt.date, **kw: object) -> PilotCase:
+def advance(
+    registry: Registry, case_id: int, to: PilotStage, on: dt.date, **kw: object
+) -> PilotCase:
     kw.setdefault("principal", registry.regulator)
     return registry.write(
         pilots.advance, case_id=case_id, to=to, on=on, note="moved on", today=TODAY, **kw
@@ -99,7 +101,7 @@ def test_a_case_moves_forward_one_stage_at_a_time_each_step_dated_and_audited(
     ids=["skip", "back", "same", "back-from-last"],
 )
 def test_skipping_or_going_back_is_refused_and_changes_nothing(
-    registry: Registry, catalogue: Catalogue, start: Stage, to: Stage
+    registry: Registry, catalogue: Catalogue, start: PilotStage, to: PilotStage
 ) -> None:
     case_id = new_case(registry, catalogue, stage=start)
     before = len(audit(registry, case_id))
@@ -164,7 +166,7 @@ def test_only_platform_administrators_and_data_regulators_change_the_registry(
                 label_zh="x",
                 label_en="x",
                 value="1",
-                unit=Unit.COUNT,
+                unit=PilotUnit.COUNT,
                 source="x",
                 today=TODAY,
             )
@@ -184,8 +186,8 @@ def test_a_figure_has_a_value_or_a_range_a_unit_a_day_or_none_and_a_source(
         label_en="Kilometres tested",
         value="1000",
         value_max="2000",
-        unit=Unit.COUNT,
-        qualifier=Qualifier.ABOUT,
+        unit=PilotUnit.COUNT,
+        qualifier=PilotQualifier.ABOUT,
         as_of=dt.date(2025, 5, 31),
         source="a report",
         today=TODAY,
@@ -208,7 +210,7 @@ def test_a_figure_has_a_value_or_a_range_a_unit_a_day_or_none_and_a_source(
                 case_id=case_id,
                 label_zh="x",
                 label_en="x",
-                unit=Unit.COUNT,
+                unit=PilotUnit.COUNT,
                 today=TODAY,
                 **values,
             )

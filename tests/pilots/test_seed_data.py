@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from ftzlink.pilots.loader import PilotSeed, SeedCase, SeedCitation, bundled_pilot_seed
-from ftzlink.pilots.tables import Stage
+from ftzlink.pilots.tables import PilotStage
 
 SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
 SEED = bundled_pilot_seed()
@@ -20,9 +20,9 @@ CASES = {c.id: c for c in SEED.cases}
 
 # The words seed 004 uses for each stage of its three-step path (line 25).
 STAGE_WORDS = {
-    Stage.CASE_PILOT: "case pilot",
-    Stage.INNOVATIVE_SUPERVISION: "innovative supervision",
-    Stage.REGULATORY_SOLIDIFICATION: "solidifying",
+    PilotStage.CASE_PILOT: "case pilot",
+    PilotStage.INNOVATIVE_SUPERVISION: "innovative supervision",
+    PilotStage.REGULATORY_SOLIDIFICATION: "solidifying",
 }
 WORDS = {"a": Decimal(1), "one": Decimal(1), "four": Decimal(4), "half": Decimal("0.5")}
 SCALE = {"billion": Decimal(10**9), "million": Decimal(10**6)}
@@ -105,8 +105,8 @@ def test_a_stage_is_seeded_only_where_the_source_names_it_and_no_day_is_invented
 def test_the_stages_seeded_are_the_two_the_source_states() -> None:
     staged = {c.id: c.stage.stage for c in SEED.cases if c.stage}
     assert staged == {
-        "ic-equipment-spv-leasing": Stage.CASE_PILOT,
-        "driverless-road-tests": Stage.REGULATORY_SOLIDIFICATION,
+        "ic-equipment-spv-leasing": PilotStage.CASE_PILOT,
+        "driverless-road-tests": PilotStage.REGULATORY_SOLIDIFICATION,
     }
 
 

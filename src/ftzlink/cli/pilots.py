@@ -200,7 +200,7 @@ def advance(
     """Move a case to its next stage (platform administrators and data regulators)."""
     from ftzlink.cli.talent_invitations import _principal
     from ftzlink.pilots import service
-    from ftzlink.pilots.tables import Stage
+    from ftzlink.pilots.tables import PilotStage
 
     try:
         day = dt.date.fromisoformat(on)
@@ -218,7 +218,7 @@ def advance(
             session,
             principal=principal,
             case_id=found.id,
-            to=Stage(to.value),
+            to=PilotStage(to.value),
             on=day,
             note=note,
             today=settings.current_date(),

@@ -18,7 +18,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter
 from ftzlink.catalogue.loader import BUNDLED_DIR
 from ftzlink.catalogue.loader import _parse as parse_file  # the same file:line reporting
 from ftzlink.errors import CatalogueError, Problem
-from ftzlink.pilots.tables import Qualifier, Stage, Unit
+from ftzlink.pilots.tables import PilotQualifier, PilotStage, PilotUnit
 from ftzlink.text import Text
 
 __all__ = [
@@ -70,7 +70,7 @@ class SeedCitation(_Model):
 
 
 class SeedStage(_Model):
-    stage: Stage
+    stage: PilotStage
     reached_on: dt.date | None  # null: the source gives no day
     citation: SeedCitation
 
@@ -86,8 +86,8 @@ class SeedFigure(_Model):
     label: Text
     value: Number
     value_max: Number | None = None
-    unit: Unit
-    qualifier: Qualifier
+    unit: PilotUnit
+    qualifier: PilotQualifier
     stated: str = Field(min_length=1)  # the figure in the source's words, part of the quote
     as_of: dt.date | None
     as_of_note: str | None

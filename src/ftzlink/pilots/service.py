@@ -27,10 +27,10 @@ from ftzlink.pilots.tables import (
     STAGE_ORDER,
     PilotCase,
     PilotFigure,
+    PilotQualifier,
+    PilotStage,
     PilotStep,
-    Qualifier,
-    Stage,
-    Unit,
+    PilotUnit,
 )
 
 __all__ = [
@@ -86,11 +86,11 @@ def _require_editor(principal: Principal) -> Actor:
     return Actor(principal.user_id, principal.username)
 
 
-def next_stages(stage: str | None) -> list[Stage]:
+def next_stages(stage: str | None) -> list[PilotStage]:
     """Where a case at `stage` may go next: any stage when its stage is not stated."""
     if stage is None:
         return list(STAGE_ORDER)
-    index = STAGE_ORDER.index(Stage(stage))
+    index = STAGE_ORDER.index(PilotStage(stage))
     return list(STAGE_ORDER[index + 1 : index + 2])
 
 
@@ -123,12 +123,12 @@ def list_cases(
     if stage == NOT_STATED:
         query = query.where(PilotCase.stage.is_(None))
     elif stage is not None:
-        query = query.where(PilotCase.stage == Stage(stage).value)
+        query = query.where(PilotCase.stage == PilotStage(stage).value)
     if zone is not None:
         query = query.where(PilotCase.zone == zone)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = list(session.scalars(query.order_by(PilotCase.id)))
-    rows.sort(key=lambda c: (-STAGE_ORDER.index(Stage(c.stage)) if c.stage else 1, c.id))
+    rows.sort(key=lambda c: (-STAGE_ORDER.index(PilotStage(c.stage)) if c.stage else 1, c.id))
     return rows[offset : offset + limit], total
 
 
@@ -200,7 +200,7 @@ def create_case(
     summary_zh: str,
     summary_en: str,
     today: dt.date,
-    stage: Stage | None = None,
+    stage: PilotStage | None = None,
     stage_on: dt.date | None = None,
     note: str = "",
     source: str | None = None,
@@ -265,7 +265,7 @@ def advance(
     *,
     principal: Principal,
     case_id: int,
-    to: Stage,
+    to: PilotStage,
     on: dt.date,
     note: str,
     today: dt.date,
@@ -328,11 +328,11 @@ def add_figure(
     label_zh: str,
     label_en: str,
     value: str,
-    unit: Unit,
+    unit: PilotUnit,
     source: str,
     today: dt.date,
     value_max: str | None = None,
-    qualifier: Qualifier = Qualifier.EXACT,
+    qualifier: PilotQualifier = PilotQualifier.EXACT,
     as_of: dt.date | None = None,
     as_of_note: str | None = None,
     source_line: int | None = None,

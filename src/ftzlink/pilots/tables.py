@@ -17,10 +17,18 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ftzlink.db import Base, Timestamp, utcnow
 
-__all__ = ["STAGE_ORDER", "PilotCase", "PilotFigure", "PilotStep", "Qualifier", "Stage", "Unit"]
+__all__ = [
+    "STAGE_ORDER",
+    "PilotCase",
+    "PilotFigure",
+    "PilotQualifier",
+    "PilotStage",
+    "PilotStep",
+    "PilotUnit",
+]
 
 
-class Stage(StrEnum):
+class PilotStage(StrEnum):
     """The three steps of seed 004 (line 25), in order."""
 
     CASE_PILOT = "case_pilot"  # 案例试点
@@ -28,10 +36,14 @@ class Stage(StrEnum):
     REGULATORY_SOLIDIFICATION = "regulatory_solidification"  # 制度固化
 
 
-STAGE_ORDER = (Stage.CASE_PILOT, Stage.INNOVATIVE_SUPERVISION, Stage.REGULATORY_SOLIDIFICATION)
+STAGE_ORDER = (
+    PilotStage.CASE_PILOT,
+    PilotStage.INNOVATIVE_SUPERVISION,
+    PilotStage.REGULATORY_SOLIDIFICATION,
+)
 
 
-class Unit(StrEnum):
+class PilotUnit(StrEnum):
     """What a figure counts."""
 
     COUNT = "count"
@@ -45,7 +57,7 @@ class Unit(StrEnum):
     YUAN = "yuan"
 
 
-class Qualifier(StrEnum):
+class PilotQualifier(StrEnum):
     """How exact the source says the figure is."""
 
     EXACT = "exact"
@@ -62,7 +74,7 @@ def _in(column: str, values: type[StrEnum]) -> str:
 class PilotCase(Base):
     __tablename__ = "pilot_cases"
     __table_args__ = (
-        CheckConstraint(f"stage IS NULL OR {_in('stage', Stage)}", name="known_stage"),
+        CheckConstraint(f"stage IS NULL OR {_in('stage', PilotStage)}", name="known_stage"),
         CheckConstraint("stage IS NOT NULL OR stage_on IS NULL", name="stage_on_needs_stage"),
     )
 
@@ -88,7 +100,7 @@ class PilotStep(Base):
 
     __tablename__ = "pilot_steps"
     __table_args__ = (
-        CheckConstraint(_in("stage", Stage), name="known_stage"),
+        CheckConstraint(_in("stage", PilotStage), name="known_stage"),
         CheckConstraint("source_line IS NULL OR source_line >= 1", name="line"),
     )
 
@@ -112,8 +124,8 @@ class PilotFigure(Base):
 
     __tablename__ = "pilot_figures"
     __table_args__ = (
-        CheckConstraint(_in("unit", Unit), name="known_unit"),
-        CheckConstraint(_in("qualifier", Qualifier), name="known_qualifier"),
+        CheckConstraint(_in("unit", PilotUnit), name="known_unit"),
+        CheckConstraint(_in("qualifier", PilotQualifier), name="known_qualifier"),
         CheckConstraint("source_line IS NULL OR source_line >= 1", name="line"),
         UniqueConstraint("case_id", "seed_key"),
     )
@@ -126,7 +138,7 @@ class PilotFigure(Base):
     value: Mapped[str] = mapped_column(String(40))
     value_max: Mapped[str | None] = mapped_column(String(40))  # the top of a range ("1–2")
     unit: Mapped[str] = mapped_column(String(16))
-    qualifier: Mapped[str] = mapped_column(String(16), default=Qualifier.EXACT.value)
+    qualifier: Mapped[str] = mapped_column(String(16), default=PilotQualifier.EXACT.value)
     as_of: Mapped[dt.date | None] = mapped_column(Date)  # NULL: the source gives no day
     as_of_note: Mapped[str | None] = mapped_column(String(200))  # the source's words for when
     source: Mapped[str] = mapped_column(String(300))

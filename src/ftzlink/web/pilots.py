@@ -19,7 +19,14 @@ from ftzlink.errors import Forbidden, InvalidInput
 from ftzlink.pilots import service
 from ftzlink.pilots.loader import bundled_pilot_seed
 from ftzlink.pilots.service import StageOutOfOrder
-from ftzlink.pilots.tables import STAGE_ORDER, PilotCase, PilotFigure, Qualifier, Stage, Unit
+from ftzlink.pilots.tables import (
+    STAGE_ORDER,
+    PilotCase,
+    PilotFigure,
+    PilotQualifier,
+    PilotStage,
+    PilotUnit,
+)
 from ftzlink.web.context import Web, WebPage
 from ftzlink.web.forms import N_, Form
 
@@ -31,34 +38,34 @@ PAGES = "pages/pilots/"
 NUMBER = re.compile(r"^\d{1,30}(\.\d{1,8})?$")
 
 STAGES = {
-    Stage.CASE_PILOT.value: (N_("Case pilot"), "draft"),
-    Stage.INNOVATIVE_SUPERVISION.value: (N_("Innovative supervision"), "returned"),
-    Stage.REGULATORY_SOLIDIFICATION.value: (N_("Regulatory solidification"), "approved"),
+    PilotStage.CASE_PILOT.value: (N_("Case pilot"), "draft"),
+    PilotStage.INNOVATIVE_SUPERVISION.value: (N_("Innovative supervision"), "returned"),
+    PilotStage.REGULATORY_SOLIDIFICATION.value: (N_("Regulatory solidification"), "approved"),
     service.NOT_STATED: (N_("Stage not stated"), "unknown"),
 }
 STAGE_HINTS = {
-    Stage.CASE_PILOT.value: N_("Tried on a single case, often under sandbox supervision."),
-    Stage.INNOVATIVE_SUPERVISION.value: N_("Supervised in a new way beyond the first case."),
-    Stage.REGULATORY_SOLIDIFICATION.value: N_("Fixed in rules or regulations."),
+    PilotStage.CASE_PILOT.value: N_("Tried on a single case, often under sandbox supervision."),
+    PilotStage.INNOVATIVE_SUPERVISION.value: N_("Supervised in a new way beyond the first case."),
+    PilotStage.REGULATORY_SOLIDIFICATION.value: N_("Fixed in rules or regulations."),
     service.NOT_STATED: N_("The source does not say which stage the case has reached."),
 }
 UNITS = {
-    Unit.COUNT.value: N_("in number"),
-    Unit.VEHICLES.value: N_("vehicles"),
-    Unit.ENTERPRISES.value: N_("enterprises"),
-    Unit.CASES.value: N_("cases"),
-    Unit.PERCENT.value: N_("per cent"),
-    Unit.SHARE.value: N_("share"),
-    Unit.YEARS.value: N_("years"),
-    Unit.USD.value: N_("US dollars"),
-    Unit.YUAN.value: N_("yuan"),
+    PilotUnit.COUNT.value: N_("in number"),
+    PilotUnit.VEHICLES.value: N_("vehicles"),
+    PilotUnit.ENTERPRISES.value: N_("enterprises"),
+    PilotUnit.CASES.value: N_("cases"),
+    PilotUnit.PERCENT.value: N_("per cent"),
+    PilotUnit.SHARE.value: N_("share"),
+    PilotUnit.YEARS.value: N_("years"),
+    PilotUnit.USD.value: N_("US dollars"),
+    PilotUnit.YUAN.value: N_("yuan"),
 }
 QUALIFIERS = {
-    Qualifier.EXACT.value: N_("exactly"),
-    Qualifier.ABOUT.value: N_("about"),
-    Qualifier.MORE_THAN.value: N_("more than"),
-    Qualifier.NEARLY.value: N_("nearly"),
-    Qualifier.ESTIMATED.value: N_("estimated"),
+    PilotQualifier.EXACT.value: N_("exactly"),
+    PilotQualifier.ABOUT.value: N_("about"),
+    PilotQualifier.MORE_THAN.value: N_("more than"),
+    PilotQualifier.NEARLY.value: N_("nearly"),
+    PilotQualifier.ESTIMATED.value: N_("estimated"),
 }
 FIGURE_FIELDS = (
     "label_zh",
@@ -85,7 +92,7 @@ def _stage(web: Web, stage: str | None) -> dict[str, str]:
 
 
 def _number(web: Web, value: str, unit: str) -> str:
-    if unit == Unit.SHARE.value:
+    if unit == PilotUnit.SHARE.value:
         return format_percent(Decimal(value), locale=_locale(web))
     return format_decimal(Decimal(value), locale=_locale(web))
 
@@ -104,19 +111,19 @@ def _source(web: Web, source: str | None, line: int | None) -> dict[str, Any] | 
 
 def _with_unit(web: Web, unit: str, shown: str, n: int) -> str:
     """A value with its unit, singular or plural as the language needs."""
-    if unit == Unit.VEHICLES.value:
+    if unit == PilotUnit.VEHICLES.value:
         return web.ngettext("%(value)s vehicle", "%(value)s vehicles", n, value=shown)
-    if unit == Unit.ENTERPRISES.value:
+    if unit == PilotUnit.ENTERPRISES.value:
         return web.ngettext("%(value)s enterprise", "%(value)s enterprises", n, value=shown)
-    if unit == Unit.CASES.value:
+    if unit == PilotUnit.CASES.value:
         return web.ngettext("%(value)s case", "%(value)s cases", n, value=shown)
-    if unit == Unit.YEARS.value:
+    if unit == PilotUnit.YEARS.value:
         return web.ngettext("%(value)s year", "%(value)s years", n, value=shown)
-    if unit == Unit.USD.value:
+    if unit == PilotUnit.USD.value:
         return web._("%(value)s US dollars", value=shown)
-    if unit == Unit.YUAN.value:
+    if unit == PilotUnit.YUAN.value:
         return web._("%(value)s yuan", value=shown)
-    if unit == Unit.PERCENT.value:
+    if unit == PilotUnit.PERCENT.value:
         return web._("%(value)s per cent", value=shown)
     return shown  # a count, or a share already shown as a percentage
 
@@ -127,7 +134,7 @@ def _figure(web: Web, f: PilotFigure) -> dict[str, Any]:
     if f.value_max is not None:
         value += "–" + _number(web, f.value_max, f.unit)
     value = _with_unit(web, f.unit, value, int(Decimal(top)) if Decimal(top) == 1 else 2)
-    qualifier = "" if f.qualifier == Qualifier.EXACT.value else web._(QUALIFIERS[f.qualifier])
+    qualifier = "" if f.qualifier == PilotQualifier.EXACT.value else web._(QUALIFIERS[f.qualifier])
     return {
         "label": f.label_zh if web.lang == "zh" else f.label_en,
         "value": " ".join(p for p in (qualifier, value) if p),
@@ -262,7 +269,7 @@ async def advance(web: WebPage, case_id: int) -> Response:
                     session,
                     principal=principal,
                     case_id=case_id,
-                    to=Stage(to),
+                    to=PilotStage(to),
                     on=day,
                     note=note,
                     today=web.today,
@@ -298,7 +305,7 @@ async def add_figure(web: WebPage, case_id: int) -> Response:
         form.error("value_max", web._("The top of the range must be more than the value"))
     if form.get("unit") not in UNITS:
         form.error("unit", web._("Choose what the figure counts in"))
-    if form.get("qualifier", Qualifier.EXACT.value) not in QUALIFIERS:
+    if form.get("qualifier", PilotQualifier.EXACT.value) not in QUALIFIERS:
         form.error("qualifier", web._("Choose how exact the figure is"))
     as_of = _day(form.get("as_of")) if form.get("as_of") else None
     if form.get("as_of") and as_of is None:
@@ -325,8 +332,8 @@ async def add_figure(web: WebPage, case_id: int) -> Response:
                     label_en=form.get("label_en"),
                     value=form.get("value"),
                     value_max=top or None,
-                    unit=Unit(form.get("unit")),
-                    qualifier=Qualifier(form.get("qualifier") or Qualifier.EXACT.value),
+                    unit=PilotUnit(form.get("unit")),
+                    qualifier=PilotQualifier(form.get("qualifier") or PilotQualifier.EXACT.value),
                     as_of=as_of,
                     as_of_note=form.get("as_of_note") or None,
                     source=form.get("source"),
