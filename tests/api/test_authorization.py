@@ -616,14 +616,16 @@ LAST = {("POST", "/delegations/{delegation_id}/revoke")}
 
 
 def api_routes(app: FastAPI) -> list[tuple[str, str]]:
-    """Every (method, path) the app serves under /api/v1, the prefix left off; but /talent/:
-    the talent routes have their own matrix, in test_talent_authorization.py."""
+    """Every (method, path) the app serves under /api/v1, the prefix left off; but /talent/ and
+    /dataflow/: those routes have their own matrices, in test_talent_authorization.py and
+    test_dataflow_authorization.py."""
     found = []
     for route in iter_route_contexts(app.routes):
         if not isinstance(route.original_route, APIRoute):
             continue
         path = route.path or ""
-        if path.startswith(V1 + "/") and not path.startswith(V1 + "/talent/"):
+        own_matrix = path.startswith((V1 + "/talent/", V1 + "/dataflow/"))
+        if path.startswith(V1 + "/") and not own_matrix:
             found.extend((method, path.removeprefix(V1)) for method in sorted(route.methods or ()))
     return found
 

@@ -32,6 +32,7 @@ def create_app(
     from ftzlink.audit.api import router as audit
     from ftzlink.auth.api import router as auth
     from ftzlink.catalogue.api import router as catalogue_routes
+    from ftzlink.dataflow.api import router as dataflow
     from ftzlink.organisations.api import router as organisations
     from ftzlink.pilots.api import router as pilots
     from ftzlink.talent.api import router as talent
@@ -75,6 +76,7 @@ def create_app(
         talent,
         talent_invitations,
         pilots,
+        dataflow,
     ):
         app.include_router(router, prefix=PREFIX, responses=problems.PROBLEM_RESPONSES)
 

@@ -116,6 +116,7 @@ CHINA = dt.timezone(dt.timedelta(hours=8), "CST")  # no daylight saving: the day
 PLATFORM = Actor(None, "platform")  # the reminder job
 TRANSFER_KIND = "transfer-receipt/v1"
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
+PEOPLE_MAX = 2_000_000_000  # more than live on any continent; fits the column
 
 
 class RouteExceeded(Conflict):
@@ -818,13 +819,13 @@ def _transfer_problems(
         problems.append(
             Problem("the SHA-256 of the manifest, 64 lowercase hex digits", field="manifest_sha256")
         )
-    for name, value in (
-        ("record_count", record_count),
-        ("non_sensitive_people", non_sensitive_people),
-        ("sensitive_people", sensitive_people),
+    for name, value, most in (
+        ("record_count", record_count, 10**15),
+        ("non_sensitive_people", non_sensitive_people, PEOPLE_MAX),
+        ("sensitive_people", sensitive_people, PEOPLE_MAX),
     ):
-        if value < 0 or value > 10**12:
-            problems.append(Problem("a whole number, not negative", field=name))
+        if not 0 <= value <= most:
+            problems.append(Problem(f"a whole number from 0 to {most}", field=name))
     if transferred_at.tzinfo is None:
         problems.append(Problem("give the time with its offset", field="transferred_at"))
     elif transferred_at > utcnow() + dt.timedelta(minutes=5):
