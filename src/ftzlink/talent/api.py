@@ -367,6 +367,8 @@ class EventOut(Strict):
     actor_id: int
     acted_for_id: int | None
     note: list[str] | None
+    valid_from: dt.date | None = Field(description="an approval's first valid day")
+    valid_until: dt.date | None = Field(description="an approval's last valid day (inclusive)")
     on: dt.date
     at: dt.datetime
 
@@ -438,6 +440,8 @@ def _event_out(e: CaseEvent) -> EventOut:
         actor_id=e.actor_id,
         acted_for_id=e.acted_for_id,
         note=e.note,
+        valid_from=e.valid_from,
+        valid_until=e.valid_until,
         on=e.on,
         at=e.at,
     )

@@ -667,6 +667,7 @@ def _event(
     track: Track | None = None,
     from_state: str | None = None,
     note: list[str] | None = None,
+    validity: tuple[dt.date, dt.date] | None = None,
 ) -> None:
     case.updated_at = utcnow()
     session.flush()
@@ -680,6 +681,8 @@ def _event(
             actor_id=actor.user_id,
             acted_for_id=actor.acted_for_id,
             note=note,
+            valid_from=validity[0] if validity else None,
+            valid_until=validity[1] if validity else None,
             on=today,
         )
     )
@@ -691,7 +694,8 @@ def _event(
         object_id=case.id,
         before=before,
         after=case_snapshot(session, case),
-        detail="; ".join(note or []),
+        detail="; ".join(note or [])
+        or (f"valid {validity[0].isoformat()} to {validity[1].isoformat()}" if validity else ""),
     )
 
 
@@ -1227,7 +1231,7 @@ def approve(
         before=before,
         track=track,
         from_state=TrackState.ACCEPTED,
-        note=[f"valid {valid_from.isoformat()} to {valid_until.isoformat()}"],
+        validity=(valid_from, valid_until),
     )
     return track
 

@@ -230,6 +230,8 @@ class CaseEvent(Base):
     to_state: Mapped[str] = mapped_column(String(16))
     actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     acted_for_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
-    note: Mapped[list[str] | None] = mapped_column(JSON)
+    note: Mapped[list[str] | None] = mapped_column(JSON)  # questions, reasons or an answer
+    valid_from: Mapped[dt.date | None] = mapped_column(Date)  # an approval's validity
+    valid_until: Mapped[dt.date | None] = mapped_column(Date)
     on: Mapped[dt.date] = mapped_column(Date)
     at: Mapped[dt.datetime] = mapped_column(Timestamp(), default=utcnow)

@@ -38,7 +38,14 @@ from ftzlink.talent.loader import bundled_talent_rules
 from ftzlink.talent.models import FactDefinition, TalentRules
 from ftzlink.talent.privacy import mask_passport
 from ftzlink.talent.rules import ResidenceLimit
-from ftzlink.talent.tables import Case, CaseStatus, Professional, TrackKind, TrackState
+from ftzlink.talent.tables import (
+    Case,
+    CaseEvent,
+    CaseStatus,
+    Professional,
+    TrackKind,
+    TrackState,
+)
 from ftzlink.web.context import Web, WebPage
 from ftzlink.web.forms import N_, Form
 from ftzlink.web.render import format_day
@@ -1125,7 +1132,7 @@ def _status(
         except (Conflict, InvalidInput):
             limit = None
     own = view.case.employer_id in principal.member_of()
-    notes = {e.id: [_event_note(web, n) for n in e.note or []] for e in view.events}
+    notes = {e.id: _event_notes(web, e) for e in view.events}
     return web.page(
         PAGES + "status.html",
         notes=notes,
@@ -1158,19 +1165,18 @@ def _status(
     )
 
 
-_VALIDITY = re.compile(r"^valid ([0-9]{4}-[0-9]{2}-[0-9]{2}) to ([0-9]{4}-[0-9]{2}-[0-9]{2})$")
-
-
-def _event_note(web: Web, note: str) -> str:
-    """A history note in the reader's language where the service wrote a validity."""
-    found = _VALIDITY.match(note)
-    if found is None:
-        return note
-    return web._(
-        "Valid from %(start)s to %(end)s",
-        start=format_day(dt.date.fromisoformat(found.group(1)), web.lang),
-        end=format_day(dt.date.fromisoformat(found.group(2)), web.lang),
-    )
+def _event_notes(web: Web, event: CaseEvent) -> list[str]:
+    """What a history row says beyond its action: questions, reasons, an answer, a validity."""
+    notes = list(event.note or [])
+    if event.valid_from is not None and event.valid_until is not None:
+        notes.append(
+            web._(
+                "Valid from %(start)s to %(end)s",
+                start=format_day(event.valid_from, web.lang),
+                end=format_day(event.valid_until, web.lang),
+            )
+        )
+    return notes
 
 
 def _kind(value: str) -> TrackKind:
