@@ -44,6 +44,7 @@ def main() -> None:
         catalogue,
         check,
         database,
+        dataflow,
         demo,
         ledger,
         pilots,
