@@ -33,7 +33,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ftzlink.errors import Conflict, InvalidInput, NotFound, Problem
@@ -278,7 +278,8 @@ def _range_hashes(
 
 
 def size(session: Session) -> int:
-    last = session.scalar(select(func.max(LedgerEntry.idx)))
+    # Through the driver: the ORM's statement handling costs more than the indexed lookup.
+    last = session.connection().exec_driver_sql("SELECT max(idx) FROM ledger_entries").scalar()
     return 0 if last is None else int(last) + 1
 
 

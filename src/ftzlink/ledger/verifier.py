@@ -159,9 +159,12 @@ def key_id(name: str, public_key: bytes) -> bytes:
 
 def _b64(text: str, what: str) -> bytes:
     try:
-        return base64.b64decode(text.encode("ascii"), validate=True)
+        raw = base64.b64decode(text.encode("ascii"), validate=True)
     except (binascii.Error, UnicodeEncodeError, ValueError):
         raise VerificationError(f"{what} is not valid base64") from None
+    if base64.b64encode(raw).decode("ascii") != text:  # unused bits set: one value, one text
+        raise VerificationError(f"{what} is not canonical base64")
+    return raw
 
 
 def _valid_name(name: str) -> bool:
