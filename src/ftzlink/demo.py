@@ -30,6 +30,7 @@ from ftzlink.catalogue.models import Catalogue
 from ftzlink.errors import Conflict
 from ftzlink.organisations import service as organisations
 from ftzlink.organisations.models import Organisation
+from ftzlink.pilots.service import seed_pilot_cases
 from ftzlink.profiles.uscc import make_uscc
 from ftzlink.talent.demo import load_talent_demo
 
@@ -463,6 +464,8 @@ def load_demo(session: Session, *, catalogue: Catalogue, documents_root: Path) -
 
     _applications(b)
     talent = load_talent_demo(session, people=b.people, orgs=b.orgs, documents_root=documents_root)
+    # The public pilot-case registry, as seed 004 reports it (the platform admin records it).
+    seed_pilot_cases(session, Actor(admin.user_id, admin.username))
 
     counts = Counter(app.status for app in b.apps)
     return DemoSummary(
