@@ -102,6 +102,7 @@ def database(backend: str, tmp_path: Path) -> Any:
 @pytest.fixture(scope="session")
 def _demo_template(tmp_path_factory: pytest.TempPathFactory, catalogue: Catalogue) -> Path:
     """The demo loaded once into a SQLite file, for tests to copy (loading it takes seconds)."""
+    from ftzlink.dataflow.demo import ensure_ledger_signer
     from ftzlink.db import Database
     from ftzlink.demo import load_demo
     from ftzlink.settings import Settings
@@ -110,6 +111,14 @@ def _demo_template(tmp_path_factory: pytest.TempPathFactory, catalogue: Catalogu
     db = Database(f"sqlite:///{path}")
     db.upgrade()
     with db.write() as session:
-        load_demo(session, catalogue=catalogue, documents_root=Settings.from_env().documents_dir)
+        load_demo(
+            session,
+            catalogue=catalogue,
+            documents_root=Settings.from_env().documents_dir,
+            # the demo's ledger key, ledger.key beside demo.db, for the sites under test to use
+            ledger_signer=ensure_ledger_signer(Settings(data_dir=path.parent, database_url=db.url))[
+                0
+            ],
+        )
     db.dispose()
     return path

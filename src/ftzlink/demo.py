@@ -27,7 +27,9 @@ from ftzlink.auth import service as auth
 from ftzlink.auth.models import Role, User
 from ftzlink.auth.principal import Grant, Principal
 from ftzlink.catalogue.models import Catalogue
+from ftzlink.dataflow.demo import load_dataflow_demo
 from ftzlink.errors import Conflict
+from ftzlink.ledger.keys import Signer
 from ftzlink.organisations import service as organisations
 from ftzlink.organisations.models import Organisation
 from ftzlink.pilots.service import seed_pilot_cases
@@ -427,11 +429,19 @@ class _Builder:
         )
 
 
-def load_demo(session: Session, *, catalogue: Catalogue, documents_root: Path) -> DemoSummary:
+def load_demo(
+    session: Session,
+    *,
+    catalogue: Catalogue,
+    documents_root: Path,
+    ledger_signer: Signer | None = None,
+) -> DemoSummary:
     """Fill an empty database with the demo; refuses (Conflict) if the database has any user.
 
     Call inside one write transaction, so that the demo is loaded whole or not at all. The demo's
-    scanned documents are stored under `documents_root` (Settings.documents_dir).
+    scanned documents are stored under `documents_root` (Settings.documents_dir). With the
+    ledger's `ledger_signer` (`ftzlink.dataflow.demo.ensure_ledger_signer`), the cross-border
+    data demo signs a checkpoint and draws a spot check from it.
     """
     if not is_empty(session):
         raise Conflict(
@@ -469,6 +479,7 @@ def load_demo(session: Session, *, catalogue: Catalogue, documents_root: Path) -
     talent = load_talent_demo(session, people=b.people, orgs=b.orgs, documents_root=documents_root)
     # The public pilot-case registry, as seed 004 reports it (the platform admin records it).
     seed_pilot_cases(session, Actor(admin.user_id, admin.username))
+    load_dataflow_demo(session, people=b.people, orgs=b.orgs, signer=ledger_signer)
 
     counts = Counter(app.status for app in b.apps)
     return DemoSummary(

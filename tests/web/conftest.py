@@ -21,6 +21,7 @@ from fastapi.testclient import TestClient
 
 from ftzlink.api import create_app
 from ftzlink.catalogue.models import Catalogue
+from ftzlink.dataflow.demo import ensure_ledger_signer
 from ftzlink.db import Database
 from ftzlink.demo import DEMO_PASSWORD, TRY_AS_OF, load_demo
 from ftzlink.settings import Settings
@@ -98,7 +99,12 @@ def demo_database(
     with fresh_database(backend, tmp_path) as db:
         with db.write() as session:
             load_demo(
-                session, catalogue=catalogue, documents_root=Settings.from_env().documents_dir
+                session,
+                catalogue=catalogue,
+                documents_root=Settings.from_env().documents_dir,
+                ledger_signer=ensure_ledger_signer(
+                    Settings(data_dir=tmp_path / "data", database_url=db.url)
+                )[0],
             )
         yield db
 

@@ -37,12 +37,19 @@ def load() -> None:
     demo user's password is the same, and printed.
     """
     from ftzlink.catalogue.loader import bundled_catalogue
+    from ftzlink.dataflow.demo import ensure_ledger_signer
     from ftzlink.demo import load_demo
 
     settings = Settings.from_env()
     with open_database(settings) as db, db.write() as session:
+        signer, created = ensure_ledger_signer(settings)
+        if created:
+            console.print(f"ledger signing key written to {settings.ledger_key_path}", markup=False)
         summary = load_demo(
-            session, catalogue=bundled_catalogue(), documents_root=settings.documents_dir
+            session,
+            catalogue=bundled_catalogue(),
+            documents_root=settings.documents_dir,
+            ledger_signer=signer,
         )
     states = ", ".join(f"{count} {state}" for state, count in summary.applications.items())
     console.print(

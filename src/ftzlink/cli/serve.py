@@ -37,6 +37,7 @@ def serve(
     import uvicorn
 
     from ftzlink.catalogue.loader import bundled_catalogue
+    from ftzlink.dataflow.demo import ensure_ledger_signer
     from ftzlink.demo import TRY_AS_OF, demo_logins, is_empty, load_demo, present_logins
 
     try:
@@ -56,7 +57,10 @@ def serve(
             with db.write() as session:
                 if is_empty(session):
                     logins = load_demo(
-                        session, catalogue=catalogue, documents_root=settings.documents_dir
+                        session,
+                        catalogue=catalogue,
+                        documents_root=settings.documents_dir,
+                        ledger_signer=ensure_ledger_signer(settings)[0],
                     ).logins
                     console.print("loaded the demo into the empty database")
                 else:
