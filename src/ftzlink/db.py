@@ -135,9 +135,13 @@ class Database:
 
     def upgrade(self) -> None:
         """Bring the schema to the newest migration (creating the database on first run)."""
+        from ftzlink.audit.log import catch_up
         from ftzlink.migrations import upgrade
 
         upgrade(self.engine)
+        # A database from before the ledger: put its audit entries on the ledger, in order.
+        with self.write() as session:
+            catch_up(session)
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -14,6 +14,7 @@ from ftzlink.audit.log import verify
 from ftzlink.audit.models import AuditEntry
 from ftzlink.auth.permissions import can_read_audit
 from ftzlink.errors import Forbidden
+from ftzlink.ledger.keys import configured_verifier
 
 router = APIRouter(tags=["audit"])
 
@@ -39,6 +40,9 @@ class VerificationOut(Strict):
     entries: int
     first_bad_seq: int | None
     problem: str | None
+    checkpoints: int = Field(description="signed ledger checkpoints checked")
+    signed_size: int = Field(description="the largest ledger size a checked signature covers")
+    notes: list[str] = Field(description="what could not be checked, and why")
 
 
 def _require(ctx: Auth) -> None:
@@ -75,11 +79,15 @@ def list_entries(
 def verify_chain(ctx: Auth) -> VerificationOut:
     """Recompute the chain; name the first entry that was altered, deleted, inserted or moved."""
     _require(ctx)
+    key = configured_verifier(ctx.services.settings)
     with ctx.read() as session:
-        result = verify(session)
+        result = verify(session, key=key)
     return VerificationOut(
         ok=result.ok,
         entries=result.entries,
         first_bad_seq=result.first_bad_seq,
         problem=result.problem,
+        checkpoints=result.checkpoints,
+        signed_size=result.signed_size,
+        notes=list(result.notes),
     )

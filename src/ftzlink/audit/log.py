@@ -3,6 +3,13 @@
 Each entry's hash covers its own fields and the previous entry's hash, so altering, deleting,
 inserting or reordering an entry breaks the chain from that point on. The head row records the
 last sequence number and hash, so that cutting entries off the end is detected too.
+
+Every entry is also appended to the ledger (`ftzlink.ledger`, an RFC 9162 Merkle log) as an
+`audit/v1` entry holding its sequence number, time, action, object and hash — no names, no
+free text. The ledger's signed checkpoints are what an attacker cannot recompute: rewriting the
+audit table and recomputing every chain hash leaves the ledger's entries disagreeing with it, and
+rewriting the ledger too leaves its roots disagreeing with the signatures. `verify` checks all
+three: the chain, the ledger's copy of it, and the ledger with its checkpoints.
 """
 
 from __future__ import annotations
@@ -10,17 +17,36 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ftzlink.audit.models import AuditEntry, AuditHead
 from ftzlink.db import utcnow
+from ftzlink.ledger import log as ledger
+from ftzlink.ledger.tables import LedgerEntry
 
-__all__ = ["GENESIS", "Actor", "Verification", "append", "digest", "entry_hash", "verify"]
+if TYPE_CHECKING:
+    from ftzlink.ledger.integrity import LedgerCheck
+    from ftzlink.ledger.verifier import VerifierKey
+
+__all__ = [
+    "AUDIT_KIND",
+    "GENESIS",
+    "Actor",
+    "Verification",
+    "append",
+    "catch_up",
+    "digest",
+    "entry_hash",
+    "ledger_body",
+    "verify",
+]
+
+AUDIT_KIND = "audit/v1"
 
 GENESIS = "0" * 64
 
@@ -91,10 +117,60 @@ def append(
         prev_hash=head.hash,
     )
     entry.hash = entry_hash(entry)
+    catch_up(session, upto=head.seq)
     session.add(entry)
     head.seq, head.hash = entry.seq, entry.hash
     session.flush()
+    ledger.append(session, kind=AUDIT_KIND, body=ledger_body(entry))
     return entry
+
+
+def ledger_body(entry: AuditEntry) -> dict[str, Any]:
+    """What the ledger keeps of an audit entry: enough to pin it down, nothing personal."""
+    return {
+        "seq": entry.seq,
+        "at": entry.at,
+        "action": entry.action,
+        "object_type": entry.object_type,
+        "object_id": entry.object_id,
+        "hash": entry.hash,
+    }
+
+
+def _ledgered_seq(session: Session) -> int:
+    """The sequence number of the last audit entry on the ledger (0: none)."""
+    data = session.scalar(
+        select(LedgerEntry.data)
+        .where(LedgerEntry.kind == AUDIT_KIND)
+        .order_by(LedgerEntry.idx.desc())
+        .limit(1)
+    )
+    if data is None:
+        return 0
+    seq: int = json.loads(bytes(data).partition(b"\n")[2])["seq"]
+    return seq
+
+
+def catch_up(session: Session, *, upto: int | None = None) -> int:
+    """Put on the ledger, in order, the audit entries written before it existed (a database
+    upgraded from before the ledger). Returns how many were added. Call in a write transaction."""
+    if upto is None:
+        upto = session.execute(select(AuditHead.seq).where(AuditHead.id == 1)).scalar_one()
+    done = _ledgered_seq(session)
+    added = 0
+    while done < upto:
+        rows = session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.seq > done, AuditEntry.seq <= upto)
+            .order_by(AuditEntry.seq)
+            .limit(5000)
+        ).all()
+        if not rows:
+            break
+        for row in rows:
+            ledger.append(session, kind=AUDIT_KIND, body=ledger_body(row))
+        done, added = rows[-1].seq, added + len(rows)
+    return added
 
 
 @dataclass(frozen=True)
@@ -104,9 +180,127 @@ class Verification:
     first_bad_seq: int | None = None
     problem: str | None = None
     at: dt.datetime | None = None
+    checkpoints: int = 0  # signed checkpoints checked
+    signed_size: int = 0  # the largest ledger size a signature covers
+    notes: tuple[str, ...] = ()
 
 
-def verify(session: Session, *, batch: int = 5000) -> Verification:
+def verify(
+    session: Session,
+    *,
+    batch: int = 5000,
+    key: VerifierKey | None = None,
+    outside_checkpoints: Sequence[str] = (),
+) -> Verification:
+    """Walk the chain from the start, then its copy on the ledger, then the ledger and its signed
+    checkpoints (with `key`, the ledger's public key; without it the signatures are not checked);
+    report the first entry that does not fit, and why."""
+    chain = _verify_chain(session, batch=batch)
+    if not chain.ok:
+        return chain
+    copy = _verify_ledger_copy(session, entries=chain.entries, batch=batch)
+    if copy is not None:
+        return copy
+    return _verify_ledger(session, chain.entries, key, outside_checkpoints)
+
+
+def _verify_ledger_copy(session: Session, *, entries: int, batch: int) -> Verification | None:
+    """Each audit entry against its ledger entry, in order; None if they all agree."""
+    expected, position = 1, -1
+    while True:
+        rows = session.execute(
+            select(LedgerEntry.idx, LedgerEntry.data)
+            .where(LedgerEntry.kind == AUDIT_KIND, LedgerEntry.idx > position)
+            .order_by(LedgerEntry.idx)
+            .limit(batch)
+        ).all()
+        if not rows:
+            break
+        seqs = [json.loads(bytes(r.data).partition(b"\n")[2]).get("seq") for r in rows]
+        found = {
+            e.seq: e
+            for e in session.scalars(
+                select(AuditEntry).where(
+                    AuditEntry.seq.in_([q for q in seqs if isinstance(q, int)])
+                )
+            )
+        }
+        for row, seq in zip(rows, seqs, strict=True):
+            body = json.loads(bytes(row.data).partition(b"\n")[2])
+            if seq != expected:
+                return Verification(
+                    False, entries, expected,
+                    f"the ledger's copy of the audit log has entry {seq} where entry {expected} "
+                    "belongs: the ledger was altered",
+                )  # fmt: skip
+            if expected > entries:
+                return Verification(
+                    False, entries, entries + 1,
+                    f"the ledger records audit entry {expected} but the audit log ends at entry "
+                    f"{entries}: entries were removed from the end",
+                )  # fmt: skip
+            entry = found.get(expected)
+            if entry is None or ledger_body(entry) != body:
+                return Verification(
+                    False, entries, expected,
+                    f"entry {expected} differs from its copy on the ledger (ledger entry "
+                    f"{row.idx}): it was altered, replaced or reordered, even if its chain "
+                    "hashes were recomputed",
+                )  # fmt: skip
+            expected += 1
+        session.expunge_all()
+        position = int(rows[-1].idx)
+    if expected <= entries:
+        return Verification(
+            False, entries, expected,
+            f"entry {expected} is not on the ledger: entries were inserted, or the ledger was "
+            "cut short",
+        )  # fmt: skip
+    return None
+
+
+def _verify_ledger(
+    session: Session, entries: int, key: VerifierKey | None, outside: Sequence[str]
+) -> Verification:
+    from ftzlink.ledger.integrity import verify_log
+
+    check: LedgerCheck = verify_log(session, key, outside_checkpoints=outside)
+    notes = list(check.notes)
+    if key is None and not check.checkpoints:
+        notes.append("the ledger's public key was not given: checkpoint signatures not checked")
+    if check.checkpoints == 0:
+        notes.append(
+            "no signed checkpoint yet: a rewrite of both logs with every hash recomputed could "
+            "not be told apart (run `ftzlink ledger checkpoint`)"
+        )
+    if not check.ok:
+        bad_seq = None
+        if check.first_bad_index is not None:
+            try:
+                bad = ledger.get_entry(session, check.first_bad_index)
+                if bad.kind == AUDIT_KIND:
+                    bad_seq = bad.body.get("seq")
+            except Exception:
+                bad_seq = None
+        return Verification(
+            False,
+            entries,
+            bad_seq,
+            f"the ledger does not verify: {check.problem}",
+            checkpoints=check.checkpoints,
+            signed_size=check.signed_size,
+            notes=tuple(notes),
+        )
+    return Verification(
+        True,
+        entries,
+        checkpoints=check.checkpoints,
+        signed_size=check.signed_size,
+        notes=tuple(notes),
+    )
+
+
+def _verify_chain(session: Session, *, batch: int) -> Verification:
     """Walk the chain from the start; report the first entry that does not fit, and why."""
     head = session.execute(select(AuditHead).where(AuditHead.id == 1)).scalar_one()
     expected_seq, prev, count = 1, GENESIS, 0

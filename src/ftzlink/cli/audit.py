@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 from ftzlink.cli import app
@@ -14,16 +16,30 @@ app.add_typer(audit_app, name="audit")
 
 
 @audit_app.command("verify")
-def verify(format: OutputFormat = FormatOption) -> None:
-    """Check every entry of the audit log against the one before it, and the log's head.
+def verify(
+    key: str | None = typer.Option(
+        None,
+        "--key",
+        help="the ledger's verifier key (name+id+base64); default: the configured key's",
+    ),
+    checkpoint_files: list[Path] = typer.Option(
+        [], "--checkpoint", help="a signed checkpoint kept outside the database (repeatable)"
+    ),
+    format: OutputFormat = FormatOption,
+) -> None:
+    """Check every entry of the audit log against the one before it and the log's head, then
+    against its copy on the ledger, then the ledger and its signed checkpoints.
 
-    Exit 0 if the chain is intact; 1, naming the first entry that does not fit, if not.
+    Exit 0 if everything holds; 1, naming the first entry that does not fit, if not.
     """
     from ftzlink.audit.log import verify as verify_chain
+    from ftzlink.cli.ledger import key_or_none, read_note
 
     settings = Settings.from_env()
+    vkey = key_or_none(settings, key)
+    outside = [read_note(p) for p in checkpoint_files]
     with open_database(settings) as db, db.read() as session:
-        result = verify_chain(session)
+        result = verify_chain(session, key=vkey, outside_checkpoints=outside)
     if format is OutputFormat.json:
         print_json_data(
             {
@@ -31,14 +47,20 @@ def verify(format: OutputFormat = FormatOption) -> None:
                 "entries": result.entries,
                 "first_bad_seq": result.first_bad_seq,
                 "problem": result.problem,
+                "checkpoints": result.checkpoints,
+                "signed_size": result.signed_size,
+                "notes": list(result.notes),
             }
         )
     elif result.ok:
         console.print(
-            f"OK: the audit log's {result.entries} entries form an intact chain "
+            f"OK: the audit log's {result.entries} entries form an intact chain, agree with the "
+            f"ledger, and the ledger matches {result.checkpoints} signed checkpoint(s) "
             f"({database_label(settings.database_url)})",
             markup=False,
         )
+        for note in result.notes:
+            console.print(f"note: {note}", markup=False)
     else:
         console.print(
             f"BROKEN at entry {result.first_bad_seq}: {result.problem} "

@@ -45,7 +45,7 @@ def _key(settings: Settings, vkey: str | None) -> VerifierKey:
         raise InvalidInput("not a verifier key", [Problem(str(error), field="--key")]) from None
 
 
-def _key_or_none(settings: Settings, vkey: str | None) -> VerifierKey | None:
+def key_or_none(settings: Settings, vkey: str | None) -> VerifierKey | None:
     from ftzlink.errors import NotFound
 
     try:
@@ -166,8 +166,8 @@ def verify(
     from ftzlink.ledger.integrity import verify_log
 
     settings = Settings.from_env()
-    outside = [_note(p) for p in checkpoint_files]
-    vkey = _key_or_none(settings, key)
+    outside = [read_note(p) for p in checkpoint_files]
+    vkey = key_or_none(settings, key)
     with open_database(settings) as db, db.read() as session:
         result = verify_log(session, vkey, outside_checkpoints=outside)
     if format is OutputFormat.json:
@@ -197,7 +197,7 @@ def verify(
         raise typer.Exit(1)
 
 
-def _note(path: Path) -> str:
+def read_note(path: Path) -> str:
     """A signed note from a file, forgiving extra blank lines an editor or `echo` left at its end."""
     return path.read_text(encoding="utf-8").rstrip("\n") + "\n"
 
@@ -248,7 +248,7 @@ def witness_submit(
     from ftzlink.ledger.witness import Witness
 
     settings = Settings.from_env()
-    note = _note(file)
+    note = read_note(file)
     verifier = _key(settings, key)
     with open_database(settings) as db, db.write() as session:
         witness = Witness(session, [verifier])

@@ -117,3 +117,11 @@ def load_signer(settings: Settings) -> Signer:
             f"{settings.ledger_origin!r}"
         )
     return signer
+
+
+def configured_verifier(settings: Settings) -> VerifierKey | None:
+    """The public half of the configured signing key, or None when no key is configured."""
+    try:
+        return load_signer(settings).verifier
+    except NotFound:
+        return None

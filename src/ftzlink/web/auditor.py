@@ -20,6 +20,7 @@ from ftzlink.audit.models import AuditEntry
 from ftzlink.auth.models import User
 from ftzlink.auth.permissions import can_read_audit
 from ftzlink.errors import Forbidden, NotFound
+from ftzlink.ledger.keys import configured_verifier
 from ftzlink.organisations.models import Organisation
 from ftzlink.web.context import Web, WebPage
 from ftzlink.web.forms import N_, Form
@@ -300,8 +301,9 @@ def audit_entry(web: WebPage, seq: int) -> Response:
 async def verify_chain(web: WebPage) -> Response:
     _require(web)
     await web.form()
+    key = configured_verifier(web.services.settings)
     with web.read() as session:
-        result = verify(session)
+        result = verify(session, key=key)
         exists = (
             result.first_bad_seq is not None
             and session.get(AuditEntry, result.first_bad_seq) is not None
