@@ -46,6 +46,11 @@ class Settings(BaseModel):
     ledger_key: SecretStr | None = Field(
         default=None, description="the ledger's private signing key itself, instead of a file"
     )
+    ledger_checkpoint_seconds: int = Field(
+        default=300,
+        ge=0,
+        description="while serving, sign a checkpoint this often if the ledger grew (0: never)",
+    )
 
     @property
     def ledger_key_path(self) -> Path:
@@ -64,7 +69,13 @@ class Settings(BaseModel):
         data_dir = Path(env.get("FTZLINK_DATA_DIR") or default_data_dir(env))
         url = env.get("FTZLINK_DATABASE_URL") or f"sqlite:///{data_dir / 'ftzlink.db'}"
         values: dict[str, object] = {"data_dir": data_dir, "database_url": url}
-        for name in ("max_upload_bytes", "session_hours", "login_attempts", "login_window_seconds"):
+        for name in (
+            "max_upload_bytes",
+            "session_hours",
+            "login_attempts",
+            "login_window_seconds",
+            "ledger_checkpoint_seconds",
+        ):
             if raw := env.get(f"FTZLINK_{name.upper()}"):
                 values[name] = int(raw)
         if raw := env.get("FTZLINK_TODAY"):

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
@@ -18,6 +22,44 @@ from ftzlink.settings import Settings
 __all__ = ["create_app"]
 
 PREFIX = "/api/v1"
+logger = logging.getLogger(__name__)
+
+
+async def _sign_checkpoints(services: Services) -> None:
+    """While serving: sign a ledger checkpoint every `ledger_checkpoint_seconds` if it grew, so
+    that a rewrite of the database is caught by signatures made before it (docs/ledger.md)."""
+    from starlette.concurrency import run_in_threadpool
+
+    from ftzlink.ledger.checkpoints import sign_if_grown
+
+    def sign() -> None:
+        with services.db.write() as session:
+            sign_if_grown(session, services.settings)
+
+    while True:
+        await asyncio.sleep(services.settings.ledger_checkpoint_seconds)
+        try:
+            await run_in_threadpool(sign)
+        except Exception:
+            logger.exception("signing a ledger checkpoint failed")
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    from ftzlink.ledger.keys import configured_verifier
+
+    services: Services = app.state.services
+    task = None
+    seconds = services.settings.ledger_checkpoint_seconds
+    if seconds > 0 and configured_verifier(services.settings) is not None:
+        task = asyncio.create_task(_sign_checkpoints(services))
+    try:
+        yield
+    finally:
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 def create_app(
@@ -43,6 +85,7 @@ def create_app(
     if migrate:
         db.upgrade()
     app = FastAPI(
+        lifespan=_lifespan,
         title="ftzlink",
         version=__version__,
         summary="Policies, applications and grants of Shanghai's FTZ-linked innovation zones",

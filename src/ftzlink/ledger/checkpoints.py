@@ -135,3 +135,11 @@ def sign_checkpoint(session: Session, signer: Signer) -> IssuedCheckpoint:
 def sign(session: Session, settings: Settings) -> IssuedCheckpoint:
     """`sign_checkpoint` with the key the settings name."""
     return sign_checkpoint(session, load_signer(settings))
+
+
+def sign_if_grown(session: Session, settings: Settings) -> IssuedCheckpoint | None:
+    """Sign a checkpoint with the configured key if the log grew since the last one."""
+    last = latest(session)
+    if last is not None and last.size >= log.size(session):
+        return None
+    return sign(session, settings)
