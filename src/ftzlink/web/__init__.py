@@ -44,6 +44,7 @@ def install(app: FastAPI) -> None:
     """Add the pages, the static files and the security headers to the platform's app."""
     from ftzlink.web import (
         auditor,
+        dataflow,
         enterprise,
         invitations,
         official,
@@ -66,6 +67,7 @@ def install(app: FastAPI) -> None:
         invitations,
         talent,
         pilots,
+        dataflow,
     ):
         app.include_router(module.router)
 

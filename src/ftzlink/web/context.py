@@ -103,6 +103,12 @@ class Web:
         if p.member_of() or p.has(Role.EXIT_ENTRY_OFFICER):
             href = "/invitations" if p.member_of() else "/invitations/units"
             items.append((href, self._("Port visa invitations")))
+        if p.member_of():
+            items.append(("/dataflow", self._("Data export")))
+        if p.has(Role.DATA_REGULATOR):
+            items.append(("/dataflow/queue", self._("Data filings")))
+        if p.has(Role.INSPECTOR):
+            items.append(("/dataflow/inspections", self._("Inspections")))
         if permissions.can_read_audit(p):
             items.append(("/audit", self._("Audit log")))
         return items

@@ -28,7 +28,17 @@ __all__ = ["LOCALES", "Message", "extract", "load_catalog", "translations"]
 HERE = Path(__file__).parent
 LOCALE_DIR = HERE / "locale"
 LOCALES: dict[Lang, str] = {"zh": "zh_CN", "en": "en"}
-DOMAIN_FILES = ("common", "public", "enterprise", "official", "statistics", "auditor", "talent", "pilots")
+DOMAIN_FILES = (
+    "common",
+    "public",
+    "enterprise",
+    "official",
+    "statistics",
+    "auditor",
+    "talent",
+    "pilots",
+    "dataflow",
+)
 
 # What Babel reads: the web package's Python (gettext calls `_`, `N_`, `ngettext`) and templates.
 METHOD_MAP = [
