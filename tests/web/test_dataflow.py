@@ -426,3 +426,19 @@ def test_who_sees_what(site: SiteFactory, demo_database: Database) -> None:
     auditor = signed_in(site, "auditor")
     assert auditor.get("/dataflow/queue").status_code == 200
     assert 'action="/dataflow/filings/' not in auditor.get(f"/dataflow/filings/{xh_filing.id}").text
+
+
+def test_without_a_signing_key_the_pages_say_so(
+    demo_database: Database, make_visitor: SiteFactory, tmp_path: Path
+) -> None:
+    (tmp_path / "data" / "ledger.key").unlink(missing_ok=True)
+    anyone = english(make_visitor())
+    assert "This platform has no signing key configured." in anyone.get("/ledger").text
+    anyone.get("/ledger/verify")
+    refused = anyone.submit("/ledger/verify", {"receipt_text": '{"format": "x"}'})
+    assert refused.status_code == 400 and "no signing key configured" in refused.text
+    regulator = make_visitor()
+    regulator.sign_in("data-regulator")
+    english(regulator).get("/dataflow/draws")
+    unsigned = regulator.submit("/dataflow/checkpoints", {})
+    assert unsigned.status_code == 409 and "ftzlink ledger keygen" in unsigned.text

@@ -62,6 +62,7 @@ from ftzlink.ledger.keys import load_signer
 from ftzlink.ledger.verifier import ReceiptCheck, VerifierKey, verify_receipt
 from ftzlink.organisations.models import Organisation
 from ftzlink.talent.rules import add_years
+from ftzlink.text import Text
 from ftzlink.web.context import Web, WebPage
 from ftzlink.web.forms import N_, Form
 
@@ -313,10 +314,14 @@ def _sees_draws(p: Principal) -> bool:
 # --- explaining a route -----------------------------------------------------------------------
 
 
-def _cite(web: Web, citation: DataflowCitation) -> str:
+def _cite(web: Web, citation: DataflowCitation, article: Text | None = None) -> str:
+    """Source, article and confidence; a CAC Order No. 16 article in the reader's language."""
     source = _rules().source(citation.source)
     title = source.title.get(web.lang) if source else citation.source
-    where = f"{title} {citation.section}" if citation.section else title
+    section = citation.section
+    if section and article is not None and citation.source == "cac-order-16" and web.lang == "zh":
+        section = article.zh
+    where = f"{title} {section}" if section else title
     return f"{where} ({web._(CONFIDENCE[citation.confidence])})"
 
 
@@ -345,7 +350,7 @@ def explained(web: Web, result: RouteResult, *, filing_id: int | None = None) ->
     reasons = [
         {
             "text": f"{c.article.get(lang)}: {c.label.get(lang)}",
-            "citation": _cite(web, c.citation),
+            "citation": _cite(web, c.citation, c.article),
             "unverified": c.unverified,
         }
         for c in result.checks
@@ -370,7 +375,7 @@ def explained(web: Web, result: RouteResult, *, filing_id: int | None = None) ->
                 "label": c.label.get(lang),
                 "route": web._(ROUTES[c.route.value]),
                 "outcome": c.outcome.value,
-                "citation": _cite(web, c.citation),
+                "citation": _cite(web, c.citation, c.article),
                 "unverified": c.unverified,
             }
             for c in result.checks
