@@ -47,6 +47,7 @@ def main() -> None:
         dataflow,
         demo,
         ledger,
+        matching,
         pilots,
         policy,
         schema,

@@ -1,0 +1,118 @@
+"""Condition trees as vectorised Polars expressions: a whole registry frame at once.
+
+Null is unknown: Polars' Kleene `&`, `|`, `~` and null-propagating comparisons are exactly the
+scalar engine's three-valued `all`, `any`, `not` and leaves (see `ftzlink.matching.plan`).
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Sequence
+from functools import reduce
+from typing import Any
+
+import polars as pl
+
+from ftzlink.matching.columns import PROJECT_COUNT
+from ftzlink.matching.plan import Node, Plan, build
+
+__all__ = ["PolarsAlgebra", "evaluate_frame", "polars_stages"]
+
+
+class PolarsAlgebra:
+    def leaf(self, node: Node) -> pl.Expr:
+        assert node.column is not None
+        col, value = pl.col(node.column), node.value
+        result: pl.Expr = self._test(col, node.op, value)
+        return result
+
+    def _test(self, col: pl.Expr, op: str | None, value: Any) -> Any:
+        match op:
+            case "eq":
+                return col == value
+            case "ne":
+                return col != value
+            case "lt":
+                return col < value
+            case "le":
+                return col <= value
+            case "gt":
+                return col > value
+            case "ge":
+                return col >= value
+            case "in":
+                return col.is_in(list(value))
+            case "not_in":
+                return ~col.is_in(list(value))
+            case "between":
+                low, high = value
+                tests = []
+                if low is not None:
+                    tests.append(col >= low)
+                if high is not None:
+                    tests.append(col <= high)
+                return reduce(operator.and_, tests)
+        raise AssertionError(f"unhandled operator {op}")
+
+    def all(self, items: Sequence[pl.Expr]) -> pl.Expr:
+        return reduce(operator.and_, items) if items else pl.lit(True)
+
+    def any(self, items: Sequence[pl.Expr]) -> pl.Expr:
+        return reduce(operator.or_, items) if items else pl.lit(False)
+
+    def not_(self, item: pl.Expr) -> pl.Expr:
+        return ~item
+
+    def is_null(self, item: pl.Expr) -> pl.Expr:
+        return item.is_null()
+
+    def column(self, name: str) -> pl.Expr:
+        return pl.col(name)
+
+    def slot(self, slot: int, child: pl.Expr) -> pl.Expr:
+        count = pl.col(PROJECT_COUNT)
+        return count.is_not_null() & (count > slot) & child
+
+    def exists(self, slots: Sequence[pl.Expr]) -> pl.Expr:
+        return (
+            pl.when(pl.col(PROJECT_COUNT).is_null())
+            .then(pl.lit(None, pl.Boolean))
+            .otherwise(self.any(slots))
+        )
+
+    def case(self, cases: Sequence[tuple[pl.Expr, pl.Expr]], otherwise: pl.Expr | None) -> pl.Expr:
+        (first, value), *rest = cases
+        chain: Any = pl.when(first).then(value)
+        for condition, result in rest:
+            chain = chain.when(condition).then(result)
+        return chain.otherwise(otherwise if otherwise is not None else pl.lit(None))  # type: ignore[no-any-return]
+
+    def integer(self, value: int) -> pl.Expr:
+        return pl.lit(value, pl.Int64)
+
+    def total(self, items: Sequence[pl.Expr]) -> pl.Expr:
+        return reduce(operator.add, items)
+
+    def capped(self, requested: pl.Expr, cap: int) -> pl.Expr:
+        return (
+            pl.when(requested.is_null() | (requested == 0))
+            .then(pl.lit(cap, pl.Int64))
+            .when(requested < cap)
+            .then(requested)
+            .otherwise(pl.lit(cap, pl.Int64))
+        )
+
+
+def polars_stages(plan: Plan) -> tuple[list[pl.Expr], list[pl.Expr]]:
+    """Stage 1 (a column per condition node) and stage 2 (the measures' outputs)."""
+    stage1, stage2 = build(plan, PolarsAlgebra())
+    return [e.alias(n) for n, e in stage1], [e.alias(n) for n, e in stage2]
+
+
+def evaluate_frame(
+    plan: Plan, frame: pl.DataFrame | pl.LazyFrame, keep: Sequence[str]
+) -> pl.DataFrame:
+    """The raw outputs (see `ftzlink.matching.plan`) of a normalised registry frame, with the
+    columns `keep` passed through."""
+    stage1, stage2 = polars_stages(plan)
+    return frame.lazy().with_columns(stage1).select([*map(pl.col, keep), *stage2]).collect()
