@@ -254,8 +254,14 @@ def test_a_transfer_past_the_threshold_is_refused_with_the_route_it_needs(
     assert invalid.status_code == 400
     assert 'href="#manifest_sha256"' in invalid.text and 'href="#transferred_time"' in invalid.text
 
-    accepted = member.submit(url, answer | {"non_sensitive_people": "10000"})
+    form = member.get(url).text
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', form)
+    assert key
+    once = answer | {"non_sensitive_people": "10000", "idempotency_key": key.group(1)}
+    accepted = member.submit(url, once)
     assert h1(accepted.text)[0].startswith("Transfer No. ")
+    again = member.submit(url, once)  # the same form sent twice: one transfer, the first
+    assert again.url.path == accepted.url.path
     assert "No signed checkpoint covers this transfer yet" in accepted.text
     assert "Low confidence, unverified" in accepted.text
     transfer_path = accepted.url.path

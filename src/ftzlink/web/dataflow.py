@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import json
 import re
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
@@ -33,6 +35,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
+from ftzlink.applications.models import IdempotencyRecord
 from ftzlink.auth import permissions
 from ftzlink.auth.models import Role, User
 from ftzlink.auth.principal import Principal
@@ -77,6 +80,7 @@ RECEIPT_MAX = 1_000_000  # bytes: a receipt is a few kilobytes
 _DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 
 ROUTES = {
@@ -1068,6 +1072,8 @@ def _transfer_form(
     exceeded: dict[str, Any] | None = None,
 ) -> Response:
     form = form or Form()
+    if not _TOKEN.match(form.values.get("idempotency_key", "")):
+        form.values["idempotency_key"] = secrets.token_urlsafe(24)
     return web.page(
         PAGES + "transfer_new.html",
         status_code=status,
@@ -1158,8 +1164,23 @@ async def report_transfer(web: WebPage, registration_id: DbId) -> Response:
     transfer = None
     if form.ok:
         assert at is not None
+        token = form.get("idempotency_key")
+        key = f"web:dataflow-transfer:{token}"
         try:
             with web.write() as session:
+                # One report per form: a second click, or the form sent again, finds the first.
+                first = (
+                    session.scalar(
+                        select(IdempotencyRecord).where(
+                            IdempotencyRecord.user_id == principal.user_id,
+                            IdempotencyRecord.key == key,
+                        )
+                    )
+                    if _TOKEN.match(token)
+                    else None
+                )
+                if first is not None:
+                    return web.redirect(f"/dataflow/transfers/{first.body['transfer']}")
                 transfer = service.report_transfer(
                     session,
                     principal=principal,
@@ -1172,6 +1193,16 @@ async def report_transfer(web: WebPage, registration_id: DbId) -> Response:
                     transferred_at=at,
                 )
                 transfer_id = transfer.id
+                if _TOKEN.match(token):
+                    session.add(
+                        IdempotencyRecord(
+                            user_id=principal.user_id,
+                            key=key,
+                            request_hash=hashlib.sha256(key.encode()).hexdigest(),
+                            status_code=303,
+                            body={"transfer": transfer_id},
+                        )
+                    )
         except service.RouteExceeded as error:
             exceeded = _exceeded(web, error)
             form.error("non_sensitive_people", exceeded["short"])
