@@ -29,6 +29,8 @@ from ftzlink.auth.models import Role
 from ftzlink.auth.principal import Grant, Principal
 from ftzlink.catalogue.models import Catalogue
 from ftzlink.db import Database
+from ftzlink.ledger import checkpoints
+from ftzlink.ledger.keys import generate
 from ftzlink.organisations import service as orgs
 from ftzlink.profiles.uscc import make_uscc
 from ftzlink.settings import Settings
@@ -153,7 +155,12 @@ def _measure(org: str) -> tuple[str, int | None]:
 
 
 def build(database: Database, catalogue: Catalogue, data_dir: Path) -> Api:
-    settings = Settings(data_dir=data_dir, database_url=database.url, today=TODAY)
+    settings = Settings(
+        data_dir=data_dir,
+        database_url=database.url,
+        today=TODAY,
+        ledger_key=generate("ftzlink.example/ledger").private_text(),
+    )
     app = create_app(settings, catalogue=catalogue, database=database, migrate=False)
     api = Api(app=app, settings=settings, database=database, catalogue=catalogue)
     principals: dict[str, Principal] = {}
@@ -267,6 +274,8 @@ def build(database: Database, catalogue: Catalogue, data_dir: Path) -> Api:
                 max_bytes=settings.max_upload_bytes,
                 today=TODAY,
             ).id
+    with database.write() as s:  # a signed checkpoint over all of it, as serving would make
+        checkpoints.sign(s, settings)
     return api
 
 

@@ -434,6 +434,21 @@ MATRIX: dict[tuple[str, str], Entry] = {
         lambda a, s: Call("GET", f"/measures/{s.measure}"), anyone(), public=True
     ),
     ("POST", "/check"): Entry(_check, anyone(), public=True),
+    # the ledger's public face
+    ("GET", "/ledger/key"): Entry(lambda a, s: Call("GET", "/ledger/key"), anyone(), public=True),
+    ("GET", "/ledger/checkpoint"): Entry(
+        lambda a, s: Call("GET", "/ledger/checkpoint"), anyone(), public=True
+    ),
+    ("GET", "/ledger/proofs/inclusion"): Entry(
+        lambda a, s: Call("GET", "/ledger/proofs/inclusion", params={"index": 0}),
+        anyone(),
+        public=True,
+    ),
+    ("GET", "/ledger/proofs/consistency"): Entry(
+        lambda a, s: Call("GET", "/ledger/proofs/consistency", params={"old_size": 1}),
+        anyone(),
+        public=True,
+    ),
     # signing in and out, the caller, its tokens
     ("POST", "/session"): Entry(
         session_call, lambda r, s: Expect(401 if s.which == "own" else 422), public=True

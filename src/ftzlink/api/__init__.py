@@ -75,6 +75,7 @@ def create_app(
     from ftzlink.auth.api import router as auth
     from ftzlink.catalogue.api import router as catalogue_routes
     from ftzlink.dataflow.api import router as dataflow
+    from ftzlink.ledger.api import router as ledger
     from ftzlink.organisations.api import router as organisations
     from ftzlink.pilots.api import router as pilots
     from ftzlink.talent.api import router as talent
@@ -120,6 +121,7 @@ def create_app(
         talent_invitations,
         pilots,
         dataflow,
+        ledger,
     ):
         app.include_router(router, prefix=PREFIX, responses=problems.PROBLEM_RESPONSES)
 

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
-from pydantic import Field
+from pydantic import Field, StrictInt
 from sqlalchemy.orm import Session
 
 from ftzlink.api import problems
@@ -36,11 +36,11 @@ __all__ = ["router"]
 
 router = APIRouter(prefix="/dataflow", tags=["dataflow"])
 
-Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
+Id = Annotated[StrictInt, Field(ge=1, le=2**31 - 1)]
 Title = Annotated[SafeText, Field(min_length=1, max_length=200)]
 Note = Annotated[SafeText, Field(min_length=1, max_length=2000)]
-Count = Annotated[int, Field(ge=0, le=10**15)]
-People = Annotated[int, Field(ge=0, le=2_000_000_000)]
+Count = Annotated[StrictInt, Field(ge=0, le=10**15)]
+People = Annotated[StrictInt, Field(ge=0, le=2_000_000_000)]
 
 
 def _rules() -> DataflowRules:
@@ -476,7 +476,7 @@ def reminder_out(r: Reminder) -> ReminderOut:
 
 
 class RemindRequest(Strict):
-    within_days: Annotated[int, Field(ge=0, le=366)] = 30
+    within_days: Annotated[StrictInt, Field(ge=0, le=366)] = 30
 
 
 class RemindOut(Strict):
@@ -557,7 +557,7 @@ def _pick(p: Pick) -> PickOut:
 
 
 class DrawRequest(Strict):
-    count: Annotated[int, Field(ge=1, le=1000)]
+    count: Annotated[StrictInt, Field(ge=1, le=1000)]
     checkpoint_id: Id | None = Field(default=None, description="default: the latest signed")
 
 
@@ -633,7 +633,7 @@ def inspection_out(i: Inspection) -> InspectionOut:
 
 class FindingsIn(Strict):
     findings: list[Note] = Field(min_length=1, max_length=50)
-    rectification_working_days: Annotated[int, Field(ge=1, le=250)]
+    rectification_working_days: Annotated[StrictInt, Field(ge=1, le=250)]
 
 
 class CloseIn(Strict):

@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
-from pydantic import Field
+from pydantic import Field, StrictInt
 from sqlalchemy.orm import Session
 
 from ftzlink.api.deps import Auth, IdempotencyKey, Page, Public
@@ -239,7 +239,7 @@ class NewPilotFigure(Strict):
     as_of: Day | None = Field(default=None, description="null when the source gives no day")
     as_of_note: Annotated[SafeText, Field(max_length=200)] | None = None
     source: Source
-    source_line: Annotated[int, Field(ge=1, le=10**6)] | None = None
+    source_line: Annotated[StrictInt, Field(ge=1, le=10**6)] | None = None
     quote: Annotated[SafeText, Field(max_length=1000)] | None = None
 
 

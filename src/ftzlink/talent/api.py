@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import FileResponse, JSONResponse
-from pydantic import Field
+from pydantic import Field, StrictInt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -46,7 +46,7 @@ __all__ = ["router"]
 
 router = APIRouter(tags=["talent"])
 
-Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
+Id = Annotated[StrictInt, Field(ge=1, le=2**31 - 1)]
 Name = Annotated[SafeText, Field(min_length=1, max_length=200)]
 Note = Annotated[SafeText, Field(min_length=1, max_length=2000)]
 Nationality = Annotated[
@@ -73,7 +73,7 @@ class ProfessionalIn(Strict):
     passport_expiry: Day
     birth_date: Day
     education: Slug = Field(description="a level of the points table: bachelor, master, ...")
-    experience_years: Annotated[int, Field(ge=0, le=80)]
+    experience_years: Annotated[StrictInt, Field(ge=0, le=80)]
     annual_salary_yuan: Yuan
     chinese_level: Slug = Field(description="a level of the points table: hsk3, ...")
     post: Name

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
-from pydantic import Field
+from pydantic import Field, StrictInt
 from sqlalchemy.orm import Session
 
 from ftzlink.api.deps import Auth, IdempotencyKey, Page, Public
@@ -22,7 +22,7 @@ __all__ = ["router"]
 
 router = APIRouter(tags=["talent"])
 
-OrganisationId = Annotated[int, Field(ge=1, le=2**31 - 1)]
+OrganisationId = Annotated[StrictInt, Field(ge=1, le=2**31 - 1)]
 Line = Annotated[SafeText, Field(min_length=1, max_length=200)]
 Note = Annotated[SafeText, Field(min_length=1, max_length=2000)]
 
