@@ -4,6 +4,7 @@ by hypothesis, and the three paths (scalar, Polars, SQL) side by side."""
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 from typing import Any
 
 import polars as pl
@@ -15,7 +16,7 @@ from ftzlink.catalogue.models import Catalogue, Policy
 from ftzlink.matching.columns import PROJECT_COUNT, RegistryColumns, profile_from_row, slot_column
 from ftzlink.matching.compile_sql import match_select
 from ftzlink.matching.match import match_frame
-from ftzlink.matching.plan import compile_plan
+from ftzlink.matching.plan import Plan, compile_plan
 from ftzlink.matching.registry import load_table, normalise, registry_table
 from ftzlink.matching.results import MeasureResult, decode, expected, finish
 from ftzlink.profiles.uscc import make_uscc
@@ -249,8 +250,13 @@ def scalar_results(frame: pl.DataFrame, as_of: dt.date) -> list[list[MeasureResu
     ]
 
 
+@cache
+def plan_on(as_of: dt.date) -> Plan:
+    return compile_plan(CATALOGUE, as_of, SLOTS)
+
+
 def polars_results(frame: pl.DataFrame, as_of: dt.date) -> list[list[MeasureResult]]:
-    plan = compile_plan(CATALOGUE, as_of, SLOTS)
+    plan = plan_on(as_of)
     return [decode(plan, r) for r in match_frame(plan, frame).iter_rows(named=True)]
 
 
@@ -274,7 +280,7 @@ def sql_results(
             )
         with engine.begin() as connection:
             load_table(connection, table, data)
-        plan = compile_plan(CATALOGUE, as_of, SLOTS)
+        plan = plan_on(as_of)
         keep = ["uscc"]
         with engine.connect() as connection:
             result = connection.execute(match_select(plan, table, keep))

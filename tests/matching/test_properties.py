@@ -20,7 +20,7 @@ from tests.matching.support import (
 )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(registry=registries, as_of=as_of_dates)
 def test_polars_equals_the_scalar_engine(registry: Any, as_of: dt.date) -> None:
     frame = frame_of(registry)
@@ -28,7 +28,7 @@ def test_polars_equals_the_scalar_engine(registry: Any, as_of: dt.date) -> None:
 
 
 @settings(
-    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(registry=registries, as_of=as_of_dates)
 def test_sql_equals_the_scalar_engine_and_polars(
@@ -41,6 +41,6 @@ def test_sql_equals_the_scalar_engine_and_polars(
 
 
 def test_sql_reads_labels_as_people_write_them(database: Any) -> None:
-    frame = normalise(synthesise(CATALOGUE, 300, seed=5, slots=SLOTS), CATALOGUE)
+    frame = normalise(synthesise(CATALOGUE, 150, seed=5, slots=SLOTS), CATALOGUE)
     as_of = dt.date(2025, 6, 1)
     assert sql_results(database.engine, frame, as_of, labels=True) == scalar_results(frame, as_of)
