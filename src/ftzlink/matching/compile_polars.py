@@ -14,9 +14,12 @@ from typing import Any
 import polars as pl
 
 from ftzlink.matching.columns import PROJECT_COUNT
-from ftzlink.matching.plan import Node, Plan, build
+from ftzlink.matching.plan import STATUS_CODES, Node, Plan, build
 
-__all__ = ["PolarsAlgebra", "evaluate_frame", "polars_stages"]
+__all__ = ["STATUS_ENUM", "PolarsAlgebra", "evaluate_frame", "polars_stages"]
+
+STATUS_ENUM = pl.Enum([s.value for s in STATUS_CODES])
+_WIDTHS = ((8, pl.UInt8), (16, pl.UInt16), (32, pl.UInt32), (64, pl.UInt64))
 
 
 class PolarsAlgebra:
@@ -90,6 +93,28 @@ class PolarsAlgebra:
     def integer(self, value: int) -> pl.Expr:
         return pl.lit(value, pl.Int64)
 
+    def status(self, overall: pl.Expr) -> pl.Expr:
+        return (
+            pl.when(overall)
+            .then(pl.lit("eligible", STATUS_ENUM))
+            .when(~overall)
+            .then(pl.lit("ineligible", STATUS_ENUM))
+            .otherwise(pl.lit("needs_info", STATUS_ENUM))
+        )
+
+    def bits(self, tests: Sequence[pl.Expr]) -> pl.Expr:
+        width = next(t for n, t in _WIDTHS if len(tests) <= n)
+        return reduce(
+            operator.add,
+            [
+                test.fill_null(False).cast(width) * pl.lit(1 << i, width)
+                for i, test in enumerate(tests)
+            ],
+        )
+
+    def shifted(self, mask: pl.Expr, by: int) -> pl.Expr:
+        return mask.cast(pl.Int64) * (1 << by) if by else mask.cast(pl.Int64)
+
     def total(self, items: Sequence[pl.Expr]) -> pl.Expr:
         return reduce(operator.add, items)
 
@@ -103,10 +128,9 @@ class PolarsAlgebra:
         )
 
 
-def polars_stages(plan: Plan) -> tuple[list[pl.Expr], list[pl.Expr]]:
-    """Stage 1 (a column per condition node) and stage 2 (the measures' outputs)."""
-    stage1, stage2 = build(plan, PolarsAlgebra())
-    return [e.alias(n) for n, e in stage1], [e.alias(n) for n, e in stage2]
+def polars_stages(plan: Plan) -> list[list[pl.Expr]]:
+    """The stages of `ftzlink.matching.plan.build` as Polars expressions."""
+    return [[e.alias(n) for n, e in stage] for stage in build(plan, PolarsAlgebra())]
 
 
 def evaluate_frame(
@@ -114,5 +138,8 @@ def evaluate_frame(
 ) -> pl.DataFrame:
     """The raw outputs (see `ftzlink.matching.plan`) of a normalised registry frame, with the
     columns `keep` passed through."""
-    stage1, stage2 = polars_stages(plan)
-    return frame.lazy().with_columns(stage1).select([*map(pl.col, keep), *stage2]).collect()
+    *stages, outputs = polars_stages(plan)
+    lazy = frame.lazy()
+    for stage in stages:
+        lazy = lazy.with_columns(stage)
+    return lazy.select([*map(pl.col, keep), *outputs]).collect()

@@ -89,7 +89,9 @@ class SqlAlgebra:
         return item.is_(None)
 
     def column(self, name: str) -> Any:
-        numeric = name.endswith("requested_amount") or name == PROJECT_COUNT
+        numeric = (
+            name.endswith("requested_amount") or name == PROJECT_COUNT or name.startswith("_q")
+        )
         kind = sa.BigInteger() if numeric else sa.Boolean()
         return sa.column(name, kind)
 
@@ -105,6 +107,19 @@ class SqlAlgebra:
 
     def integer(self, value: int) -> Any:
         return sa.literal_column(str(value), sa.BigInteger())
+
+    def status(self, overall: Any) -> Any:
+        return self.case(
+            [(overall, self.integer(0)), (sa.not_(overall), self.integer(1))], self.integer(2)
+        )
+
+    def bits(self, tests: Sequence[Any]) -> Any:
+        return self.total(
+            [self.case([(t, self.integer(1 << i))], self.integer(0)) for i, t in enumerate(tests)]
+        )
+
+    def shifted(self, mask: Any, by: int) -> Any:
+        return mask * self.integer(1 << by) if by else mask
 
     def total(self, items: Sequence[Any]) -> Any:
         result = items[0]
@@ -123,11 +138,21 @@ class SqlAlgebra:
 
 def match_select(plan: Plan, table: sa.FromClause, keep: Sequence[str]) -> sa.Select[Any]:
     """One SELECT giving the raw outputs (see `ftzlink.matching.plan`) of every row of `table`,
-    with the columns `keep` passed through."""
+    with the columns `keep` passed through: each stage of the plan a subquery of the next."""
     algebra = SqlAlgebra(plan.catalogue, table)
-    stage1, stage2 = build(plan, algebra)
+    *stages, outputs = build(plan, algebra)
     amounts = [slot_column(i, "requested_amount") for i in range(plan.slots)]
-    passed = [table.c[name] for name in dict.fromkeys([*keep, PROJECT_COUNT, *amounts])]
-    inner = sa.select(*passed, *(e.label(n) for n, e in stage1)).subquery("nodes")
-    outputs = [sa.type_coerce(e, sa.BigInteger()).label(n) for n, e in stage2]
-    return sa.select(*(inner.c[k] for k in keep), *outputs).select_from(inner)
+    carried = list(dict.fromkeys([*keep, PROJECT_COUNT, *amounts]))
+    source: sa.FromClause = table
+    columns: list[Any] = [table.c[name] for name in carried]
+    for k, stage in enumerate(stages):
+        source = (
+            sa.select(*columns, *(e.label(n) for n, e in stage))
+            .select_from(source)
+            .subquery(f"stage{k + 1}")
+        )
+        columns = list(source.c)
+    return sa.select(
+        *(source.c[k] for k in keep),
+        *(sa.type_coerce(e, sa.BigInteger()).label(n) for n, e in outputs),
+    ).select_from(source)

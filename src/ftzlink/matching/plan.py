@@ -213,18 +213,10 @@ def _explain(plan: MeasurePlan, lowering: _Lowering) -> None:
                 plan.reason_codes[nid] = len(plan.reasons)
                 plan.reasons.append(lowering.texts[nid])
 
-    def walk(nid: int, ancestors: tuple[int, ...]) -> None:
-        node = nodes[nid]
-        if node.kind == "exists":
-            plan.exists.append(nid)
-        if node.question is not None:
-            plan.positions.append((nid, ancestors, node.question))
-        for child in node.children:
-            walk(child, (*ancestors, nid))
-
     reasons(plan.tops)
     for top in plan.tops:
-        walk(top, ())
+        plan.positions += top_positions(nodes, top)
+    plan.exists = [n for n in sorted(_subtree(nodes, plan.tops)) if nodes[n].kind == "exists"]
     if len(plan.positions) > MAX_POSITIONS:
         lowering.problems.append(
             Problem(
@@ -248,6 +240,9 @@ class Algebra(Protocol):
     def exists(self, slots: Sequence[Any]) -> Any: ...
     def case(self, cases: Sequence[tuple[Any, Any]], otherwise: Any | None) -> Any: ...
     def integer(self, value: int) -> Any: ...
+    def status(self, overall: Any) -> Any: ...  # eligible / ineligible / needs_info
+    def bits(self, tests: Sequence[Any]) -> Any: ...  # bit i set when tests[i] is true
+    def shifted(self, mask: Any, by: int) -> Any: ...
     def total(self, items: Sequence[Any]) -> Any: ...
     def capped(self, requested: Any, cap: int) -> Any: ...
 
@@ -256,8 +251,12 @@ def node_column(nid: int) -> str:
     return f"_n{nid}"
 
 
-def build(plan: Plan, alg: Algebra) -> tuple[list[tuple[str, Any]], list[tuple[str, Any]]]:
-    """Stage 1 (a column per node) and stage 2 (the outputs of the in-force measures)."""
+def build(plan: Plan, alg: Algebra) -> list[list[tuple[str, Any]]]:
+    """The stages of the evaluation, each a list of (column, expression) over the previous one:
+    1. a column per condition node;
+    2. per root (a policy's eligibility, a measure's `when`): the bit mask of its positions that
+       would be asked if the measure were undecided (computed once for a shared eligibility);
+    3. the outputs of the in-force measures."""
     nodes = plan.nodes
     cache: dict[int, Any] = {}
 
@@ -277,7 +276,8 @@ def build(plan: Plan, alg: Algebra) -> tuple[list[tuple[str, Any]], list[tuple[s
         cache[nid] = result = combine[node.kind]()
         return result
 
-    used = sorted({n for m in plan.measures if m.computed for n in _subtree(nodes, m.tops)})
+    computed = [m for m in plan.measures if m.computed]
+    used = sorted({n for m in computed for n in _subtree(nodes, m.tops)})
     stage1 = [(node_column(n), expression(n)) for n in used]
 
     def ref(nid: int) -> Any:
@@ -286,15 +286,23 @@ def build(plan: Plan, alg: Algebra) -> tuple[list[tuple[str, Any]], list[tuple[s
     def failed(nid: int) -> Any:
         return alg.not_(ref(nid))  # true only when the node failed (null stays null)
 
-    stage2: list[tuple[str, Any]] = []
-    for m in plan.measures:
-        if not m.computed:
-            continue
+    def asked(nid: int, ancestors: tuple[int, ...]) -> Any:
+        tests = [alg.is_null(ref(a)) for a in (*ancestors, nid)]
+        if nodes[nid].kind == "exists":  # asked itself only when projects are unknown
+            tests.append(alg.is_null(alg.column(PROJECT_COUNT)))
+        return alg.all(tests)
+
+    roots = {t: top_positions(nodes, t) for m in computed for t in m.tops}
+    stage2 = [
+        (root_column(t), alg.bits([asked(n, a) for n, a, _ in positions]))
+        for t, positions in roots.items()
+        if positions
+    ]
+
+    stage3: list[tuple[str, Any]] = []
+    for m in computed:
         overall = alg.all([ref(t) for t in m.tops])
-        code = alg.case(
-            [(overall, alg.integer(0)), (alg.not_(overall), alg.integer(1))], alg.integer(2)
-        )
-        stage2.append((f"{m.id}.code", code))
+        stage3.append((f"{m.id}.code", alg.status(overall)))
 
         def reason(ids: Sequence[int], m: MeasurePlan = m) -> Any:
             return alg.case(
@@ -310,63 +318,54 @@ def build(plan: Plan, alg: Algebra) -> tuple[list[tuple[str, Any]], list[tuple[s
                 None,
             )
 
-        stage2.append((f"{m.id}.failed", reason(m.tops) if m.tops else None))
-        unknown = alg.is_null(overall)
-        bits = [
-            alg.case(
-                [
-                    (
-                        alg.all(
-                            [alg.is_null(ref(a)) for a in (*ancestors, nid)]
-                            # an exists is asked itself only when projects are unknown
-                            + (
-                                [alg.is_null(alg.column(PROJECT_COUNT))]
-                                if nodes[nid].kind == "exists"
-                                else []
-                            )
-                        ),
-                        alg.integer(1 << i),
-                    )
-                ],
-                alg.integer(0),
+        if m.tops:
+            stage3.append((f"{m.id}.failed", reason(m.tops)))
+        masks, shift = [], 0
+        for top in m.tops:
+            if roots[top]:
+                masks.append(alg.shifted(alg.column(root_column(top)), shift))
+            shift += len(roots[top])
+        if masks:
+            stage3.append(
+                (f"{m.id}.questions", alg.case([(alg.is_null(overall), alg.total(masks))], None))
             )
-            for i, (nid, ancestors, _) in enumerate(m.positions)
+        matched = [
+            alg.any([ref(nodes[e].children[i]) for e in m.exists]) for i in range(plan.slots)
         ]
-        stage2.append(
-            (f"{m.id}.questions", alg.case([(unknown, alg.total(bits))], None) if bits else None)
-        )
-        if m.exists:
-            matched = [
-                alg.any([ref(nodes[e].children[i]) for e in m.exists]) for i in range(plan.slots)
+        if not (m.exists and matched):
+            continue
+        passed = alg.all([overall, alg.any(matched)])
+        stage3.append((f"{m.id}.projects", alg.case([(passed, alg.bits(matched))], None)))
+        cap = m.measure.cap
+        if cap is not None:
+            amounts = [
+                alg.case(
+                    [(x, alg.capped(alg.column(slot_column(i, "requested_amount")), cap.amount))],
+                    alg.integer(0),
+                )
+                for i, x in enumerate(matched)
             ]
-            passed = alg.all([overall, alg.any(matched)]) if matched else None
-            mask = alg.total(
-                [
-                    alg.case([(x, alg.integer(1 << i))], alg.integer(0))
-                    for i, x in enumerate(matched)
-                ]
-            )
-            stage2.append(
-                (f"{m.id}.projects", alg.case([(passed, mask)], None) if matched else None)
-            )
-            cap = m.measure.cap
-            if cap is not None and matched:
-                amounts = [
-                    alg.case(
-                        [
-                            (
-                                x,
-                                alg.capped(
-                                    alg.column(slot_column(i, "requested_amount")), cap.amount
-                                ),
-                            )
-                        ],
-                        alg.integer(0),
-                    )
-                    for i, x in enumerate(matched)
-                ]
-                stage2.append((f"{m.id}.amount", alg.case([(passed, alg.total(amounts))], None)))
-    return stage1, [(name, e) for name, e in stage2 if e is not None]
+            stage3.append((f"{m.id}.amount", alg.case([(passed, alg.total(amounts))], None)))
+    return [stage1, stage2, stage3]
+
+
+def root_column(nid: int) -> str:
+    return f"_q{nid}"
+
+
+def top_positions(nodes: Sequence[Node], top: int) -> list[tuple[int, tuple[int, ...], str]]:
+    """The question positions under a root, depth first: (node, its ancestors, field)."""
+    positions: list[tuple[int, tuple[int, ...], str]] = []
+
+    def walk(nid: int, ancestors: tuple[int, ...]) -> None:
+        node = nodes[nid]
+        if node.question is not None:
+            positions.append((nid, ancestors, node.question))
+        for child in node.children:
+            walk(child, (*ancestors, nid))
+
+    walk(top, ())
+    return positions
 
 
 def _subtree(nodes: list[Node], roots: Sequence[int]) -> set[int]:

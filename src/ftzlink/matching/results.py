@@ -23,6 +23,7 @@ from typing import Any
 import polars as pl
 
 from ftzlink.catalogue.models import Catalogue
+from ftzlink.matching.compile_polars import STATUS_ENUM
 from ftzlink.matching.plan import STATUS_CODES, MeasurePlan, Plan
 from ftzlink.profiles.models import EnterpriseProfile
 from ftzlink.rules.determinations import Determination, Question, Status
@@ -41,7 +42,6 @@ __all__ = [
     "readable",
 ]
 
-STATUS_ENUM = pl.Enum([s.value for s in STATUS_CODES])
 OUTPUTS = ("status", "max_amount", "amount", "projects", "failed", "questions")
 
 
@@ -52,12 +52,15 @@ def finish(plan: Plan, raw: pl.DataFrame, keep: Sequence[str]) -> pl.DataFrame:
         cap = m.measure.cap
         if m.computed:
             code = pl.col(f"{m.id}.code")
-            status = code.cast(pl.UInt8).replace_strict(
-                list(range(len(STATUS_CODES))),
-                [s.value for s in STATUS_CODES],
-                return_dtype=STATUS_ENUM,
-            )
-            open_amount = code.is_in([0, 2])
+            if raw.schema[f"{m.id}.code"] == STATUS_ENUM:
+                status = code
+            else:
+                status = code.cast(pl.UInt8).replace_strict(
+                    list(range(len(STATUS_CODES))),
+                    [s.value for s in STATUS_CODES],
+                    return_dtype=STATUS_ENUM,
+                )
+            open_amount = status.is_in(["eligible", "needs_info"])
         else:
             status = pl.lit(m.in_force, STATUS_ENUM)
             open_amount = pl.lit(False)
