@@ -265,14 +265,14 @@ def _change(web: Web, produce: Callable[[Session], T]) -> tuple[T | None, Ftzlin
 
 def _names(session: Session, user_ids: list[int]) -> dict[int, str]:
     rows = session.execute(select(User.id, User.display_name).where(User.id.in_(user_ids or [0])))
-    return {int(user_id): str(name) for user_id, name in rows.tuples()}
+    return {int(user_id): str(name) for user_id, name in rows}
 
 
 def _organisations(session: Session, ids: list[int]) -> dict[int, str]:
     rows = session.execute(
         select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids or [0]))
     )
-    return {int(org_id): str(name) for org_id, name in rows.tuples()}
+    return {int(org_id): str(name) for org_id, name in rows}
 
 
 def _numbers(session: Session, ids: list[int]) -> dict[int, Registration]:
