@@ -13,13 +13,18 @@ from typing import Any
 
 import polars as pl
 
-from ftzlink.matching.columns import PROJECT_COUNT
+from ftzlink.matching.columns import PROJECT_COUNT, slot_column
 from ftzlink.matching.plan import STATUS_CODES, Node, Plan, build
 
-__all__ = ["STATUS_ENUM", "PolarsAlgebra", "evaluate_frame", "polars_stages"]
+__all__ = ["STATUS_ENUM", "PolarsAlgebra", "evaluate_frame", "mask_type", "polars_stages"]
 
 STATUS_ENUM = pl.Enum([s.value for s in STATUS_CODES])
 _WIDTHS = ((8, pl.UInt8), (16, pl.UInt16), (32, pl.UInt32), (64, pl.UInt64))
+
+
+def mask_type(bits: int) -> pl.DataType:
+    """The narrowest unsigned integer holding a mask of `bits` bits."""
+    return next(t for n, t in _WIDTHS if bits <= n)()
 
 
 class PolarsAlgebra:
@@ -72,9 +77,17 @@ class PolarsAlgebra:
     def column(self, name: str) -> pl.Expr:
         return pl.col(name)
 
-    def slot(self, slot: int, child: pl.Expr) -> pl.Expr:
+    def prelude(self, slots: int) -> list[tuple[str, pl.Expr]]:
         count = pl.col(PROJECT_COUNT)
-        return count.is_not_null() & (count > slot) & child
+        columns = []
+        for i in range(slots):
+            columns.append((f"_has{i}", (count > i).fill_null(False)))
+            request = pl.col(slot_column(i, "requested_amount"))
+            columns.append((f"_req{i}", pl.when(request != 0).then(request)))  # 0 reads as none
+        return columns
+
+    def slot(self, slot: int, child: pl.Expr) -> pl.Expr:
+        return pl.col(f"_has{slot}") & child
 
     def exists(self, slots: Sequence[pl.Expr]) -> pl.Expr:
         return (
@@ -103,29 +116,27 @@ class PolarsAlgebra:
         )
 
     def bits(self, tests: Sequence[pl.Expr]) -> pl.Expr:
-        width = next(t for n, t in _WIDTHS if len(tests) <= n)
+        width = mask_type(len(tests))
         return reduce(
             operator.add,
             [
-                test.fill_null(False).cast(width) * pl.lit(1 << i, width)
+                pl.when(test).then(pl.lit(1 << i, width)).otherwise(pl.lit(0, width))
                 for i, test in enumerate(tests)
             ],
         )
 
-    def shifted(self, mask: pl.Expr, by: int) -> pl.Expr:
-        return mask.cast(pl.Int64) * (1 << by) if by else mask.cast(pl.Int64)
+    def shifted(self, mask: pl.Expr, by: int, bits: int) -> pl.Expr:
+        width = mask_type(bits)
+        return mask.cast(width) * pl.lit(1 << by, width) if by else mask.cast(width)
 
     def total(self, items: Sequence[pl.Expr]) -> pl.Expr:
         return reduce(operator.add, items)
 
-    def capped(self, requested: pl.Expr, cap: int) -> pl.Expr:
-        return (
-            pl.when(requested.is_null() | (requested == 0))
-            .then(pl.lit(cap, pl.Int64))
-            .when(requested < cap)
-            .then(requested)
-            .otherwise(pl.lit(cap, pl.Int64))
-        )
+    def capped(self, slot: int, cap: int) -> pl.Expr:
+        return pl.col(f"_req{slot}").clip(upper_bound=cap).fill_null(cap)
+
+    def code(self, value: int) -> pl.Expr:
+        return pl.lit(value, pl.UInt8)
 
 
 def polars_stages(plan: Plan) -> list[list[pl.Expr]]:

@@ -90,7 +90,9 @@ class SqlAlgebra:
 
     def column(self, name: str) -> Any:
         numeric = (
-            name.endswith("requested_amount") or name == PROJECT_COUNT or name.startswith("_q")
+            name.endswith("requested_amount")
+            or name == PROJECT_COUNT
+            or name.startswith(("_q", "_c"))
         )
         kind = sa.BigInteger() if numeric else sa.Boolean()
         return sa.column(name, kind)
@@ -118,7 +120,7 @@ class SqlAlgebra:
             [self.case([(t, self.integer(1 << i))], self.integer(0)) for i, t in enumerate(tests)]
         )
 
-    def shifted(self, mask: Any, by: int) -> Any:
+    def shifted(self, mask: Any, by: int, bits: int) -> Any:
         return mask * self.integer(1 << by) if by else mask
 
     def total(self, items: Sequence[Any]) -> Any:
@@ -127,7 +129,14 @@ class SqlAlgebra:
             result = result + item
         return result
 
-    def capped(self, requested: Any, cap: int) -> Any:
+    def prelude(self, slots: int) -> list[tuple[str, Any]]:
+        return []
+
+    def code(self, value: int) -> Any:
+        return self.integer(value)
+
+    def capped(self, slot: int, cap: int) -> Any:
+        requested = self.column(slot_column(slot, "requested_amount"))
         limit = self.integer(cap)
         return sa.case(
             (sa.or_(requested.is_(None), requested == 0), limit),

@@ -240,11 +240,13 @@ class Algebra(Protocol):
     def exists(self, slots: Sequence[Any]) -> Any: ...
     def case(self, cases: Sequence[tuple[Any, Any]], otherwise: Any | None) -> Any: ...
     def integer(self, value: int) -> Any: ...
+    def code(self, value: int) -> Any: ...  # a small integer (a failed condition's index)
+    def prelude(self, slots: int) -> list[tuple[str, Any]]: ...  # helper columns, if any
     def status(self, overall: Any) -> Any: ...  # eligible / ineligible / needs_info
     def bits(self, tests: Sequence[Any]) -> Any: ...  # bit i set when tests[i] is true
-    def shifted(self, mask: Any, by: int) -> Any: ...
+    def shifted(self, mask: Any, by: int, bits: int) -> Any: ...  # as a mask of `bits` bits
     def total(self, items: Sequence[Any]) -> Any: ...
-    def capped(self, requested: Any, cap: int) -> Any: ...
+    def capped(self, slot: int, cap: int) -> Any: ...  # the slot's request, capped
 
 
 def node_column(nid: int) -> str:
@@ -278,6 +280,7 @@ def build(plan: Plan, alg: Algebra) -> list[list[tuple[str, Any]]]:
 
     computed = [m for m in plan.measures if m.computed]
     used = sorted({n for m in computed for n in _subtree(nodes, m.tops)})
+    stage0 = alg.prelude(plan.slots)
     stage1 = [(node_column(n), expression(n)) for n in used]
 
     def ref(nid: int) -> Any:
@@ -299,6 +302,11 @@ def build(plan: Plan, alg: Algebra) -> list[list[tuple[str, Any]]]:
         if positions
     ]
 
+    caps = sorted({m.measure.cap.amount for m in computed if m.exists and m.measure.cap})
+    stage2 += [
+        (capped_column(i, cap), alg.capped(i, cap)) for cap in caps for i in range(plan.slots)
+    ]
+
     stage3: list[tuple[str, Any]] = []
     for m in computed:
         overall = alg.all([ref(t) for t in m.tops])
@@ -311,7 +319,7 @@ def build(plan: Plan, alg: Algebra) -> list[list[tuple[str, Any]]]:
                         failed(i),
                         reason(nodes[i].children)
                         if nodes[i].reason_descends
-                        else alg.integer(m.reason_codes[i]),
+                        else alg.code(m.reason_codes[i]),
                     )
                     for i in ids
                 ],
@@ -323,7 +331,7 @@ def build(plan: Plan, alg: Algebra) -> list[list[tuple[str, Any]]]:
         masks, shift = [], 0
         for top in m.tops:
             if roots[top]:
-                masks.append(alg.shifted(alg.column(root_column(top)), shift))
+                masks.append(alg.shifted(alg.column(root_column(top)), shift, len(m.positions)))
             shift += len(roots[top])
         if masks:
             stage3.append(
@@ -340,13 +348,17 @@ def build(plan: Plan, alg: Algebra) -> list[list[tuple[str, Any]]]:
         if cap is not None:
             amounts = [
                 alg.case(
-                    [(x, alg.capped(alg.column(slot_column(i, "requested_amount")), cap.amount))],
+                    [(x, alg.column(capped_column(i, cap.amount)))],
                     alg.integer(0),
                 )
                 for i, x in enumerate(matched)
             ]
             stage3.append((f"{m.id}.amount", alg.case([(passed, alg.total(amounts))], None)))
-    return [stage1, stage2, stage3]
+    return [stage for stage in (stage0, stage1, stage2) if stage] + [stage3]
+
+
+def capped_column(slot: int, cap: int) -> str:
+    return f"_c{slot}_{cap}"
 
 
 def root_column(nid: int) -> str:

@@ -8,9 +8,9 @@ For every measure m of the catalogue the results frame has:
 | `m.status` | Enum | eligible, ineligible, needs_info, expired, not_yet_effective |
 | `m.max_amount` | Int64 | the cap, for eligible and needs_info; else null |
 | `m.amount` | Int64 | eligible with matched projects: the sum of their capped requests |
-| `m.projects` | Int64 | eligible: bit i set when project slot i matched; else null |
-| `m.failed` | Int16 | ineligible: index of the failed condition in the measure's reasons |
-| `m.questions` | Int64 | needs_info: bit mask over the measure's question positions |
+| `m.projects` | UInt8… | eligible: bit i set when project slot i matched; else null |
+| `m.failed` | UInt8 | ineligible: index of the failed condition in the measure's reasons |
+| `m.questions` | UInt8… | needs_info: bit mask over the measure's question positions |
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from typing import Any
 import polars as pl
 
 from ftzlink.catalogue.models import Catalogue
-from ftzlink.matching.compile_polars import STATUS_ENUM
+from ftzlink.matching.compile_polars import STATUS_ENUM, mask_type
 from ftzlink.matching.plan import STATUS_CODES, MeasurePlan, Plan
 from ftzlink.profiles.models import EnterpriseProfile
 from ftzlink.rules.determinations import Determination, Question, Status
@@ -70,10 +70,10 @@ def finish(plan: Plan, raw: pl.DataFrame, keep: Sequence[str]) -> pl.DataFrame:
             max_amount.otherwise(None).cast(pl.Int64).alias(f"{m.id}.max_amount"),
         ]
         for name, kind in (
-            ("amount", pl.Int64),
-            ("projects", pl.Int64),
-            ("failed", pl.Int16),
-            ("questions", pl.Int64),
+            ("amount", pl.Int64()),
+            ("projects", mask_type(plan.slots)),
+            ("failed", pl.UInt8()),
+            ("questions", mask_type(len(m.positions))),
         ):
             column = f"{m.id}.{name}"
             given = m.computed and column in raw.columns
