@@ -98,11 +98,11 @@ class SqlAlgebra:
         return sa.column(name, kind)
 
     def slot(self, slot: int, child: Any) -> Any:
-        count = self.table.c[PROJECT_COUNT]
+        count = self.column(PROJECT_COUNT)
         return sa.and_(count.is_not(None), count > slot, child)
 
     def exists(self, slots: Sequence[Any]) -> Any:
-        return sa.case((self.table.c[PROJECT_COUNT].is_(None), sa.null()), else_=self.any(slots))
+        return sa.case((self.column(PROJECT_COUNT).is_(None), sa.null()), else_=self.any(slots))
 
     def case(self, cases: Sequence[tuple[Any, Any]], otherwise: Any | None) -> Any:
         return sa.case(*cases, else_=otherwise if otherwise is not None else sa.null())
@@ -158,6 +158,7 @@ def match_select(plan: Plan, table: sa.FromClause, keep: Sequence[str]) -> sa.Se
         source = (
             sa.select(*columns, *(e.label(n) for n, e in stage))
             .select_from(source)
+            .offset(0)  # a fence: each stage computed once a row, not inlined into the next
             .subquery(f"stage{k + 1}")
         )
         columns = list(source.c)

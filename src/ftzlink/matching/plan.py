@@ -255,18 +255,20 @@ def node_column(nid: int) -> str:
 
 def build(plan: Plan, alg: Algebra) -> list[list[tuple[str, Any]]]:
     """The stages of the evaluation, each a list of (column, expression) over the previous one:
-    1. a column per condition node;
+    0. helper columns, if the algebra wants them;
+    1. a column per condition node, layer by layer (leaves first), each node computed once from
+       its children's columns;
     2. per root (a policy's eligibility, a measure's `when`): the bit mask of its positions that
        would be asked if the measure were undecided (computed once for a shared eligibility);
     3. the outputs of the in-force measures."""
     nodes = plan.nodes
-    cache: dict[int, Any] = {}
+
+    def ref(nid: int) -> Any:
+        return alg.column(node_column(nid))
 
     def expression(nid: int) -> Any:
-        if nid in cache:
-            return cache[nid]
         node = nodes[nid]
-        children = [expression(c) for c in node.children]
+        children = [ref(c) for c in node.children]
         combine: dict[str, Callable[[], Any]] = {
             "leaf": lambda: alg.leaf(node),
             "all": lambda: alg.all(children),
@@ -275,16 +277,18 @@ def build(plan: Plan, alg: Algebra) -> list[list[tuple[str, Any]]]:
             "slot": lambda: alg.slot(node.slot or 0, children[0]),
             "exists": lambda: alg.exists(children),
         }
-        cache[nid] = result = combine[node.kind]()
-        return result
+        return combine[node.kind]()
 
     computed = [m for m in plan.measures if m.computed]
     used = sorted({n for m in computed for n in _subtree(nodes, m.tops)})
+    height: dict[int, int] = {}
+    for n in used:  # children are numbered before their parents
+        height[n] = 1 + max((height[c] for c in nodes[n].children), default=-1)
     stage0 = alg.prelude(plan.slots)
-    stage1 = [(node_column(n), expression(n)) for n in used]
-
-    def ref(nid: int) -> Any:
-        return alg.column(node_column(nid))
+    layers = [
+        [(node_column(n), expression(n)) for n in used if height[n] == h]
+        for h in range(max(height.values(), default=-1) + 1)
+    ]
 
     def failed(nid: int) -> Any:
         return alg.not_(ref(nid))  # true only when the node failed (null stays null)
@@ -354,7 +358,7 @@ def build(plan: Plan, alg: Algebra) -> list[list[tuple[str, Any]]]:
                 for i, x in enumerate(matched)
             ]
             stage3.append((f"{m.id}.amount", alg.case([(passed, alg.total(amounts))], None)))
-    return [stage for stage in (stage0, stage1, stage2) if stage] + [stage3]
+    return [stage for stage in (stage0, *layers, stage2) if stage] + [stage3]
 
 
 def capped_column(slot: int, cap: int) -> str:
