@@ -52,6 +52,7 @@ def main() -> None:
         policy,
         schema,
         serve,
+        simulate,
         talent,
         users,
     )
