@@ -78,6 +78,7 @@ def create_app(
     from ftzlink.ledger.api import router as ledger
     from ftzlink.organisations.api import router as organisations
     from ftzlink.pilots.api import router as pilots
+    from ftzlink.proactive.api import router as proactive
     from ftzlink.talent.api import router as talent
     from ftzlink.talent.invitations_api import router as talent_invitations
 
@@ -120,6 +121,7 @@ def create_app(
         talent,
         talent_invitations,
         pilots,
+        proactive,
         dataflow,
         ledger,
     ):

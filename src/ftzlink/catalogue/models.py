@@ -200,6 +200,10 @@ class Measure(_Data):
     cap: Cap | None = None
     no_cap_reason: Text | None = None
     benefit: Text | None = Field(default=None, description="what a service measure gives")
+    granted_without_application: bool = Field(
+        default=False,
+        description="免申即享: an official confirms a match and grants it; no application, no consent",
+    )
 
     @model_validator(mode="after")
     def _cap_matches_kind(self) -> Measure:
