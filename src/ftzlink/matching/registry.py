@@ -353,7 +353,7 @@ def synthesise(catalogue: Catalogue, n: int, seed: int, slots: int = 3) -> pl.Da
     }
     for slot in range(slots):
         present = pl.col(PROJECT_COUNT) > slot
-        amount = (pl.lit(10.0).pow(5 + u() * 3.5) / 1000).floor().cast(pl.Int64) * 1000
+        amount = pl.lit(10.0).pow(5 + u() * 3.5).floor().cast(pl.Int64)  # yuan, as requested
         columns[slot_column(slot, "name")] = pl.when(present).then(
             pl.concat_str(pl.lit("项目"), pl.col("_org").cast(pl.String), pl.lit(f"-{slot + 1}"))
         )
