@@ -21,6 +21,7 @@ like a malformed policy file: every problem as `file:line: field: message`.
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 from typing import Annotated
 
@@ -190,7 +191,9 @@ def _replace_policy(catalogue: Catalogue, policy: Policy) -> Catalogue:
 
 
 def _unknown(what: str, given: str, known: list[str]) -> str:
-    return f"no {what} {given!r} in the catalogue; known: {', '.join(known)}"
+    close = difflib.get_close_matches(given, known, n=3)
+    hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+    return f"no {what} {given!r} in the catalogue{hint}"
 
 
 def _citation(
