@@ -50,6 +50,7 @@ def main() -> None:
         matching,
         pilots,
         policy,
+        proactive,
         schema,
         serve,
         simulate,
