@@ -60,7 +60,9 @@ def test_the_simulation_of_raising_one_cap_shows_the_budget_impact_and_writes_th
     assert result.code == 0, result.err
     # The budget impact, exactly the scalar engine's sum of capped-amount differences.
     assert f"budget impact +{impact:,} yuan" in result.out
-    assert "Baseline and reform" in result.out and "cn-trial-ai-industry" in result.out
+    assert "Budget impact: AI industry projects" in result.out
+    assert "Eligible enterprises, baseline and reform" in result.out
+    assert "cn-trial-ai-industry" in result.out
     assert "simulating" in result.err  # the progress bar
     # The chart of the difference.
     chart = out / "impact.svg"

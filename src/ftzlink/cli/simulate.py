@@ -11,6 +11,7 @@ changed) and `impact.svg` (the chart of the difference).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -30,6 +31,9 @@ from ftzlink.cli.output import (
 )
 from ftzlink.errors import InvalidInput, Problem
 from ftzlink.money import format_yuan
+
+if TYPE_CHECKING:
+    from ftzlink.matching.simulate import MeasureImpact
 
 __all__ = ["simulate"]
 
@@ -61,7 +65,12 @@ def simulate(
     who loses, and what it costs, measure by measure."""
     from ftzlink.matching.overlay import apply_overlay, load_overlay
     from ftzlink.matching.registry import registry_format
-    from ftzlink.matching.simulate import chart_svg, signed_yuan, simulate_file, summary_sentence
+    from ftzlink.matching.simulate import (
+        chart_svg,
+        signed_yuan,
+        simulate_file,
+        summary_sentence,
+    )
 
     day = as_of_date(as_of)
     lang = lang_of(ui_lang)
@@ -110,55 +119,74 @@ def simulate(
             }
         )
         return
-    table = Table(
-        title=(
-            f"Baseline and reform: {changes.title.en}"
-            if en
-            else f"基线与改革对比：{changes.title.zh}"
-        )
-    )
-    headers = (
-        ("Measure", "Eligible", "Gained", "Lost", "New amount", "Baseline", "Reform", "Impact")
-        if en
-        else ("措施", "符合条件", "新增", "减少", "金额变化", "基线支持", "改革支持", "预算影响")
-    )
-    for i, header in enumerate(headers):
-        table.add_column(
-            header,
-            justify="left" if i == 0 else "right",
-            overflow="fold",
-            no_wrap=i > 0,
-            max_width=30 if i == 0 else None,
-        )
     change_words = {
         "changed": ("changed", "修改"),
         "added": ("added", "新增"),
         "removed": ("removed", "删除"),
     }
-    for m in simulation.differing():
+    shown = simulation.differing()
+
+    def table(title: str, headers: tuple[str, ...]) -> Table:
+        made = Table(title=title)
+        for i, header in enumerate(headers):
+            made.add_column(
+                header,
+                justify="left" if i == 0 else "right",
+                overflow="fold",  # a narrow terminal folds long numbers instead of cutting them
+                min_width=16 if i == 0 else None,
+                max_width=30 if i == 0 else None,
+            )
+        return made
+
+    def name(m: MeasureImpact) -> str:
         note = change_words.get(m.change)
-        table.add_row(
-            f"{m.measure_id}\n({note[0 if en else 1]})" if note else m.measure_id,
+        return f"{m.measure_id}\n({note[0 if en else 1]})" if note else m.measure_id
+
+    total = "All measures" if en else "全部措施"
+    money = table(
+        f"Budget impact: {changes.title.en}" if en else f"预算影响：{changes.title.zh}",
+        ("Measure", "Budget impact", "Baseline", "Reform")
+        if en
+        else ("措施", "预算影响", "基线支持金额", "改革支持金额"),
+    )
+    for m in shown:
+        money.add_row(
+            name(m),
+            signed_yuan(m.budget_impact_yuan, lang),
+            format_yuan(m.baseline_yuan, lang),
+            format_yuan(m.reform_yuan, lang),
+        )
+    money.add_section()
+    money.add_row(
+        total,
+        signed_yuan(simulation.budget_impact_yuan, lang),
+        format_yuan(simulation.baseline_yuan, lang),
+        format_yuan(simulation.reform_yuan, lang),
+    )
+    people = table(
+        "Eligible enterprises, baseline and reform" if en else "符合条件的企业：基线与改革",
+        ("Measure", "Eligible", "Gained", "Lost", "New amount")
+        if en
+        else ("措施", "符合条件", "新增", "减少", "金额变化"),
+    )
+    for m in shown:
+        people.add_row(
+            name(m),
             f"{m.baseline_eligible:,} → {m.reform_eligible:,}",
             f"{m.gained:,}",
             f"{m.lost:,}",
             f"{m.amount_changed:,}",
-            format_yuan(m.baseline_yuan, lang),
-            format_yuan(m.reform_yuan, lang),
-            signed_yuan(m.budget_impact_yuan, lang),
         )
-    table.add_section()
-    table.add_row(
-        "All measures" if en else "全部措施",
+    people.add_section()
+    people.add_row(
+        total,
         "",
         f"{simulation.gained:,}",
         f"{simulation.lost:,}",
         f"{simulation.amount_changed:,}",
-        format_yuan(simulation.baseline_yuan, lang),
-        format_yuan(simulation.reform_yuan, lang),
-        signed_yuan(simulation.budget_impact_yuan, lang),
     )
-    console.print(table)
+    console.print(money)
+    console.print(people)
     console.print(sentence, soft_wrap=True)
     console.print(
         f"Written: {files[MEASURES]}, {files[ENTERPRISES]}, chart {files[CHART]}"
