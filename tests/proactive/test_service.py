@@ -13,7 +13,7 @@ from sqlalchemy import select
 from ftzlink.applications import budgets
 from ftzlink.applications.models import Application, Grant
 from ftzlink.audit.log import Actor, verify
-from ftzlink.errors import Forbidden
+from ftzlink.errors import Forbidden, InvalidInput
 from ftzlink.organisations import service as orgs
 from ftzlink.proactive import service
 from ftzlink.proactive.sinks import ConsoleSink, FileSink
@@ -298,3 +298,22 @@ def test_registry_rows_without_a_registered_organisation_are_reported_not_droppe
         (2, "not_registered"),
     ]
     assert found.new_candidates == 0
+
+
+def test_a_registry_that_cannot_be_read_is_refused_naming_it_and_nothing_is_recorded(
+    world: World, tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken.parquet"
+    broken.write_bytes(b"not a parquet file\x00")
+    with pytest.raises(InvalidInput) as refused, world.database.write() as s:
+        service.run_match(
+            s,
+            principal=world.users["platform_admin"],
+            catalogue=world.catalogue,
+            as_of=TODAY,
+            organisations=False,
+            registry=broken,
+        )
+    assert "broken.parquet" in str(refused.value)
+    with world.database.read() as s:
+        assert s.scalars(select(MatchRun)).all() == []

@@ -95,6 +95,14 @@ _PER_PROJECT = (PeriodKind.PER_PROJECT, PeriodKind.PER_PROJECT_PER_YEAR, PeriodK
 _NOT_ANSWERS = {"name", "uscc", "projects", "branch_usccs"}
 
 
+def _clean(value: Any, limit: int = 200) -> str | None:
+    """Text from a registry as it may be stored: no control characters, at most `limit`."""
+    if value is None:
+        return None
+    text = "".join(c for c in str(value) if c >= " " and c != "\x7f").strip()
+    return text[:limit] or None
+
+
 class WrongState(Conflict):
     """A step the candidate's state does not allow (confirming a struck one, say)."""
 
@@ -308,7 +316,9 @@ def run_match(
         catalogue_version=__version__,
         catalogue_sha256=catalogue_sha256(catalogue),
         source=RunSource.REGISTRY.value if registry is not None else RunSource.ORGANISATIONS.value,
-        registry_name=(registry_name or registry.name) if registry is not None else None,
+        registry_name=_clean(registry_name or registry.name, 300) or "registry"
+        if registry is not None
+        else None,
         registry_sha256=file_sha256(registry) if registry is not None else None,
         districts=sorted(scope) if scope is not None else None,
         unlinked=[],
@@ -326,8 +336,15 @@ def run_match(
             _propose(session, run, measures, found, tally)
     if registry is not None:
         by_uscc = {o.uscc: o for o in known}
-        for found in _from_registry(catalogue, registry, as_of, by_uscc, run, chunk_size):
-            _propose(session, run, measures, found, tally)
+        try:
+            for found in _from_registry(catalogue, registry, as_of, by_uscc, run, chunk_size):
+                _propose(session, run, measures, found, tally)
+        except (pl.exceptions.PolarsError, UnicodeDecodeError, OSError) as error:
+            reason = _clean(str(error).splitlines()[0] if str(error) else type(error).__name__)
+            raise InvalidInput(
+                "cannot read the registry",
+                [Problem(f"{run.registry_name}: {reason}", field="registry")],
+            ) from None
     run.eligible, run.one_answer = tally.eligible, tally.one_answer
     run.new_candidates, run.already_proposed = tally.new, tally.already
     session.flush()
@@ -433,8 +450,8 @@ def _from_registry(
                 {
                     "source": "registry",
                     "row": offset + i + 1,  # 1-based, as a spreadsheet counts data rows
-                    "uscc": code,
-                    "name": names[i],
+                    "uscc": _clean(code, 18 * 2),
+                    "name": _clean(names[i]),
                     "reason": "no_uscc" if not code else "not_registered",
                 },
             )
@@ -503,7 +520,7 @@ def _propose(
                         common
                         | {
                             "kind": CandidateKind.ELIGIBLE.value,
-                            "project_name": found.row.get(slot_column(slot, "name")),
+                            "project_name": _clean(found.row.get(slot_column(slot, "name"))),
                             "project_kind": found.row.get(slot_column(slot, "kind")),
                             "amount": _capped(request, cap) if grant else None,
                         }
