@@ -140,8 +140,13 @@ class PolarsAlgebra:
 
 
 def polars_stages(plan: Plan) -> list[list[pl.Expr]]:
-    """The stages of `ftzlink.matching.plan.build` as Polars expressions."""
-    return [[e.alias(n) for n, e in stage] for stage in build(plan, PolarsAlgebra())]
+    """The stages of `ftzlink.matching.plan.build` as Polars expressions (built once a plan)."""
+    cached = plan.compiled.get("polars")
+    if cached is None:
+        cached = [[e.alias(n) for n, e in stage] for stage in build(plan, PolarsAlgebra())]
+        plan.compiled["polars"] = cached
+    stages: list[list[pl.Expr]] = cached
+    return stages
 
 
 def evaluate_frame(
@@ -153,4 +158,6 @@ def evaluate_frame(
     lazy = frame.lazy()
     for stage in stages:
         lazy = lazy.with_columns(stage)
-    return lazy.select([*map(pl.col, keep), *outputs]).collect()
+    # The streaming engine works through the frame in morsels that stay in cache: about twice
+    # as fast as the in-memory engine over these hundreds of columns.
+    return lazy.select([*map(pl.col, keep), *outputs]).collect(engine="streaming")

@@ -100,6 +100,7 @@ class Plan:
     slots: int
     nodes: list[Node]
     measures: list[MeasurePlan]
+    compiled: dict[str, Any] = field(default_factory=dict)  # expressions built from the plan
 
 
 class _Lowering:

@@ -107,6 +107,21 @@ def normalise(frame: pl.DataFrame, catalogue: Catalogue, slots: int | None = Non
     columns = layout.all
     problems: list[Problem] = []
     expressions = []
+    words: dict[str, Any] = {**dict.fromkeys(TRUE_WORDS, True), **dict.fromkeys(FALSE_WORDS, False)}
+    # Text columns are mapped through their distinct values (a handful): each cell is looked up
+    # once as a category, then its code gathered from a small table of normalised values.
+    textual = [
+        name
+        for name, spec in columns.items()
+        if name in frame.columns
+        and (spec.vocabulary is not None or spec.type == "bool")
+        and frame.schema[name] in (pl.String, pl.Categorical)
+    ]
+    distinct = (
+        frame.select(pl.col(c).cast(pl.String).unique().drop_nulls().implode() for c in textual)
+        if textual
+        else pl.DataFrame()
+    )
     for name, spec in columns.items():
         target = polars_type(catalogue, spec)
         if name not in frame.columns:
@@ -114,30 +129,22 @@ def normalise(frame: pl.DataFrame, catalogue: Catalogue, slots: int | None = Non
             continue
         source = frame.schema[name]
         col = pl.col(name)
-        if spec.vocabulary is not None:
-            if source == target:
-                expressions.append(col)
+        if name in textual:
+            values = sorted(distinct.get_column(name)[0].to_list())
+            lookup = spelling_map(catalogue, spec.vocabulary) if spec.vocabulary else words
+            found = [lookup.get(v.strip()) for v in values]
+            bad = [v for v, f in zip(values, found, strict=True) if f is None]
+            if bad:
+                problems.append(_bad(name, bad))
                 continue
-            mapping = spelling_map(catalogue, spec.vocabulary)
-            text = col.cast(pl.String).str.strip_chars()
-            bad = frame.select(
-                text.filter(text.is_not_null() & ~text.is_in(list(mapping))).unique()
-            )
-            if bad.height:
-                problems.append(_bad(name, bad.to_series().to_list()))
+            if not values:  # every cell empty
+                expressions.append(pl.lit(None, target).alias(name))
                 continue
-            expressions.append(text.replace_strict(mapping, return_dtype=target).alias(name))
-        elif spec.type == "bool":
-            if source == pl.Boolean:
-                expressions.append(col)
-                continue
-            text = col.cast(pl.String).str.strip_chars()
-            words = {**dict.fromkeys(TRUE_WORDS, True), **dict.fromkeys(FALSE_WORDS, False)}
-            bad = frame.select(text.filter(text.is_not_null() & ~text.is_in(list(words))).unique())
-            if bad.height:
-                problems.append(_bad(name, bad.to_series().to_list()))
-                continue
-            expressions.append(text.replace_strict(words, return_dtype=pl.Boolean).alias(name))
+            table = pl.Series(name, found, dtype=target)
+            codes = col.cast(pl.String).cast(pl.Enum(values)).to_physical()
+            expressions.append(pl.lit(table).gather(codes).alias(name))
+        elif source == target:
+            expressions.append(col)
         elif spec.type == "date" and source == pl.String:
             expressions.append(col.str.strip_chars().str.to_date("%Y-%m-%d").alias(name))
         else:

@@ -78,7 +78,7 @@ def finish(plan: Plan, raw: pl.DataFrame, keep: Sequence[str]) -> pl.DataFrame:
             column = f"{m.id}.{name}"
             given = m.computed and column in raw.columns
             columns.append((pl.col(column) if given else pl.lit(None)).cast(kind).alias(column))
-    return raw.select(columns)
+    return raw.lazy().select(columns).collect(engine="streaming")
 
 
 def potential(measure_id: str) -> pl.Expr:
