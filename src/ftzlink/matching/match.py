@@ -159,11 +159,14 @@ def match_file(
     header = scan_registry(path).collect_schema().names()
     slots = RegistryColumns.of(header).slots
     plan = compile_plan(catalogue, as_of, slots)
-    total, raw_chunks = iter_file_chunks(path, chunk_size)
+    keep = list(KEEP)
+    needed = list(dict.fromkeys([*keep, *plan.columns]))  # read only what the catalogue tests
+    total, raw_chunks = iter_file_chunks(path, chunk_size, [c for c in needed if c in header])
     if on_total:
         on_total(total)
-    keep = list(KEEP)
-    chunks = (match_frame(plan, normalise(raw, catalogue, slots), keep) for raw in raw_chunks)
+    chunks = (
+        match_frame(plan, normalise(raw, catalogue, slots, only=needed), keep) for raw in raw_chunks
+    )
     return _run(plan, chunks, out, progress, lang)
 
 

@@ -102,6 +102,18 @@ class Plan:
     measures: list[MeasurePlan]
     compiled: dict[str, Any] = field(default_factory=dict)  # expressions built from the plan
 
+    @property
+    def columns(self) -> list[str]:
+        """The registry columns the in-force measures test (and the project amounts need)."""
+        used = [m for m in self.measures if m.computed]
+        wanted = {self.nodes[n].column for m in used for n in _subtree(self.nodes, m.tops)} - {None}
+        if any(m.exists for m in used):
+            wanted |= {
+                PROJECT_COUNT,
+                *(slot_column(i, "requested_amount") for i in range(self.slots)),
+            }
+        return sorted(c for c in wanted if c is not None)
+
 
 class _Lowering:
     def __init__(self, catalogue: Catalogue, slots: int) -> None:

@@ -9,7 +9,7 @@ a yes/no column 是/否, true/false, yes/no, 1/0 or a boolean; a date column ISO
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -88,23 +88,35 @@ def scan_registry(path: Path) -> pl.LazyFrame:
     return pl.scan_csv(path, schema_overrides=overrides, infer_schema=False)
 
 
-def iter_file_chunks(path: Path, chunk_size: int) -> tuple[int, Iterator[pl.DataFrame]]:
-    """The number of rows and an iterator over raw chunks of at most about `chunk_size` rows,
-    streamed: a registry larger than memory is never loaded whole."""
+def iter_file_chunks(
+    path: Path, chunk_size: int, columns: Sequence[str] | None = None
+) -> tuple[int, Iterator[pl.DataFrame]]:
+    """The number of rows and an iterator over raw chunks of at most about `chunk_size` rows
+    (of `columns`, or all), streamed: a registry larger than memory is never loaded whole."""
     scan = scan_registry(path)
+    if columns is not None:
+        scan = scan.select(columns)
     total = int(scan.select(pl.len()).collect().item())
     return total, iter(scan.collect_batches(chunk_size=chunk_size))
 
 
-def normalise(frame: pl.DataFrame, catalogue: Catalogue, slots: int | None = None) -> pl.DataFrame:
+def normalise(
+    frame: pl.DataFrame,
+    catalogue: Catalogue,
+    slots: int | None = None,
+    only: Sequence[str] | None = None,
+) -> pl.DataFrame:
     """The registry's columns as the compilers expect them: vocabulary ids as Enum, yes/no as
     booleans, dates as dates, integers as Int64; missing columns added, all null.
 
     A value that is no spelling of its vocabulary, or no yes/no, is refused with the column and
-    the values (InvalidInput).
+    the values (InvalidInput). With `only`, just those columns (those a plan tests, and the ones
+    to keep): the others are neither read nor checked.
     """
     layout = RegistryColumns(RegistryColumns.of(frame.columns).slots if slots is None else slots)
     columns = layout.all
+    if only is not None:
+        columns = {name: spec for name, spec in columns.items() if name in only}
     problems: list[Problem] = []
     expressions = []
     words: dict[str, Any] = {**dict.fromkeys(TRUE_WORDS, True), **dict.fromkeys(FALSE_WORDS, False)}
@@ -152,7 +164,11 @@ def normalise(frame: pl.DataFrame, catalogue: Catalogue, slots: int | None = Non
     if problems:
         raise InvalidInput("the registry has values that are not allowed", problems)
     result = frame.select(expressions)
-    over = result.filter(pl.col(PROJECT_COUNT) > layout.slots).height
+    over = (
+        result.filter(pl.col(PROJECT_COUNT) > layout.slots).height
+        if PROJECT_COUNT in result.columns
+        else 0
+    )
     if over:
         raise InvalidInput(
             "the registry has more projects than project slots",
