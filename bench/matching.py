@@ -350,6 +350,7 @@ def worker(
                 started = time.perf_counter()
                 connection.exec_driver_sql(f'CREATE TEMPORARY TABLE "{name}" AS {compiled}', params)
                 seconds = time.perf_counter() - started
+                result["peak_mb"] = peak_mb()  # before reading the results back for the check
                 rows = connection.exec_driver_sql(f'SELECT * FROM "{name}"')
                 names = list(rows.keys())
                 raw = pl.DataFrame(
@@ -379,7 +380,7 @@ def worker(
     result.setdefault("keeps_failed_conditions", True)
     result["seconds"] = round(seconds, 4)
     result["determinations_per_s"] = round(result["determinations"] / seconds)
-    result["peak_mb"] = peak_mb()
+    result.setdefault("peak_mb", peak_mb())
     result["max_money_error_yuan"] = money_error
     return result
 

@@ -19,6 +19,7 @@ from ftzlink.matching.plan import STATUS_CODES, Node, Plan, build
 __all__ = ["STATUS_ENUM", "PolarsAlgebra", "evaluate_frame", "mask_type", "polars_stages"]
 
 STATUS_ENUM = pl.Enum([s.value for s in STATUS_CODES])
+_NO_REQUEST = pl.lit(2**62, pl.Int64)
 _WIDTHS = ((8, pl.UInt8), (16, pl.UInt16), (32, pl.UInt32), (64, pl.UInt64))
 
 
@@ -83,7 +84,8 @@ class PolarsAlgebra:
         for i in range(slots):
             columns.append((f"_has{i}", (count > i).fill_null(False)))
             request = pl.col(slot_column(i, "requested_amount"))
-            columns.append((f"_req{i}", pl.when(request != 0).then(request)))  # 0 reads as none
+            # an empty request or 0 reads as no request: the cap (a value above every cap)
+            columns.append((f"_req{i}", pl.when(request != 0).then(request).otherwise(_NO_REQUEST)))
         return columns
 
     def slot(self, slot: int, child: pl.Expr) -> pl.Expr:
@@ -133,7 +135,7 @@ class PolarsAlgebra:
         return reduce(operator.add, items)
 
     def capped(self, slot: int, cap: int) -> pl.Expr:
-        return pl.col(f"_req{slot}").clip(upper_bound=cap).fill_null(cap)
+        return pl.col(f"_req{slot}").clip(upper_bound=cap)
 
     def code(self, value: int) -> pl.Expr:
         return pl.lit(value, pl.UInt8)
