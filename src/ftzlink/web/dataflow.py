@@ -61,7 +61,7 @@ from ftzlink.errors import (
 )
 from ftzlink.ledger import checkpoints
 from ftzlink.ledger import log as ledger_log
-from ftzlink.ledger.keys import load_signer
+from ftzlink.ledger.keys import configured_verifier
 from ftzlink.ledger.verifier import ReceiptCheck, VerifierKey, verify_receipt
 from ftzlink.organisations.models import Organisation
 from ftzlink.talent.rules import add_years
@@ -283,8 +283,8 @@ def _numbers(session: Session, ids: list[int]) -> dict[int, Registration]:
 def _verifier(web: Web) -> VerifierKey | None:
     """The platform's public key (from its configured signing key), None if none is configured."""
     try:
-        return load_signer(web.settings).verifier
-    except (NotFound, Conflict, InvalidInput, OSError):
+        return configured_verifier(web.settings)
+    except (Conflict, InvalidInput, OSError):  # a key configured wrongly: the page says none
         return None
 
 
