@@ -206,6 +206,23 @@ def pages(url: str) -> Iterator[tuple[str, str | None, str]]:
     yield "budgets", "cn-budget", "/budgets"
     yield "audit log", "auditor", "/audit"
     yield "api: audit", "auditor", "/api/v1/audit"
+    # The services built after the first pages: talent, cross-border data, ledger, pilot cases.
+    employer = sign_in(url, "cn-ai-admin")
+    yield "talent applications", "cn-ai-admin", "/talent"
+    case = first_link(employer, "/talent", r"/talent/cases/\d+")
+    if case:
+        yield "talent case status", "cn-ai-admin", case
+    yield "data transfers", "cn-ai-admin", "/dataflow"
+    employer.close()
+    yield "work-permit queue", "work-permits", "/talent/queue/work-permit"
+    yield "data filings queue", "data-regulator", "/dataflow/queue"
+    yield "ledger", None, "/ledger"
+    yield "pilot cases", None, "/pilots"
+    visitor = sign_in(url, None)
+    pilot = first_link(visitor, "/pilots", r"/pilots/\d+")
+    visitor.close()
+    if pilot:
+        yield "pilot case", None, pilot
 
 
 def main(argv: list[str] | None = None) -> int:

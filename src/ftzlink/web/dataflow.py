@@ -68,6 +68,7 @@ from ftzlink.talent.rules import add_years
 from ftzlink.text import Text
 from ftzlink.web.context import Web, WebPage
 from ftzlink.web.forms import N_, Form
+from ftzlink.web.render import BABEL_LOCALE
 
 __all__ = ["router"]
 
@@ -415,7 +416,7 @@ def _shown(web: Web, fact: str, value: Any) -> str:
     if isinstance(value, list):
         return "; ".join(str(v) for v in value)
     if isinstance(value, int):
-        shown = format_decimal(value, locale="zh_CN" if web.lang == "zh" else "en")
+        shown = format_decimal(value, locale=BABEL_LOCALE[web.lang])
         return web.ngettext("%(count)s person", "%(count)s people", value, count=shown)
     definition = _definitions().get(fact)
     if definition is not None and definition.choices:

@@ -10,6 +10,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
+from babel import Locale
 from babel.numbers import format_decimal, format_percent
 from fastapi import APIRouter
 from fastapi.responses import Response
@@ -29,6 +30,7 @@ from ftzlink.pilots.tables import (
 )
 from ftzlink.web.context import Web, WebPage
 from ftzlink.web.forms import N_, Form
+from ftzlink.web.render import BABEL_LOCALE
 
 __all__ = ["router"]
 
@@ -81,8 +83,8 @@ FIGURE_FIELDS = (
 )
 
 
-def _locale(web: Web) -> str:
-    return "zh_CN" if web.lang == "zh" else "en"
+def _locale(web: Web) -> Locale:
+    return BABEL_LOCALE[web.lang]
 
 
 def _stage(web: Web, stage: str | None) -> dict[str, str]:

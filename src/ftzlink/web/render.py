@@ -4,15 +4,17 @@ global locale), and filters that show money, dates and bilingual text in the rea
 from __future__ import annotations
 
 import datetime as dt
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
+from markupsafe import Markup, escape
 
 from ftzlink.money import format_yuan
 from ftzlink.text import Lang, Text
@@ -22,7 +24,8 @@ from ftzlink.web.forms import FieldError
 __all__ = ["environment", "format_day", "money", "wan"]
 
 TEMPLATES = Path(__file__).parent / "templates"
-BABEL_LOCALE = {"zh": "zh_CN", "en": "en"}
+# Parsed once: Babel parses a locale given by name on every call, which dominated long pages.
+BABEL_LOCALE = {"zh": Locale.parse("zh_CN"), "en": Locale.parse("en")}
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
@@ -111,6 +114,35 @@ def _num(context: Context, value: int | float) -> str:
     return _number(value, context["lang"])
 
 
+@pass_context
+def _citation(context: Context, c: Any) -> Markup:
+    """A catalogue citation in words: the source's title, then clause and item, or its line.
+
+    Long pages cite hundreds of conditions; the words for one citation in one language are
+    worked out once per process."""
+    source = context["sources"].get(c.source)
+    title = source.title.get(context["lang"]) if source is not None else c.source
+    return _citation_html(context["translations"], context["lang"], title, c.clause, c.item, c.line)
+
+
+@lru_cache(maxsize=8192)
+def _citation_html(
+    translations: Any, lang: Lang, title: str, clause: str | None, item: str | None, line: Any
+) -> Markup:
+    if clause and item:
+        where = translations.gettext("clause %(clause)s, item %(item)s") % {
+            "clause": clause,
+            "item": item,
+        }
+    elif clause:
+        where = translations.gettext("clause %(clause)s") % {"clause": clause}
+    else:
+        where = translations.gettext("line %(line)s") % {"line": line}
+    return Markup('<span class="citation">{} <cite>{}</cite>{}{}</span>').format(
+        translations.gettext("Source:"), title, "，" if lang == "zh" else ", ", escape(where)
+    )
+
+
 def _error_for(errors: list[FieldError], name: str) -> FieldError | None:
     return next((e for e in errors if e.field == name), None)
 
@@ -119,6 +151,8 @@ def _error_for(errors: list[FieldError], name: str) -> FieldError | None:
 def environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
+        # The templates ship with the package and do not change while it runs: no stat per render.
+        auto_reload=False,
         autoescape=True,
         undefined=StrictUndefined,
         extensions=["jinja2.ext.i18n"],
@@ -138,4 +172,5 @@ def environment() -> Environment:
     env.filters.update(filters)
     env.filters["error_for"] = _error_for
     env.globals["labels"] = labels
+    env.globals["citation"] = _citation
     return env
