@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from collections.abc import Callable
@@ -84,6 +85,26 @@ def _own_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Any:
     patch.delenv("FTZLINK_DATABASE_URL", raising=False)
     yield
     patch.undo()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With FTZLINK_TEST_DATABASE_ONLY=1, run only the tests that run on a database backend.
+
+    Every test that touches a database is parametrized by the backends under test; the others
+    (the catalogue, the engine, the docs, ruff and mypy, the browser) do the same on any backend,
+    so a second pass on PostgreSQL (.ci/run) leaves them out instead of running them twice.
+    """
+    if os.environ.get("FTZLINK_TEST_DATABASE_ONLY") != "1":
+        return
+    keep, drop = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        params = callspec.params.values() if callspec is not None else ()
+        on_backend = any(isinstance(v, str) and v in BACKENDS for v in params)
+        (keep if on_backend else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 @pytest.fixture(params=BACKENDS)

@@ -176,6 +176,11 @@ def site(make_site: SiteFactory) -> Site:
     return make_site()
 
 
+# Every (language, path) that passed axe in this run: test_every_page.py compares it with the
+# app's pages.
+ACCESSIBLE: set[tuple[str, str]] = set()
+
+
 def assert_accessible(page: Any, what: str = "") -> None:
     """axe-core finds no violation of WCAG 2.2 AA (tags named explicitly) on the page."""
     from axe_playwright_python.sync_playwright import Axe
@@ -186,6 +191,15 @@ def assert_accessible(page: Any, what: str = "") -> None:
         f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
         for v in violations
     )
+    lang = str(page.evaluate("document.documentElement.lang"))
+    ACCESSIBLE.add(("zh" if lang.startswith("zh") else "en", urlsplit(page.url).path))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The every-page check runs after the journeys, so that it counts the pages they checked."""
+    last = [item for item in items if item.path.name == "test_every_page.py"]
+    if last:
+        items[:] = [item for item in items if item not in last] + last
 
 
 def screenshot(page: Any, name: str) -> None:

@@ -201,3 +201,28 @@ def test_the_dashboard_of_an_organisation_without_applications_is_accessible(
     page.goto("/applications")
     assert page.locator("main h1").count() == 1
     assert_accessible(page, f"blank dashboard ({lang})")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_questions_the_engine_still_needs_are_accessible_blank_and_in_error(
+    make_site: SiteFactory, lang: str
+) -> None:
+    # The air-services company's profile does not say how many certified talents it employs.
+    site = make_site()
+    page = site.signed_in("cn-air-admin", lang=lang)
+    page.goto("/applications/new?measure=cn-trial-talent-people")
+    page.fill("#project_name", "Dr. Example")
+    page.locator("input[name=project_kind]").first.check()
+    page.fill("#requested_amount", "1,000,000")
+    _submit(page, "保存并继续" if lang == "zh" else "Save and continue")
+    assert page.url.endswith("/questions")
+    assert page.locator("main input[name^=answer-]").count() == 1
+    assert_accessible(page, f"questions ({lang})")
+    page.fill("#answer-talent-certified-talents", "twelve")
+    _submit(page)
+    assert page.locator(".error-summary a[href='#answer-talent-certified-talents']").count() == 1
+    assert page.title().startswith("错误：" if lang == "zh" else "Error: ")
+    assert_accessible(page, f"questions, error ({lang})")
+    page.fill("#answer-talent-certified-talents", "12")
+    _submit(page)
+    assert page.url.endswith("/check")

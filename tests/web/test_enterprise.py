@@ -246,3 +246,49 @@ def test_a_grant_needs_a_project_when_its_cap_counts_per_project(visitor: Visito
     assert page.status_code == 400
     for field in ("project_name", "requested_amount"):
         assert f'href="#{field}"' in page.text
+
+
+TALENT_PEOPLE = "cn-trial-talent-people"
+
+
+def test_the_questions_page_asks_what_the_engine_still_needs_and_keeps_a_wrong_answer(
+    visitor: Visitor,
+) -> None:
+    # The air-services company's profile does not say how many certified talents it employs,
+    # which the talent measure needs: the draft asks exactly that before the check page.
+    visitor.sign_in("cn-air-admin")
+    start = visitor.get(f"/applications/new?measure={TALENT_PEOPLE}")
+    assert start.status_code == 200
+    kind = re.search(r'name="project_kind"[^>]*value="([^"]+)"', start.text) or re.search(
+        r'<option value="([^"]+)"', start.text
+    )
+    assert kind, "no project kind to choose"
+    made = visitor.submit(
+        "/applications/new",
+        {
+            "measure": TALENT_PEOPLE,
+            "organisation": _org_id(start.text),
+            "project_name": "Dr. Example",
+            "project_kind": kind.group(1),
+            "requested_amount": "1,000,000",
+        },
+    )
+    assert made.status_code == 200, made.text
+    assert re.search(r"/applications/\d+/questions$", str(made.url)), made.url
+    app_id = _app_id(made.url)
+    fields = re.findall(r'<input[^>]+name="(answer-[^"]+)"', made.text)
+    assert fields == ["answer-talent-certified-talents"]
+    wrong = visitor.submit(
+        f"/applications/{app_id}/questions", {"answer-talent-certified-talents": "十二"}
+    )
+    assert wrong.status_code == 400
+    assert wrong.text.count('href="#answer-talent-certified-talents"') == 1
+    assert 'value="十二"' in wrong.text  # the answer is kept to correct
+    assert "<title>错误：" in wrong.text
+    answered = visitor.submit(
+        f"/applications/{app_id}/questions", {"answer-talent-certified-talents": "12"}
+    )
+    assert answered.url.path == f"/applications/{app_id}/check"
+    assert re.search(r"summary-list__value\">\s*12\s*<", answered.text), (
+        "the answer is not on the check page"
+    )
