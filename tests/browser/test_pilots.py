@@ -69,3 +69,34 @@ def test_anyone_reads_the_registry_and_an_administrator_records_the_next_stage(
     expect(admin.locator(".error-summary")).to_have_count(0)
     with site_db.read() as session:
         assert pilots.get_case(session, case_id).stage == "innovative_supervision"
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+@pytest.mark.parametrize("lang", LANGS)
+def test_an_administrator_records_a_new_case(
+    site: Site, site_db: Database, lang: str, javascript: bool
+) -> None:
+    admin = site.signed_in("admin", lang=lang, javascript=javascript)
+    admin.goto("/pilots")
+    admin.locator("a[href='/pilots/new']").click()
+    admin.wait_for_url("**/pilots/new")
+    if javascript:
+        assert_accessible(admin, f"new pilot case ({lang})")
+    admin.locator("main form button[type=submit]").click()
+    expect(admin.locator(".error-summary a[href='#slug']")).to_have_count(1)
+    expect(admin.locator(".error-summary a[href='#zone']")).to_have_count(1)
+    assert admin.title().startswith("错误：" if lang == "zh" else "Error: ")
+    if javascript:
+        assert_accessible(admin, f"new pilot case in error ({lang})")
+    admin.fill("#slug", f"lingang-data-sandbox-{lang}")
+    admin.select_option("#zone", "lingang")
+    admin.fill("#title_zh", "数据跨境沙盒")
+    admin.fill("#title_en", "Cross-border data sandbox")
+    admin.fill("#summary_zh", "在临港新片区试行数据跨境流动沙盒监管。")
+    admin.fill("#summary_en", "A sandbox for cross-border data flows in Lingang.")
+    admin.locator("input[name=stage][value=case_pilot]").check()
+    admin.locator("main form button[type=submit]").click()
+    expect(admin.locator("#timeline li")).to_have_count(1)
+    with site_db.read() as session:
+        case = pilots.find_case(session, f"lingang-data-sandbox-{lang}")
+        assert case.stage == "case_pilot" and case.stage_on is None

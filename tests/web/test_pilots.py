@@ -143,3 +143,49 @@ def test_no_one_else_gets_the_forms_or_may_post_them(site: SiteFactory) -> None:
         f"/pilots/{number}/advance", data={"to": "innovative_supervision"}, follow_redirects=False
     )
     assert answer.status_code in (303, 401)
+
+
+def test_an_administrator_records_a_new_case_from_the_registry(site: SiteFactory) -> None:
+    admin = site()
+    admin.sign_in("admin")
+    assert 'href="/pilots/new"' in admin.get("/pilots").text
+    form = admin.get("/pilots/new")
+    assert form.status_code == 200 and h1(form.text) == ["登记新的试点案例"]
+    wrong = admin.submit(
+        "/pilots/new",
+        {"slug": "Data Sandbox", "zone": "", "title_zh": "数据沙盒", "stage_on": "2026-13-01"},
+    )
+    assert wrong.status_code == 400
+    assert "<title>错误：" in wrong.text
+    for field in ("slug", "zone", "title_en", "summary_zh", "summary_en", "stage_on"):
+        assert f'href="#{field}"' in wrong.text, field
+    assert 'value="数据沙盒"' in wrong.text  # the answers are kept
+    answers = {
+        "slug": "lingang-data-sandbox",
+        "zone": "lingang",
+        "title_zh": "数据跨境沙盒",
+        "title_en": "Cross-border data sandbox",
+        "summary_zh": "在临港新片区试行数据跨境流动沙盒监管。",
+        "summary_en": "A sandbox for cross-border data flows in Lingang.",
+        "stage": "case_pilot",
+        "stage_on": "2026-03-02",
+        "note": "First enterprise admitted.",
+    }
+    made = admin.submit("/pilots/new", answers)
+    assert made.status_code == 200 and made.url.path.startswith("/pilots/")
+    assert h1(made.text) == ["数据跨境沙盒"]
+    assert "2026年3月2日" in made.text and "First enterprise admitted." in made.text
+    admin.get("/pilots/new")
+    again = admin.submit("/pilots/new", answers)
+    assert again.status_code == 400
+    assert 'href="#slug"' in again.text and "已有使用该简称的案例" in again.text
+
+
+def test_only_editors_get_the_new_case_form(site: SiteFactory) -> None:
+    auditor = site()
+    auditor.sign_in("auditor")
+    assert 'href="/pilots/new"' not in auditor.get("/pilots").text
+    assert auditor.get("/pilots/new").status_code == 403
+    stranger = site()
+    answer = stranger.get("/pilots/new", follow_redirects=False)
+    assert answer.status_code in (303, 401)

@@ -16,7 +16,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from ftzlink.auth.principal import Principal
-from ftzlink.errors import Forbidden, InvalidInput
+from ftzlink.errors import Conflict, Forbidden, InvalidInput
 from ftzlink.pilots import service
 from ftzlink.pilots.loader import bundled_pilot_seed
 from ftzlink.pilots.service import StageOutOfOrder
@@ -38,6 +38,8 @@ router = APIRouter(include_in_schema=False)
 
 PAGES = "pages/pilots/"
 NUMBER = re.compile(r"^\d{1,30}(\.\d{1,8})?$")
+# As the API takes it: lower-case letters, digits, "-" and "_", starting with a letter or digit.
+SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 STAGES = {
     PilotStage.CASE_PILOT.value: (N_("Case pilot"), "draft"),
@@ -192,6 +194,7 @@ def registry(web: WebPage, stage: str = "") -> Response:
         counts=lingang.counts if lingang else [],
         zone_name=lingang.name.get(web.lang) if lingang else "",
         seed_source=_source(web, bundled_pilot_seed().sources[0].seed_file, None),
+        editor=service.can_edit(web.principal),
     )
 
 
@@ -229,6 +232,131 @@ def _case_page(
         values=form.values,
         which=which,
     )
+
+
+NEW_CASE_FIELDS = (
+    "slug",
+    "zone",
+    "title_zh",
+    "title_en",
+    "summary_zh",
+    "summary_en",
+    "stage",
+    "stage_on",
+    "note",
+    "source",
+)
+
+
+def _new_case_page(web: Web, form: Form | None = None, *, status: int = 200) -> Response:
+    form = form or Form()
+    stages = [(s.value, web._(STAGES[s.value][0])) for s in STAGE_ORDER]
+    stages.append(("", web._(STAGES[service.NOT_STATED][0])))
+    return web.page(
+        PAGES + "new.html",
+        status_code=status,
+        zones=[(z.id, z.name.get(web.lang)) for z in web.catalogue.zones],
+        stages=stages,
+        errors=form.errors,
+        values=form.values,
+    )
+
+
+@router.get("/pilots/new")
+def new_case_page(web: WebPage) -> Response:
+    _editor(web)
+    return _new_case_page(web)
+
+
+@router.post("/pilots/new")
+async def create_case(web: WebPage) -> Response:
+    principal = _editor(web)
+    form = Form(await web.form())
+    slug = form.get("slug")
+    if not slug:
+        form.error("slug", web._("Enter a short name for the case's address"))
+    elif not SLUG.match(slug):
+        form.error(
+            "slug",
+            web._(
+                "The short name may have only lower-case letters, digits, - and _, "
+                "64 at most, like lingang-data-sandbox"
+            ),
+        )
+    if form.get("zone") not in {z.id for z in web.catalogue.zones}:
+        form.error("zone", web._("Choose the zone of the case"))
+    for name, limit, empty, long in (
+        (
+            "title_zh",
+            200,
+            N_("Enter the case's title in Chinese"),
+            N_("The title must be 200 characters or fewer"),
+        ),
+        (
+            "title_en",
+            200,
+            N_("Enter the case's title in English"),
+            N_("The title must be 200 characters or fewer"),
+        ),
+        (
+            "summary_zh",
+            2000,
+            N_("Enter a summary in Chinese"),
+            N_("The summary must be 2,000 characters or fewer"),
+        ),
+        (
+            "summary_en",
+            2000,
+            N_("Enter a summary in English"),
+            N_("The summary must be 2,000 characters or fewer"),
+        ),
+    ):
+        if not form.get(name):
+            form.error(name, web._(empty))
+        elif len(form.get(name)) > limit:
+            form.error(name, web._(long))
+    stage = form.get("stage")
+    if stage and stage not in {s.value for s in STAGE_ORDER}:
+        form.error("stage", web._("Choose the stage the case has reached"))
+    stage_on = _day(form.get("stage_on")) if form.get("stage_on") else None
+    if form.get("stage_on") and stage_on is None:
+        form.error("stage_on", web._("Enter the day as a date, like 2025-05-20"))
+    elif stage_on is not None and not stage:
+        form.error("stage_on", web._("A day needs the stage that was reached on it"))
+    elif stage_on is not None and stage_on > web.today:
+        form.error("stage_on", web._("The day must be today or earlier"))
+    if len(form.get("note")) > 2000:
+        form.error("note", web._("The note must be 2,000 characters or fewer"))
+    if len(form.get("source")) > 300:
+        form.error("source", web._("The source must be 300 characters or fewer"))
+    if form.ok:
+        try:
+            with web.write() as session:
+                case = service.create_case(
+                    session,
+                    principal=principal,
+                    catalogue=web.catalogue,
+                    slug=slug,
+                    zone=form.get("zone"),
+                    title_zh=form.get("title_zh"),
+                    title_en=form.get("title_en"),
+                    summary_zh=form.get("summary_zh"),
+                    summary_en=form.get("summary_en"),
+                    today=web.today,
+                    stage=PilotStage(stage) if stage else None,
+                    stage_on=stage_on,
+                    note=form.get("note"),
+                    source=form.get("source") or None,
+                )
+                case_id = case.id
+            return web.redirect(f"/pilots/{case_id}")
+        except Conflict:
+            form.error("slug", web._("A case with this short name exists already: choose another"))
+        except InvalidInput as refused:
+            for problem in refused.problems:
+                name = problem.field if problem.field in NEW_CASE_FIELDS else "slug"
+                form.error(name, web._("Check this answer: %(problem)s", problem=problem.message))
+    return _new_case_page(web, form, status=400)
 
 
 @router.get("/pilots/{case_id:int}")
