@@ -833,25 +833,28 @@ def _notify(
     draft: Application,
     kind: NotificationKind,
 ) -> Notification:
-    money = Text(
-        zh=f"，金额 {format_yuan(candidate.amount, 'zh')}" if candidate.amount is not None else "",
-        en=f", {format_yuan(candidate.amount, 'en')}" if candidate.amount is not None else "",
-    )
+    # Plain strings, not a Text: a service measure has no amount, and a Text is never empty.
+    money = {
+        "zh": f"，金额 {format_yuan(candidate.amount, 'zh')}"
+        if candidate.amount is not None
+        else "",
+        "en": f", {format_yuan(candidate.amount, 'en')}" if candidate.amount is not None else "",
+    }
     if kind is NotificationKind.GRANTED:
         subject = Text(zh=f"免申即享：{measure.title.zh}", en=f"Granted: {measure.title.en}")
         body = Text(
-            zh=f"{org.name}：经区审核，您单位无需申请即获{measure.title.zh}支持{money.zh}"
+            zh=f"{org.name}：经区审核，您单位无需申请即获{measure.title.zh}支持{money['zh']}"
             f"（申请编号 {draft.reference}）。",
             en=f"{org.name}: without an application, you were granted {measure.title.en}"
-            f"{money.en} (application {draft.reference}).",
+            f"{money['en']} (application {draft.reference}).",
         )
     else:
         subject = Text(zh=f"政策匹配：{measure.title.zh}", en=f"You qualify: {measure.title.en}")
         body = Text(
-            zh=f"{org.name}：根据政府掌握的信息，您单位符合{measure.title.zh}的条件{money.zh}。"
+            zh=f"{org.name}：根据政府掌握的信息，您单位符合{measure.title.zh}的条件{money['zh']}。"
             f"已为您预填申请 {draft.reference}，确认同意后即提交。",
             en=f"{org.name}: from the data the government holds, you qualify for "
-            f"{measure.title.en}{money.en}. Application {draft.reference} is pre-filled for you; "
+            f"{measure.title.en}{money['en']}. Application {draft.reference} is pre-filled for you; "
             "consent and it is submitted.",
         )
     note = Notification(
