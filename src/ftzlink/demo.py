@@ -33,6 +33,7 @@ from ftzlink.ledger.keys import Signer
 from ftzlink.organisations import service as organisations
 from ftzlink.organisations.models import Organisation
 from ftzlink.pilots.service import seed_pilot_cases
+from ftzlink.proactive.demo import load_proactive_demo
 from ftzlink.profiles.uscc import make_uscc
 from ftzlink.talent.demo import load_talent_demo
 
@@ -480,6 +481,7 @@ def load_demo(
     # The public pilot-case registry, as seed 004 reports it (the platform admin records it).
     seed_pilot_cases(session, Actor(admin.user_id, admin.username))
     load_dataflow_demo(session, people=b.people, orgs=b.orgs, signer=ledger_signer)
+    load_proactive_demo(session, catalogue=catalogue, people=b.people, orgs=b.orgs)
 
     counts = Counter(app.status for app in b.apps)
     return DemoSummary(

@@ -50,6 +50,7 @@ def install(app: FastAPI) -> None:
         official,
         pages,
         pilots,
+        proactive,
         public,
         statistics,
         talent,
@@ -68,6 +69,7 @@ def install(app: FastAPI) -> None:
         talent,
         pilots,
         dataflow,
+        proactive,
     ):
         app.include_router(module.router)
 

@@ -90,8 +90,11 @@ class Web:
         if p.member_of():
             items.append(("/applications", self._("Applications")))
             items.append(("/talent", self._("Foreign talent")))
+            items.append(("/proactive/offers", self._("Support offered")))
         if p.districts(Role.REVIEWER):
             items.append(("/review", self._("Review")))
+        if p.districts(Role.REVIEWER) or permissions.reads_everything(p):
+            items.append(("/proactive", self._("Proactive benefits")))
         if p.has(Role.WORK_PERMIT_OFFICER):
             items.append(("/talent/queue/work-permit", self._("Work permits")))
         if p.has(Role.EXIT_ENTRY_OFFICER):

@@ -38,6 +38,7 @@ DOMAIN_FILES = (
     "talent",
     "pilots",
     "dataflow",
+    "proactive",
 )
 
 # What Babel reads: the web package's Python (gettext calls `_`, `N_`, `ngettext`) and templates.
