@@ -30,6 +30,13 @@ class Settings(BaseModel):
     session_hours: int = Field(default=8, gt=0)
     login_attempts: int = Field(default=5, gt=0, description="failures allowed per window")
     login_window_seconds: int = Field(default=900, gt=0)
+    invitation_check_failures: int = Field(
+        default=20,
+        gt=0,
+        description="codes matching nothing that one client may send to the public invitation "
+        "check per window before it is refused for a while",
+    )
+    invitation_check_window_seconds: int = Field(default=900, gt=0)
     today: dt.date | None = Field(
         default=None,
         description="pretend today is this date (demos and tests); None: the real date",
@@ -74,6 +81,8 @@ class Settings(BaseModel):
             "session_hours",
             "login_attempts",
             "login_window_seconds",
+            "invitation_check_failures",
+            "invitation_check_window_seconds",
             "ledger_checkpoint_seconds",
         ):
             if raw := env.get(f"FTZLINK_{name.upper()}"):

@@ -254,3 +254,29 @@ def test_a_revoked_inviters_earlier_invitation_stays_genuine_and_says_since_when
     body = api.client().post(VERIFY, json={"code": code}).json()
     assert body["genuine"] is True
     assert body["invitation"]["inviter_revoked_on"] == TODAY.isoformat()
+
+
+def test_a_client_guessing_codes_is_refused_for_a_while_with_retry_after(officials: Api) -> None:
+    from dataclasses import replace
+
+    from ftzlink.ratelimit import FailureWindow
+
+    api = officials
+    _approved(api)
+    code = (
+        api.client("member_a").post(INVITATIONS, json=_invitation(api)).json()["verification_code"]
+    )
+    services = api.app.state.services
+    api.app.state.services = replace(
+        services, invitation_checks=FailureWindow(limit=3, window_seconds=600)
+    )
+    anyone = api.client()
+    assert anyone.post(VERIFY, json={"code": code}).json()["genuine"] is True  # not counted
+    for guess in ("AAAAA-BBBBB-CCCCC-DDDDD", "NOT-A-CODE", "ZZZZZ-ZZZZZ-ZZZZZ-ZZZZZ"):
+        answer = anyone.post(VERIFY, json={"code": guess})
+        assert answer.status_code == 200 and answer.json()["genuine"] is False
+    refused = anyone.post(VERIFY, json={"code": code})
+    assert refused.status_code == 429
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert refused.json()["code"] == "rate_limited"
+    assert 1 <= int(refused.headers["retry-after"]) <= 600

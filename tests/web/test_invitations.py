@@ -205,3 +205,27 @@ def test_the_pages_speak_english_too(make_visitor: SiteFactory) -> None:
     assert '<html lang="en">' in page.text and "Check an invitation" in page.text
     zh = make_visitor().get("/invitations/check")
     assert '<html lang="zh-CN">' in zh.text and "Check an invitation" not in zh.text
+
+
+def test_a_visitor_guessing_codes_is_asked_to_wait(visitor: Visitor) -> None:
+    from dataclasses import replace
+
+    from ftzlink.ratelimit import FailureWindow
+
+    app = visitor.client.app
+    app.state.services = replace(  # type: ignore[attr-defined]
+        app.state.services,  # type: ignore[attr-defined]
+        invitation_checks=FailureWindow(limit=2, window_seconds=600),
+    )
+    for _ in range(2):
+        visitor.get("/invitations/check")
+        assert (
+            visitor.submit("/invitations/check", {"code": "ABCDE-FGHJK-MNPQR-STVWX"}).status_code
+            == 200
+        )
+    visitor.get("/invitations/check")
+    refused = visitor.submit("/invitations/check", {"code": "ABCDE-FGHJK-MNPQR-STVWX"})
+    assert refused.status_code == 429
+    assert 'href="#code"' in refused.text and "<title>错误：" in refused.text
+    assert "分钟后重试" in refused.text
+    assert 'value="ABCDE-FGHJK-MNPQR-STVWX"' in refused.text  # the answer is kept

@@ -17,6 +17,7 @@ from ftzlink.api.deps import Services
 from ftzlink.catalogue.loader import bundled_catalogue
 from ftzlink.catalogue.models import Catalogue
 from ftzlink.db import Database
+from ftzlink.ratelimit import FailureWindow
 from ftzlink.settings import Settings
 
 __all__ = ["create_app"]
@@ -98,7 +99,13 @@ def create_app(
         redoc_url=None,
     )
     app.state.services = Services(
-        settings=settings, db=db, catalogue=catalogue or bundled_catalogue()
+        settings=settings,
+        db=db,
+        catalogue=catalogue or bundled_catalogue(),
+        invitation_checks=FailureWindow(
+            limit=settings.invitation_check_failures,
+            window_seconds=settings.invitation_check_window_seconds,
+        ),
     )
     problems.install(app)
 

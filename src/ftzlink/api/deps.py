@@ -24,6 +24,7 @@ from ftzlink.auth.principal import Principal
 from ftzlink.catalogue.models import Catalogue
 from ftzlink.db import Database
 from ftzlink.errors import Conflict, Forbidden, NotAuthenticated
+from ftzlink.ratelimit import FailureWindow
 from ftzlink.settings import Settings
 from ftzlink.text import Lang
 
@@ -48,6 +49,8 @@ class Services:
     settings: Settings
     db: Database
     catalogue: Catalogue
+    # Per process: public invitation checks that matched nothing, per client (ftzlink.ratelimit).
+    invitation_checks: FailureWindow
 
 
 def _services(request: Request) -> Services:

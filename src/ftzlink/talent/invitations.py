@@ -42,6 +42,7 @@ from ftzlink.auth.principal import Principal
 from ftzlink.catalogue.loader import _parse as parse_file  # the same file:line reporting
 from ftzlink.errors import CatalogueError, Conflict, Forbidden, InvalidInput, NotFound, Problem
 from ftzlink.organisations.models import Organisation
+from ftzlink.ratelimit import FailureWindow
 from ftzlink.talent.invitation_tables import Invitation, InvitingUnit, InvitingUnitEvent, UnitStatus
 from ftzlink.talent.loader import TALENT_DIR
 from ftzlink.talent.models import Choice, TalentCitation, TalentSource
@@ -795,3 +796,15 @@ def verify(session: Session, *, code: str, today: dt.date) -> Check | None:
         within_entry_period=today <= invitation.enter_by,
         inviter_revoked_on=unit.revoked_on,
     )
+
+
+def check_for_anyone(
+    session: Session, *, code: str, today: dt.date, client: str, guesses: FailureWindow
+) -> Check | None:
+    """The public check (API and web): `verify`, but a client whose codes keep matching nothing
+    is refused (`RateLimited`, with the seconds to wait) until its window has room again."""
+    guesses.check(client)
+    found = verify(session, code=code, today=today)
+    if found is None:
+        guesses.failed(client)
+    return found

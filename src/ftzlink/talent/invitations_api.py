@@ -317,9 +317,16 @@ class Verification(Strict):
 
 @router.post("/talent/invitations/verify", response_model=Verification)
 def verify(ctx: Public, body: VerifyRequest) -> Verification:
-    """Anyone may check an invitation by its verification code; no sign-in needed."""
+    """Anyone may check an invitation by its verification code; no sign-in needed. A client
+    whose codes keep matching nothing is refused for a while (429, with Retry-After)."""
     with ctx.read() as session:
-        check = service.verify(session, code=body.code, today=ctx.today)
+        check = service.check_for_anyone(
+            session,
+            code=body.code,
+            today=ctx.today,
+            client=ctx.request.client.host if ctx.request.client else "unknown",
+            guesses=ctx.services.invitation_checks,
+        )
         if check is None:
             return Verification(genuine=False, invitation=None)
         i = check.invitation

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from ftzlink.auth.models import Role
 from ftzlink.auth.principal import Principal
-from ftzlink.errors import Conflict, Forbidden, InvalidInput, NotFound
+from ftzlink.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited
 from ftzlink.organisations.models import Organisation
 from ftzlink.talent import invitations as service
 from ftzlink.talent.invitation_tables import Invitation, InvitingUnit, UnitStatus
@@ -475,7 +475,31 @@ async def check(web: WebPage) -> Response:
             PAGES + "check.html", status_code=400, errors=form.errors, result=None, checked=False
         )
     with web.read() as session:
-        found = service.verify(session, code=code, today=web.today)
+        try:
+            found = service.check_for_anyone(
+                session,
+                code=code,
+                today=web.today,
+                client=web.request.client.host if web.request.client else "unknown",
+                guesses=web.services.invitation_checks,
+            )
+        except RateLimited as refused:
+            form.error(
+                "code",
+                web._(
+                    "Too many codes from here matched no invitation. Try again in %(minutes)s "
+                    "minutes.",
+                    minutes=max(1, -(-refused.retry_after // 60)),
+                ),
+            )
+            return web.page(
+                PAGES + "check.html",
+                status_code=429,
+                errors=form.errors,
+                values=form.values,
+                result=None,
+                checked=False,
+            )
         result: dict[str, Any] | None = None
         if found is not None:
             i: Invitation = found.invitation
