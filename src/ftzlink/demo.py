@@ -480,8 +480,8 @@ def load_demo(
     talent = load_talent_demo(session, people=b.people, orgs=b.orgs, documents_root=documents_root)
     # The public pilot-case registry, as seed 004 reports it (the platform admin records it).
     seed_pilot_cases(session, Actor(admin.user_id, admin.username))
-    load_dataflow_demo(session, people=b.people, orgs=b.orgs, signer=ledger_signer)
     load_proactive_demo(session, catalogue=catalogue, people=b.people, orgs=b.orgs)
+    load_dataflow_demo(session, people=b.people, orgs=b.orgs, signer=ledger_signer)
 
     counts = Counter(app.status for app in b.apps)
     return DemoSummary(

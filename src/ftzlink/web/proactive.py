@@ -40,7 +40,7 @@ BATCH_LIMIT = 200  # candidates in one batch of decisions
 DbId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 STATUSES = {
-    "pending": N_("Pending"),
+    "pending": N_("Pending confirmation"),
     "confirmed": N_("Confirmed: awaiting consent"),
     "struck": N_("Struck"),
     "consented": N_("Consented"),
