@@ -85,16 +85,17 @@ def test_an_official_runs_a_match_and_decides_a_batch_and_the_enterprise_consent
     licences = candidate(demo_database, AIR, "cn-plan-financial-licences")
     branch = candidate(demo_database, CHAIN_CN, "cn-trial-focus-entities")
     struck = candidate(demo_database, CHAIN_HQ, "cn-trial-focus-entities")  # struck in the demo
+    per_person = candidate(demo_database, AI, "cn-trial-talent-people")  # needs a person's name
     for c in (residence, licences, branch):
         assert f'name="ids" value="{c.id}"' in listing.text
-    ids = [residence.id, licences.id, branch.id, struck.id]
+    ids = [residence.id, licences.id, branch.id, struck.id, per_person.id]
 
     check = official.submit(
         "/proactive/candidates/decide",
         {"ids": ids, "decision": "confirm", "back": "status=pending"},
     )
     assert check.status_code == 200 and "Check the decisions" in check.text
-    assert check.text.count('<tr data-candidate="') == 4
+    assert check.text.count('<tr data-candidate="') == 5
     assert "pre-fill a draft for" in check.text and "no longer pending" in check.text
     decided = {
         "step": "decide",
@@ -102,6 +103,7 @@ def test_an_official_runs_a_match_and_decides_a_batch_and_the_enterprise_consent
         f"decision-{residence.id}": "confirm",
         f"decision-{licences.id}": "confirm",
         f"decision-{branch.id}": "strike",
+        f"decision-{per_person.id}": "confirm",
         "reason": "",
     }
     missing = official.submit("/proactive/candidates/decide", decided)
@@ -116,7 +118,9 @@ def test_an_official_runs_a_match_and_decides_a_batch_and_the_enterprise_consent
         licences.id: "confirmed",
         branch.id: "struck",
         struck.id: "wrong_state",
+        per_person.id: "refused",
     }
+    assert "it needs a name to be confirmed" in results.text
     assert candidate(demo_database, CHAIN_CN, "cn-trial-focus-entities").strike_reason == (
         "Funded by the city already"
     )

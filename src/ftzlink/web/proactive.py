@@ -21,15 +21,16 @@ from ftzlink.auth import permissions
 from ftzlink.auth.models import Role, User
 from ftzlink.auth.principal import Principal
 from ftzlink.catalogue.models import Measure, MeasureKind
-from ftzlink.errors import Forbidden, FtzlinkError, InvalidInput, NotFound
+from ftzlink.errors import Forbidden, InvalidInput, NotFound
 from ftzlink.organisations.models import Organisation
 from ftzlink.organisations.service import delegations_to
 from ftzlink.proactive import service
 from ftzlink.proactive.tables import Candidate, CandidateStatus
 from ftzlink.web.context import Web, WebPage
-from ftzlink.web.errors import message_for
+from ftzlink.web.errors import MESSAGES
 from ftzlink.web.forms import N_, Form
 from ftzlink.web.official import parse_day
+from ftzlink.web.render import money
 
 __all__ = ["router"]
 
@@ -455,9 +456,12 @@ def _explain(web: Web, result: service.DecisionResult) -> str:
         return web._("It is not there, or not in your districts")
     if result.code == "invalid_input" and result.detail and "project_name" in result.detail:
         return web._("The measure's cap is per person or team: it needs a name to be confirmed")
-    error = FtzlinkError(result.detail or "")
-    error.code = result.code or "error"
-    return message_for(web, error)
+    if result.code == "cap_exceeded" and result.remaining is not None:
+        return web._(
+            "The amount is more than the cap or budget still allows: %(remaining)s remaining.",
+            remaining=money(result.remaining, web.lang),
+        )
+    return web._(MESSAGES.get(result.code or "", N_("This could not be done.")))
 
 
 # --- the enterprise's offers -------------------------------------------------------------------
