@@ -55,12 +55,12 @@ def test_db_upgrade_creates_the_sqlite_database_named_by_the_url(
 ) -> None:
     target = tmp_path / "new" / "platform.db"
     monkeypatch.setenv("FTZLINK_DATABASE_URL", f"sqlite:///{target}")
-    first = cli("db", "upgrade")
+    first = cli("db", "upgrade", "--lang", "en")
     assert first.code == 0, first.err
     assert target.exists()
     assert str(target) in first.out and "migrated from revision none" in first.out
     again = cli("db", "upgrade")
-    assert again.code == 0 and "already at the newest schema" in again.out
+    assert again.code == 0 and "已是最新版本" in again.out
 
 
 def test_db_upgrade_by_default_creates_ftzlink_db_in_the_data_dir(
@@ -74,7 +74,7 @@ def test_db_upgrade_by_default_creates_ftzlink_db_in_the_data_dir(
 
 
 def test_db_upgrade_of_a_migrated_database_changes_nothing(cli: CLI, service_db: Database) -> None:
-    result = cli("db", "upgrade")
+    result = cli("db", "upgrade", "--lang", "en")
     assert result.code == 0, result.err
     assert "already at the newest schema" in result.out
 
@@ -85,10 +85,13 @@ def test_an_unreachable_database_is_one_line_without_its_password(
     monkeypatch.setenv(
         "FTZLINK_DATABASE_URL", "postgresql+psycopg://ops:s3cret-pw@127.0.0.1:1/ftzlink"
     )
-    result = cli("db", "upgrade")
+    result = cli("db", "upgrade", "--lang", "en")
     assert result.code == 1
     assert "s3cret-pw" not in result.out + result.err
     assert "***" in result.out and "cannot use the database" in result.err
+    in_chinese = cli("db", "upgrade")
+    assert in_chinese.code == 1 and "s3cret-pw" not in in_chinese.out + in_chinese.err
+    assert "无法使用" in in_chinese.err and "Traceback" not in in_chinese.err
     assert "Traceback" not in result.err
 
 
@@ -122,7 +125,7 @@ def test_users_create_then_token_signs_in_as_that_user(
     assert created.code == 0, created.err
     assert "wang.min" in created.out and "reviewer" in created.out
 
-    issued = cli("users", "token", "wang.min", "--name", "district ERP")
+    issued = cli("users", "token", "wang.min", "--name", "district ERP", "--lang", "en")
     assert issued.code == 0, issued.err
     secret = issued.out.strip()
     assert secret.startswith("ftz_") and "\n" not in secret
@@ -247,7 +250,7 @@ def test_demo_load_creates_applications_in_every_state_logins_that_work_and_a_lo
             )  # fmt: skip
             assert {r.role for r in user.roles} == {login.role}
 
-    verified = cli("audit", "verify")
+    verified = cli("audit", "verify", "--lang", "en")
     assert verified.code == 0, verified.out + verified.err
     assert verified.out.startswith("OK")
     report = json.loads(cli("audit", "verify", "--format", "json").out)
@@ -374,8 +377,9 @@ def test_serve_demo_loads_the_demo_and_answers_on_the_printed_url(
             process.kill()
             process.wait()
     output = log.read_text(encoding="utf-8")
-    assert f"serving ftzlink at {base}/" in output
-    assert "loaded the demo" in output
+    # The README's command, so in the default language: Chinese.
+    assert f"ftzlink 服务地址：{base}/" in output
+    assert "演示数据已载入空数据库" in output and "演示登录账号" in output
     assert "cn-reviewer" in output and DEMO_PASSWORD in output
     if backend == "sqlite":
         assert (tmp_path / "data" / "ftzlink.db").exists()

@@ -92,7 +92,7 @@ def test_an_intact_log_verifies(
     _build(database, signer)
     report = _verify(cli)
     assert report["ok"] and report["entries"] == N and report["checkpoints"] == 4
-    run = cli("ledger", "verify")
+    run = cli("ledger", "verify", "--lang", "en")
     assert run.code == 0 and "OK" in run.out
 
 
@@ -117,8 +117,9 @@ def test_tampering_is_detected(
         assert bad == 5 and "between 5 and 9" in report["problem"], report
     else:
         assert bad is not None and bad <= TAMPERED + 1, report
-    run = cli("ledger", "verify")
+    run = cli("ledger", "verify", "--lang", "en")
     assert run.code == 1 and "BROKEN" in run.out
+    assert "损坏" in cli("ledger", "verify").out
 
 
 def test_an_entry_changed_in_place_is_named(

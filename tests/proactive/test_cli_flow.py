@@ -108,4 +108,4 @@ def test_the_flow_runs_end_to_end_through_the_cli_match_confirm_notify_consent_g
         assert "notification.send" in actions
         result = verify(session)
     assert result.ok, result
-    assert "ok" in ok(cli("audit", "verify")).out.lower()
+    assert "ok" in ok(cli("audit", "verify", "--lang", "en")).out.lower()

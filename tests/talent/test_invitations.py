@@ -441,7 +441,7 @@ def test_the_cli_applies_approves_invites_and_verifies(
         cli(*group, "approve", unit_id, "--as", "member-a", "--valid-until", "2026-05-31").code == 1
     )
     approved = cli(*group, "approve", unit_id, "--as", "exit-entry", "--valid-until", "2026-05-31")
-    assert approved.code == 0 and "approved" in approved.out
+    assert approved.code == 0 and "已批准" in approved.out
     issued = cli(*invite)
     assert issued.code == 0, issued.err
     code = json.loads(issued.out)["verification_code"]

@@ -8,7 +8,15 @@ import typer
 
 from ftzlink.cli import app
 from ftzlink.cli.database import database_label, open_database
-from ftzlink.cli.output import FormatOption, OutputFormat, console, print_json_data
+from ftzlink.cli.output import (
+    FormatOption,
+    LangOption,
+    OutputFormat,
+    UILang,
+    console,
+    lang_of,
+    print_json_data,
+)
 from ftzlink.settings import Settings
 
 audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
@@ -26,6 +34,7 @@ def verify(
         [], "--checkpoint", help="a signed checkpoint kept outside the database (repeatable)"
     ),
     format: OutputFormat = FormatOption,
+    ui_lang: UILang = LangOption,
 ) -> None:
     """Check every entry of the audit log against the one before it and the log's head, then
     against its copy on the ledger, then the ledger and its signed checkpoints.
@@ -35,10 +44,12 @@ def verify(
     from ftzlink.audit.log import verify as verify_chain
     from ftzlink.cli.ledger import key_or_none, read_note
 
+    lang = lang_of(ui_lang)
+    en = lang == "en"
     settings = Settings.from_env()
     vkey = key_or_none(settings, key)
     outside = [read_note(p) for p in checkpoint_files]
-    with open_database(settings) as db, db.read() as session:
+    with open_database(settings, lang=lang) as db, db.read() as session:
         result = verify_chain(session, key=vkey, outside_checkpoints=outside)
     if format is OutputFormat.json:
         print_json_data(
@@ -53,18 +64,24 @@ def verify(
             }
         )
     elif result.ok:
+        label = database_label(settings.database_url)
         console.print(
             f"OK: the audit log's {result.entries} entries form an intact chain, agree with the "
-            f"ledger, and the ledger matches {result.checkpoints} signed checkpoint(s) "
-            f"({database_label(settings.database_url)})",
+            f"ledger, and the ledger matches {result.checkpoints} signed checkpoint(s) ({label})"
+            if en
+            else f"完好：审计日志的 {result.entries} 条记录构成完整的哈希链，与账本一致，"
+            f"账本与 {result.checkpoints} 个签名检查点相符（{label}）",
             markup=False,
         )
         for note in result.notes:
-            console.print(f"note: {note}", markup=False)
+            console.print(f"note: {note}" if en else f"注：{note}", markup=False)
     else:
         console.print(
             f"BROKEN at entry {result.first_bad_seq}: {result.problem} "
-            f"(checked {result.entries} entries)",
+            f"(checked {result.entries} entries)"
+            if en
+            else f"损坏：第 {result.first_bad_seq} 条记录：{result.problem}"
+            f"（共检查 {result.entries} 条记录）",
             markup=False,
         )
     if not result.ok:

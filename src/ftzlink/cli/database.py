@@ -14,13 +14,14 @@ from typing import TYPE_CHECKING
 import typer
 
 from ftzlink.cli import app
-from ftzlink.cli.output import console
+from ftzlink.cli.output import LangOption, UILang, console, lang_of
 from ftzlink.errors import Conflict, FtzlinkError
 from ftzlink.settings import Settings
 
 if TYPE_CHECKING:
     from ftzlink.audit.log import Actor
     from ftzlink.db import Database
+    from ftzlink.text import Lang
 
 __all__ = ["cli_actor", "database_label", "open_database", "schema_revisions"]
 
@@ -64,21 +65,29 @@ def _sqlite_file(url: str) -> Path | None:
 
 
 @contextmanager
-def open_database(settings: Settings, *, migrated: bool = True) -> Iterator[Database]:
+def open_database(
+    settings: Settings, *, migrated: bool = True, lang: Lang = "en"
+) -> Iterator[Database]:
     """The configured database, disposed of afterwards.
 
     With `migrated`, a database that is missing or not at the newest schema is refused with the
     command that fixes it, rather than failing later on a missing table. A database that cannot
-    be reached is reported in one line, not as a traceback.
+    be reached is reported in one line, not as a traceback. The refusals are in `lang`; commands
+    with `--lang` pass theirs (English for those that do not, as before).
     """
     from sqlalchemy.exc import OperationalError
 
     from ftzlink.db import Database
 
+    en = lang == "en"
     label = database_label(settings.database_url)
     sqlite_file = _sqlite_file(settings.database_url)
     if migrated and sqlite_file is not None and not sqlite_file.exists():
-        raise Conflict(f"there is no database at {label} yet; create it with: ftzlink db upgrade")
+        raise Conflict(
+            f"there is no database at {label} yet; create it with: ftzlink db upgrade"
+            if en
+            else f"{label} 处还没有数据库；请先创建：ftzlink db upgrade"
+        )
     db = Database(settings.database_url)
     try:
         if migrated:
@@ -87,28 +96,48 @@ def open_database(settings: Settings, *, migrated: bool = True) -> Iterator[Data
                 raise Conflict(
                     f"the database at {label} is at schema revision {current or 'none'}, "
                     f"not the newest ({newest}); migrate it with: ftzlink db upgrade"
+                    if en
+                    else f"{label} 处的数据库结构版本为 {current or '无'}，不是最新版本"
+                    f"（{newest}）；请迁移：ftzlink db upgrade"
                 )
         yield db
     except OperationalError as error:
         reason = (str(error.orig or error).strip().splitlines() or ["unknown error"])[0]
-        raise FtzlinkError(f"cannot use the database at {label}: {reason}") from None
+        raise FtzlinkError(
+            f"cannot use the database at {label}: {reason}"
+            if en
+            else f"无法使用 {label} 处的数据库：{reason}"
+        ) from None
     finally:
         db.dispose()
 
 
 @db_app.command("upgrade")
-def upgrade() -> None:
+def upgrade(ui_lang: UILang = LangOption) -> None:
     """Create the database (SQLite in the data directory by default) or migrate it to the newest schema.
 
     Which database: FTZLINK_DATABASE_URL, else FTZLINK_DATA_DIR/ftzlink.db.
     """
+    lang = lang_of(ui_lang)
+    en = lang == "en"
     settings = Settings.from_env()
-    console.print(f"database: {database_label(settings.database_url)}", markup=False)
-    with open_database(settings, migrated=False) as db:
+    label = database_label(settings.database_url)
+    console.print(f"database: {label}" if en else f"数据库：{label}", markup=False)
+    with open_database(settings, migrated=False, lang=lang) as db:
         before, _ = schema_revisions(db)
         db.upgrade()
         after, _ = schema_revisions(db)
     if before == after:
-        console.print(f"already at the newest schema (revision {after})")
+        console.print(
+            f"already at the newest schema (revision {after})"
+            if en
+            else f"数据库结构已是最新版本（{after}）",
+            markup=False,
+        )
     else:
-        console.print(f"migrated from revision {before or 'none'} to {after}")
+        console.print(
+            f"migrated from revision {before or 'none'} to {after}"
+            if en
+            else f"数据库结构已从版本 {before or '无'} 迁移到 {after}",
+            markup=False,
+        )

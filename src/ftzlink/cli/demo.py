@@ -9,19 +9,23 @@ from rich.table import Table
 
 from ftzlink.cli import app
 from ftzlink.cli.database import database_label, open_database
-from ftzlink.cli.output import console
+from ftzlink.cli.output import LangOption, UILang, console, lang_of
 from ftzlink.settings import Settings
 
 if TYPE_CHECKING:
     from ftzlink.demo import Login
+    from ftzlink.text import Lang
 
 demo_app = typer.Typer(help="A demo to try the platform with.", no_args_is_help=True)
 app.add_typer(demo_app, name="demo")
 
 
-def print_logins(logins: list[Login]) -> None:
-    table = Table(title="demo logins")
-    for column in ("username", "password", "role", "for"):
+def print_logins(logins: list[Login], lang: Lang) -> None:
+    """The demo's logins as a table; the role and what it is for are shown as they are stored."""
+    en = lang == "en"
+    table = Table(title="demo logins" if en else "演示登录账号")
+    columns = ("username", "password", "role", "for") if en else ("登录名", "密码", "角色", "用途")
+    for column in columns:
         table.add_column(column, overflow="fold")
     for login in logins:
         table.add_row(login.username, login.password, login.role, login.scope)
@@ -29,7 +33,7 @@ def print_logins(logins: list[Login]) -> None:
 
 
 @demo_app.command("load")
-def load() -> None:
+def load(ui_lang: UILang = LangOption) -> None:
     """Load the demo into the configured database; refused unless the database has no users.
 
     Officials of Changning and Xuhui, enterprises in five districts, a chain headquarters with
@@ -40,24 +44,40 @@ def load() -> None:
     from ftzlink.dataflow.demo import ensure_ledger_signer
     from ftzlink.demo import load_demo
 
+    lang = lang_of(ui_lang)
+    en = lang == "en"
     settings = Settings.from_env()
-    with open_database(settings) as db, db.write() as session:
+    with open_database(settings, lang=lang) as db, db.write() as session:
         signer, created = ensure_ledger_signer(settings)
         if created:
-            console.print(f"ledger signing key written to {settings.ledger_key_path}", markup=False)
+            path = settings.ledger_key_path
+            console.print(
+                f"ledger signing key written to {path}" if en else f"账本签名密钥已写入 {path}",
+                markup=False,
+            )
         summary = load_demo(
             session,
             catalogue=bundled_catalogue(),
             documents_root=settings.documents_dir,
             ledger_signer=signer,
         )
-    states = ", ".join(f"{count} {state}" for state, count in summary.applications.items())
-    console.print(
-        f"loaded the demo into {database_label(settings.database_url)}: "
-        f"{summary.organisations} organisations, {summary.delegations} delegations, "
-        f"{summary.budgets} budgets, applications: {states}",
-        markup=False,
-    )
-    talent = ", ".join(f"{count} {state}" for state, count in summary.talent_cases.items())
-    console.print(f"foreign-talent cases: {talent}", markup=False)
-    print_logins(summary.logins)
+    label = database_label(settings.database_url)
+    # The states are data (the workflow's own names), printed as stored in either language.
+    sep = ", " if en else "，"
+    states = sep.join(f"{count} {state}" for state, count in summary.applications.items())
+    talent = sep.join(f"{count} {state}" for state, count in summary.talent_cases.items())
+    if en:
+        console.print(
+            f"loaded the demo into {label}: {summary.organisations} organisations, "
+            f"{summary.delegations} delegations, {summary.budgets} budgets, applications: {states}",
+            markup=False,
+        )
+        console.print(f"foreign-talent cases: {talent}", markup=False)
+    else:
+        console.print(
+            f"演示数据已载入 {label}：{summary.organisations} 家机构，{summary.delegations} 项委托，"
+            f"{summary.budgets} 项预算；申请：{states}",
+            markup=False,
+        )
+        console.print(f"外籍人才办件：{talent}", markup=False)
+    print_logins(summary.logins, lang)

@@ -10,7 +10,16 @@ import typer
 
 from ftzlink.cli import app
 from ftzlink.cli.database import database_label, open_database
-from ftzlink.cli.output import FormatOption, OutputFormat, console, err_console, print_json_data
+from ftzlink.cli.output import (
+    FormatOption,
+    LangOption,
+    OutputFormat,
+    UILang,
+    console,
+    err_console,
+    lang_of,
+    print_json_data,
+)
 from ftzlink.errors import InvalidInput, Problem
 from ftzlink.settings import Settings
 
@@ -60,6 +69,7 @@ def keygen(
         None, "--out", help="where to write (default: the configured key file)"
     ),
     force: bool = typer.Option(False, "--force", help="replace an existing key file"),
+    ui_lang: UILang = LangOption,
 ) -> None:
     """Make an Ed25519 signing key: the private key goes to a file (mode 0600), the verifier key is printed."""
     from ftzlink.ledger.keys import generate, write_key_file
@@ -69,19 +79,23 @@ def keygen(
     signer = generate(settings.ledger_origin)
     write_key_file(path, signer, overwrite=force)
     err_console.print(
-        f"private key written to {path} (keep it outside the database); the verifier key:",
+        f"private key written to {path} (keep it outside the database); the verifier key:"
+        if ui_lang is UILang.en
+        else f"私钥已写入 {path}（请保存在数据库之外）；验证公钥：",
         markup=False,
     )
     print(signer.vkey)
 
 
 @ledger_app.command("show")
-def show(format: OutputFormat = FormatOption) -> None:
+def show(format: OutputFormat = FormatOption, ui_lang: UILang = LangOption) -> None:
     """The log's size and root, and its latest signed checkpoint."""
     from ftzlink.ledger import checkpoints, log
 
+    lang = lang_of(ui_lang)
+    en = lang == "en"
     settings = Settings.from_env()
-    with open_database(settings) as db, db.read() as session:
+    with open_database(settings, lang=lang) as db, db.read() as session:
         head = log.head(session)
         latest = checkpoints.latest(session)
     data = {
@@ -94,22 +108,35 @@ def show(format: OutputFormat = FormatOption) -> None:
     if format is OutputFormat.json:
         print_json_data(data)
         return
-    console.print(f"database: {database_label(settings.database_url)}", markup=False)
-    console.print(f"entries: {head.size}\nroot: {head.root_hash.hex()}", markup=False)
-    if latest is None:
-        console.print("no signed checkpoint yet (ftzlink ledger checkpoint)")
+    label, root = database_label(settings.database_url), head.root_hash.hex()
+    if en:
+        console.print(f"database: {label}\nentries: {head.size}\nroot: {root}", markup=False)
     else:
-        console.print(f"latest checkpoint (size {latest.size}):", markup=False)
+        console.print(f"数据库：{label}\n记录数：{head.size}\n根哈希：{root}", markup=False)
+    if latest is None:
+        console.print(
+            "no signed checkpoint yet (ftzlink ledger checkpoint)"
+            if en
+            else "尚无签名检查点（ftzlink ledger checkpoint）",
+            markup=False,
+        )
+    else:
+        console.print(
+            f"latest checkpoint (size {latest.size}):"
+            if en
+            else f"最新签名检查点（树大小 {latest.size}）：",
+            markup=False,
+        )
         print(latest.note, end="")
 
 
 @ledger_app.command("checkpoint")
-def checkpoint(format: OutputFormat = FormatOption) -> None:
+def checkpoint(format: OutputFormat = FormatOption, ui_lang: UILang = LangOption) -> None:
     """Sign a checkpoint of the whole log, after checking it extends the previous one."""
     from ftzlink.ledger import checkpoints
 
     settings = Settings.from_env()
-    with open_database(settings) as db, db.write() as session:
+    with open_database(settings, lang=lang_of(ui_lang)) as db, db.write() as session:
         issued = checkpoints.sign(session, settings)
     if format is OutputFormat.json:
         print_json_data({"size": issued.size, "root_hash": issued.root_hex, "note": issued.note})
@@ -123,30 +150,42 @@ def receipt(
     out: Path | None = typer.Option(
         None, "--out", help="write the receipt here (default: print it)"
     ),
+    ui_lang: UILang = LangOption,
 ) -> None:
     """An offline receipt for an entry against the latest signed checkpoint."""
     from ftzlink.ledger.receipts import build_receipt
 
     settings = Settings.from_env()
-    with open_database(settings) as db, db.read() as session:
+    with open_database(settings, lang=lang_of(ui_lang)) as db, db.read() as session:
         text = build_receipt(session, index).to_json()
     if out is None:
         print(text, end="")
     else:
         out.write_text(text, encoding="utf-8")
-        console.print(f"receipt for entry {index} written to {out}", markup=False)
+        console.print(
+            f"receipt for entry {index} written to {out}"
+            if ui_lang is UILang.en
+            else f"第 {index} 条记录的收据已写入 {out}",
+            markup=False,
+        )
 
 
 @ledger_app.command("verify-receipt")
 def verify_receipt(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, help="the receipt (JSON)"),
     key: str = typer.Option(..., "--key", help="the log's verifier key (name+id+base64)"),
+    ui_lang: UILang = LangOption,
 ) -> None:
     """Check a receipt with nothing but the log's public key. Exit 0 if it holds, 1 if not."""
     from ftzlink.ledger.verifier import verify_receipt as check
 
     result = check(file.read_bytes(), key)
-    console.print(("OK: " if result.ok else "FAILED: ") + result.why, markup=False)
+    # The reason is the verifier's own (it runs alone, without ftzlink); only the verdict is ours.
+    if ui_lang is UILang.en:
+        verdict = "OK: " if result.ok else "FAILED: "
+    else:
+        verdict = "收据有效：" if result.ok else "收据无效："
+    console.print(verdict + result.why, markup=False)
     if not result.ok:
         raise typer.Exit(1)
 
@@ -158,6 +197,7 @@ def verify(
         [], "--checkpoint", help="a signed checkpoint kept outside the database (repeatable)"
     ),
     format: OutputFormat = FormatOption,
+    ui_lang: UILang = LangOption,
 ) -> None:
     """Recompute the whole log: leaf hashes, every stored subtree hash, every signed checkpoint.
 
@@ -165,10 +205,12 @@ def verify(
     """
     from ftzlink.ledger.integrity import verify_log
 
+    lang = lang_of(ui_lang)
+    en = lang == "en"
     settings = Settings.from_env()
     outside = [read_note(p) for p in checkpoint_files]
     vkey = key_or_none(settings, key)
-    with open_database(settings) as db, db.read() as session:
+    with open_database(settings, lang=lang) as db, db.read() as session:
         result = verify_log(session, vkey, outside_checkpoints=outside)
     if format is OutputFormat.json:
         print_json_data(
@@ -183,16 +225,23 @@ def verify(
             }
         )
     elif result.ok:
+        label = database_label(settings.database_url)
         console.print(
             f"OK: the ledger's {result.size} entries match every stored hash and "
-            f"{result.checkpoints} signed checkpoint(s) ({database_label(settings.database_url)})",
+            f"{result.checkpoints} signed checkpoint(s) ({label})"
+            if en
+            else f"完好：账本的 {result.size} 条记录与所有已存哈希及 "
+            f"{result.checkpoints} 个签名检查点相符（{label}）",
             markup=False,
         )
         for note in result.notes:
-            console.print(f"note: {note}", markup=False)
-    else:
+            console.print(f"note: {note}" if en else f"注：{note}", markup=False)
+    elif en:
         where = "" if result.first_bad_index is None else f" at entry {result.first_bad_index}"
         console.print(f"BROKEN{where}: {result.problem}", markup=False)
+    else:
+        where = "" if result.first_bad_index is None else f"第 {result.first_bad_index} 条记录："
+        console.print(f"损坏：{where}{result.problem}", markup=False)
     if not result.ok:
         raise typer.Exit(1)
 
@@ -220,12 +269,13 @@ def _proof_lines(path: Path) -> list[bytes]:
 def consistency(
     old: int = typer.Argument(..., min=0, help="the older tree size"),
     new: int | None = typer.Argument(None, min=0, help="the newer tree size (default: now)"),
+    ui_lang: UILang = LangOption,
 ) -> None:
     """Print a consistency proof between two tree sizes, one base64 hash a line."""
     from ftzlink.ledger import log
 
     settings = Settings.from_env()
-    with open_database(settings) as db, db.read() as session:
+    with open_database(settings, lang=lang_of(ui_lang)) as db, db.read() as session:
         proof = log.consistency_proof(session, old, new)
     for h in proof:
         print(base64.b64encode(h).decode())
@@ -241,6 +291,7 @@ def witness_submit(
         help="consistency proof from the last checkpoint seen (base64 lines); default: "
         "computed from this platform's log",
     ),
+    ui_lang: UILang = LangOption,
 ) -> None:
     """Give the witness a checkpoint; it is kept if consistent with those seen, refused if not."""
     from ftzlink.ledger import log
@@ -250,7 +301,7 @@ def witness_submit(
     settings = Settings.from_env()
     note = read_note(file)
     verifier = _key(settings, key)
-    with open_database(settings) as db, db.write() as session:
+    with open_database(settings, lang=lang_of(ui_lang)) as db, db.write() as session:
         witness = Witness(session, [verifier])
         hashes = _proof_lines(proof) if proof is not None else None
         if hashes is None:
@@ -262,18 +313,23 @@ def witness_submit(
             if previous is not None and previous.size < size <= log.size(session):
                 hashes = log.consistency_proof(session, previous.size, size)
         seen = witness.observe(note, hashes)
-    console.print(f"witnessed: {seen.origin} at size {seen.size}", markup=False)
+    console.print(
+        f"witnessed: {seen.origin} at size {seen.size}"
+        if ui_lang is UILang.en
+        else f"见证人已接受：{seen.origin}，树大小 {seen.size}",
+        markup=False,
+    )
 
 
 @witness_app.command("show")
-def witness_show(format: OutputFormat = FormatOption) -> None:
+def witness_show(format: OutputFormat = FormatOption, ui_lang: UILang = LangOption) -> None:
     """The checkpoints the witness has accepted."""
     from sqlalchemy import select
 
     from ftzlink.ledger.tables import WitnessedCheckpoint
 
     settings = Settings.from_env()
-    with open_database(settings) as db, db.read() as session:
+    with open_database(settings, lang=lang_of(ui_lang)) as db, db.read() as session:
         rows = [
             {"origin": r.origin, "size": r.size, "root_hash": bytes(r.root_hash).hex()}
             for r in session.scalars(select(WitnessedCheckpoint).order_by(WitnessedCheckpoint.id))
@@ -284,4 +340,9 @@ def witness_show(format: OutputFormat = FormatOption) -> None:
     for row in rows:
         console.print(f"{row['origin']}  {row['size']}  {row['root_hash']}", markup=False)
     if not rows:
-        console.print("the witness has seen no checkpoint yet")
+        console.print(
+            "the witness has seen no checkpoint yet"
+            if ui_lang is UILang.en
+            else "见证人尚未接受任何检查点",
+            markup=False,
+        )

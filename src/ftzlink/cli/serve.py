@@ -9,7 +9,7 @@ import typer
 from ftzlink.cli import app
 from ftzlink.cli.database import database_label, open_database
 from ftzlink.cli.demo import print_logins
-from ftzlink.cli.output import console
+from ftzlink.cli.output import LangOption, UILang, console, lang_of
 from ftzlink.errors import FtzlinkError
 from ftzlink.settings import Settings
 
@@ -29,6 +29,7 @@ def serve(
     demo: bool = typer.Option(
         False, "--demo", help="Load the demo first if the database has no users yet."
     ),
+    ui_lang: UILang = LangOption,
 ) -> None:
     """Serve the platform (web pages and REST API) until interrupted, after migrating the database.
 
@@ -47,11 +48,14 @@ def serve(
             f"the web service is not available in this installation: {error}"
         ) from None
 
+    lang = lang_of(ui_lang)
+    en = lang == "en"
     settings = Settings.from_env()
     catalogue = bundled_catalogue()
-    console.print(f"database: {database_label(settings.database_url)}", markup=False)
+    label = database_label(settings.database_url)
+    console.print(f"database: {label}" if en else f"数据库：{label}", markup=False)
     logins: list[Login] = []
-    with open_database(settings, migrated=False) as db:
+    with open_database(settings, migrated=False, lang=lang) as db:
         db.upgrade()
         if demo:
             with db.write() as session:
@@ -62,25 +66,39 @@ def serve(
                         documents_root=settings.documents_dir,
                         ledger_signer=ensure_ledger_signer(settings)[0],
                     ).logins
-                    console.print("loaded the demo into the empty database")
+                    console.print(
+                        "loaded the demo into the empty database"
+                        if en
+                        else "演示数据已载入空数据库"
+                    )
                 else:
                     logins = present_logins(session)
                     if logins == demo_logins():
-                        console.print("the database already holds the demo; not loaded again")
+                        console.print(
+                            "the database already holds the demo; not loaded again"
+                            if en
+                            else "数据库中已有演示数据，不再重复载入"
+                        )
                     else:
                         logins = []
                         console.print(
                             "the database already has users, so the demo was not loaded; "
                             "use a fresh FTZLINK_DATA_DIR or FTZLINK_DATABASE_URL for the demo"
+                            if en
+                            else "数据库中已有用户，因此未载入演示数据；如需演示，"
+                            "请使用新的 FTZLINK_DATA_DIR 或 FTZLINK_DATABASE_URL"
                         )
     application = create_app(settings)
     url = _base_url(host, port)
     console.print(
-        f"serving ftzlink at {url}/  (web pages in Chinese; English via the switcher)", markup=False
+        f"serving ftzlink at {url}/  (web pages in Chinese; English via the switcher)"
+        if en
+        else f"ftzlink 服务地址：{url}/  （网页默认中文，可切换为英文）",
+        markup=False,
     )
     console.print(f"  REST API {url}/api/v1/   OpenAPI {url}/openapi.json", markup=False)
     if logins:
-        print_logins(logins)
+        print_logins(logins, lang)
         today = settings.current_date()
         ended = [
             p.id
@@ -90,7 +108,10 @@ def serve(
         if ended:
             console.print(
                 f"note: {', '.join(ended)} ended before {today}, so new applications under it "
-                f"are refused; to try submitting, restart with FTZLINK_TODAY={TRY_AS_OF}",
+                f"are refused; to try submitting, restart with FTZLINK_TODAY={TRY_AS_OF}"
+                if en
+                else f"注：{'、'.join(ended)} 已于 {today} 之前失效，新的申请将被拒绝；"
+                f"如需试提交申请，请以 FTZLINK_TODAY={TRY_AS_OF} 重新启动",
                 markup=False,
             )
     uvicorn.run(application, host=host, port=port)

@@ -17,7 +17,15 @@ import typer
 from rich.table import Table
 
 from ftzlink.cli.database import open_database
-from ftzlink.cli.output import FormatOption, OutputFormat, console, print_json_data
+from ftzlink.cli.output import (
+    FormatOption,
+    LangOption,
+    OutputFormat,
+    UILang,
+    console,
+    lang_of,
+    print_json_data,
+)
 from ftzlink.errors import Conflict, InvalidInput, NotFound, Problem
 from ftzlink.settings import Settings
 
@@ -26,6 +34,7 @@ if TYPE_CHECKING:
 
     from ftzlink.auth.principal import Principal
     from ftzlink.talent.invitation_tables import InvitingUnit
+    from ftzlink.text import Lang
 
 __all__ = ["invitations_app"]
 
@@ -73,10 +82,18 @@ def _organisation_id(session: Session, uscc: str) -> int:
     return found
 
 
+# A registration's status in Chinese; English shows the stored value, as the JSON does.
+_STATUS_ZH = {"pending": "待审批", "approved": "已批准", "refused": "已拒绝", "revoked": "已撤销"}
+
+
+def _status(status: str, lang: Lang) -> str:
+    return status if lang == "en" else _STATUS_ZH.get(status, status)
+
+
 @contextmanager
-def _write(username: str) -> Iterator[tuple[Session, Principal, dt.date]]:
+def _write(username: str, lang: Lang) -> Iterator[tuple[Session, Principal, dt.date]]:
     settings = Settings.from_env()
-    with open_database(settings) as db, db.write() as session:
+    with open_database(settings, lang=lang) as db, db.write() as session:
         yield session, _principal(session, username), settings.current_date()
 
 
@@ -93,13 +110,19 @@ def _unit_row(unit: InvitingUnit) -> dict[str, Any]:
     }
 
 
-def _print_unit(unit: InvitingUnit, format: OutputFormat) -> None:
+def _print_unit(unit: InvitingUnit, format: OutputFormat, lang: Lang) -> None:
     row = _unit_row(unit)
     if format is OutputFormat.json:
         print_json_data(row)
         return
     period = f" {row['approved_on']} – {row['valid_until']}" if row["approved_on"] else ""
-    console.print(f"inviting unit {unit.id}: {unit.status}{period}", markup=False)
+    status = _status(unit.status, lang)
+    console.print(
+        f"inviting unit {unit.id}: {status}{period}"
+        if lang == "en"
+        else f"邀请单位 {unit.id}：{status}{period}",
+        markup=False,
+    )
 
 
 @invitations_app.command("units")
@@ -109,13 +132,15 @@ def units(
         None, "--status", help="pending, approved, refused or revoked"
     ),
     format: OutputFormat = FormatOption,
+    ui_lang: UILang = LangOption,
 ) -> None:
     """List the inviting units the user may see (an exit-entry officer sees them all)."""
     from ftzlink.organisations.models import Organisation
     from ftzlink.talent import invitations as service
 
+    lang = lang_of(ui_lang)
     settings = Settings.from_env()
-    with open_database(settings) as db, db.read() as session:
+    with open_database(settings, lang=lang) as db, db.read() as session:
         principal = _principal(session, username)
         rows, _ = service.list_units(session, principal=principal, status=status, limit=200)
         names = {o.id: o.name for o in session.query(Organisation).all()}
@@ -123,14 +148,19 @@ def units(
     if format is OutputFormat.json:
         print_json_data(data)
         return
-    table = Table(title="inviting units")
-    for column in ("id", "organisation", "status", "valid", "reason"):
+    en = lang == "en"
+    table = Table(title="inviting units" if en else "邀请单位")
+    columns = (
+        ("id", "organisation", "status", "valid", "reason")
+        if en
+        else ("编号", "单位", "状态", "有效期", "理由")
+    )
+    for column in columns:
         table.add_column(column, overflow="fold")
     for row in data:
         valid = f"{row['approved_on']} – {row['valid_until']}" if row["approved_on"] else ""
-        table.add_row(
-            str(row["id"]), row["organisation"], row["status"], valid, row["reason"] or ""
-        )
+        status = _status(row["status"], lang)
+        table.add_row(str(row["id"]), row["organisation"], status, valid, row["reason"] or "")
     console.print(table)
 
 
@@ -144,11 +174,12 @@ def apply(
         ..., "--statement", help="Why the organisation invites foreign guests."
     ),
     format: OutputFormat = FormatOption,
+    ui_lang: UILang = LangOption,
 ) -> None:
     """Apply for the organisation to become an inviting unit (as one of its members)."""
     from ftzlink.talent import invitations as service
 
-    with _write(username) as (session, principal, today):
+    with _write(username, lang_of(ui_lang)) as (session, principal, today):
         unit = service.apply(
             session,
             principal=principal,
@@ -158,7 +189,7 @@ def apply(
             statement=statement,
             today=today,
         )
-        _print_unit(unit, format)
+        _print_unit(unit, format, lang_of(ui_lang))
 
 
 @invitations_app.command("approve")
@@ -168,13 +199,14 @@ def approve(
     valid_until: str = typer.Option(..., "--valid-until", help="Last day it may invite."),
     approved_on: str | None = typer.Option(None, "--approved-on", help="Default: today."),
     format: OutputFormat = FormatOption,
+    ui_lang: UILang = LangOption,
 ) -> None:
     """Approve a pending registration (as an exit-entry officer)."""
     from ftzlink.talent import invitations as service
 
     until = _day(valid_until, "--valid-until")
     assert until is not None
-    with _write(username) as (session, principal, today):
+    with _write(username, lang_of(ui_lang)) as (session, principal, today):
         unit = service.approve(
             session,
             principal=principal,
@@ -183,7 +215,7 @@ def approve(
             approved_on=_day(approved_on, "--approved-on"),
             today=today,
         )
-        _print_unit(unit, format)
+        _print_unit(unit, format, lang_of(ui_lang))
 
 
 @invitations_app.command("refuse")
@@ -192,15 +224,16 @@ def refuse(
     username: str = AsOption,
     reason: str = typer.Option(..., "--reason"),
     format: OutputFormat = FormatOption,
+    ui_lang: UILang = LangOption,
 ) -> None:
     """Refuse a pending registration (as an exit-entry officer)."""
     from ftzlink.talent import invitations as service
 
-    with _write(username) as (session, principal, today):
+    with _write(username, lang_of(ui_lang)) as (session, principal, today):
         unit = service.refuse(
             session, principal=principal, unit_id=unit_id, reason=reason, today=today
         )
-        _print_unit(unit, format)
+        _print_unit(unit, format, lang_of(ui_lang))
 
 
 @invitations_app.command("revoke")
@@ -210,11 +243,12 @@ def revoke(
     reason: str = typer.Option(..., "--reason"),
     revoked_on: str | None = typer.Option(None, "--revoked-on", help="Default: today."),
     format: OutputFormat = FormatOption,
+    ui_lang: UILang = LangOption,
 ) -> None:
     """Revoke an approved registration (as an exit-entry officer)."""
     from ftzlink.talent import invitations as service
 
-    with _write(username) as (session, principal, today):
+    with _write(username, lang_of(ui_lang)) as (session, principal, today):
         unit = service.revoke(
             session,
             principal=principal,
@@ -223,7 +257,7 @@ def revoke(
             revoked_on=_day(revoked_on, "--revoked-on"),
             today=today,
         )
-        _print_unit(unit, format)
+        _print_unit(unit, format, lang_of(ui_lang))
 
 
 @invitations_app.command("invite")
@@ -239,6 +273,7 @@ def invite(
     entry: str = typer.Option(..., "--entry", help="Planned entry, within 15 days of today."),
     purpose: str = typer.Option(..., "--purpose", help="What the invitee comes to do."),
     format: OutputFormat = FormatOption,
+    ui_lang: UILang = LangOption,
 ) -> None:
     """Issue an invitation; prints its verification code, once.
 
@@ -249,7 +284,7 @@ def invite(
 
     born_on, entry_on = _day(born, "--born"), _day(entry, "--entry")
     assert born_on is not None and entry_on is not None
-    with _write(username) as (session, principal, today):
+    with _write(username, lang_of(ui_lang)) as (session, principal, today):
         issued = service.issue(
             session,
             principal=principal,
@@ -280,7 +315,11 @@ def invite(
     console.print(
         f"invitation {data['reference']} issued {data['issued_on']}: single entry by "
         f"{data['enter_by']}, stay up to {data['max_stay_days']} days\n"
-        f"verification code (shown once): {code}",
+        f"verification code (shown once): {code}"
+        if ui_lang is UILang.en
+        else f"邀请函 {data['reference']} 已于 {data['issued_on']} 签发：一次入境，须在 "
+        f"{data['enter_by']} 前入境，停留不超过 {data['max_stay_days']} 日\n"
+        f"核验码（仅显示这一次）：{code}",
         markup=False,
     )
 
@@ -289,13 +328,15 @@ def invite(
 def verify(
     code: str = typer.Argument(..., help="The code printed on the invitation letter."),
     format: OutputFormat = FormatOption,
+    ui_lang: UILang = LangOption,
 ) -> None:
     """Check an invitation by its code, as anyone may. Exit 0 if genuine; 1 if not."""
     from ftzlink.talent import invitations as service
     from ftzlink.talent.privacy import mask_passport
 
+    en = ui_lang is UILang.en
     settings = Settings.from_env()
-    with open_database(settings) as db, db.read() as session:
+    with open_database(settings, lang=lang_of(ui_lang)) as db, db.read() as session:
         check = service.verify(session, code=code, today=settings.current_date())
         data: dict[str, Any] | None = None
         if check is not None:
@@ -314,7 +355,7 @@ def verify(
             }
     if format is OutputFormat.json:
         print_json_data({"genuine": data is not None, "invitation": data})
-    elif data is not None:
+    elif data is not None and en:
         lines = [
             f"genuine: {data['reference']} from {data['inviter']} for {data['invitee_name']} "
             f"(passport {data['passport_number']}), visa {data['visa_type']}, "
@@ -328,5 +369,23 @@ def verify(
                 "after the invitation was issued"
             )
         console.print("\n".join(lines), markup=False)
+    elif data is not None:
+        lines = [
+            f"真实有效：邀请函 {data['reference']}，邀请单位 {data['inviter']}，"
+            f"被邀请人 {data['invitee_name']}（护照 {data['passport_number']}），"
+            f"签证 {data['visa_type']}，须在 {data['enter_by']} 前入境，"
+            f"停留不超过 {data['max_stay_days']} 日"
+        ]
+        if not data["within_entry_period"]:
+            lines.append("入境期限已过")
+        if data["inviter_revoked_on"]:
+            lines.append(
+                f"邀请单位的登记已于 {data['inviter_revoked_on']} 撤销（在邀请函签发之后）"
+            )
+        console.print("\n".join(lines), markup=False)
     if data is None:
-        raise Conflict("not found: no genuine invitation has this code")
+        raise Conflict(
+            "not found: no genuine invitation has this code"
+            if en
+            else "未找到：没有与此核验码对应的真实邀请函"
+        )

@@ -9,7 +9,7 @@ import typer
 
 from ftzlink.cli import app
 from ftzlink.cli.database import cli_actor, open_database
-from ftzlink.cli.output import console, err_console
+from ftzlink.cli.output import LangOption, UILang, console, err_console, lang_of
 from ftzlink.errors import Conflict, InvalidInput, NotFound, Problem
 from ftzlink.settings import Settings
 
@@ -33,10 +33,14 @@ class RoleName(StrEnum):
     auditor = "auditor"
 
 
-def _read_password(from_stdin: bool) -> str:
+def _read_password(from_stdin: bool, *, en: bool) -> str:
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
-    password: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    password: str = typer.prompt(
+        "Password" if en else "密码",
+        hide_input=True,
+        confirmation_prompt="Repeat for confirmation" if en else "再次输入密码",
+    )
     return password
 
 
@@ -59,6 +63,7 @@ def create(
     password_stdin: bool = typer.Option(
         False, "--password-stdin", help="Read the password from the first line of standard input."
     ),
+    ui_lang: UILang = LangOption,
 ) -> None:
     """Create a user with one role (scoped to an organisation or a district where the role needs one).
 
@@ -84,8 +89,10 @@ def create(
             "cannot create the user",
             [Problem(f"not a valid credit code: {problem}", field="--organisation")],
         )
+    lang = lang_of(ui_lang)
+    en = lang == "en"
     settings = Settings.from_env()
-    with open_database(settings) as db:
+    with open_database(settings, lang=lang) as db:
         # Checked before the password is asked for; create_user checks the name again.
         with db.read() as session:
             taken = session.scalar(select(User.id).where(User.username == username))
@@ -99,7 +106,7 @@ def create(
         if organisation is not None and organisation_id is None:
             raise NotFound(f"no organisation with credit code {organisation} is registered")
         # Asked for outside any transaction: a write transaction would hold the lock meanwhile.
-        password = _read_password(password_stdin)
+        password = _read_password(password_stdin, en=en)
         with db.write() as session:
             user = auth.create_user(
                 session,
@@ -110,8 +117,15 @@ def create(
                 roles=[Grant(Role(role.value), organisation_id, district)],
             )
             user_id = user.id
-    scope = f" of {organisation}" if organisation else f" of {district}" if district else ""
-    console.print(f"created user {username} (id {user_id}): {role.value}{scope}", markup=False)
+    held_for = organisation or district
+    if en:
+        scope = f" of {held_for}" if held_for else ""
+        console.print(f"created user {username} (id {user_id}): {role.value}{scope}", markup=False)
+    else:
+        scope = f"，范围 {held_for}" if held_for else ""
+        console.print(
+            f"已创建用户 {username}（编号 {user_id}）：角色 {role.value}{scope}", markup=False
+        )
 
 
 @users_app.command("token")
@@ -120,6 +134,7 @@ def token(
     name: str = typer.Option(
         ..., "--name", help="What the token is for, e.g. the system that will use it."
     ),
+    ui_lang: UILang = LangOption,
 ) -> None:
     """Create an API token for a user and print it, once: only its hash is stored.
 
@@ -132,8 +147,9 @@ def token(
 
     if not name.strip():
         raise InvalidInput("cannot create the token", [Problem("name the token", field="--name")])
+    lang = lang_of(ui_lang)
     settings = Settings.from_env()
-    with open_database(settings) as db, db.write() as session:
+    with open_database(settings, lang=lang) as db, db.write() as session:
         user_id = session.scalar(select(User.id).where(User.username == username))
         if user_id is None:
             raise NotFound(f"no user {username!r}")
@@ -143,6 +159,9 @@ def token(
     sys.stdout.write(secret + "\n")
     err_console.print(
         f"API token {name.strip()!r} for {username}: shown this once, store it now. "
-        "Send it as `Authorization: Bearer <token>`.",
+        "Send it as `Authorization: Bearer <token>`."
+        if lang == "en"
+        else f"用户 {username} 的 API 令牌 {name.strip()!r}：仅显示这一次，请立即保存。"
+        "调用接口时放在请求头 `Authorization: Bearer <token>` 中。",
         markup=False,
     )
