@@ -97,6 +97,7 @@ class Dataflow:
         sensitive: int = 0,
         at: dt.datetime | None = None,
         by: Principal | None = None,
+        signed: bool = False,
     ) -> Transfer:
         transfer: Transfer = self.write(
             service.report_transfer,
@@ -108,6 +109,7 @@ class Dataflow:
             non_sensitive_people=non_sensitive,
             sensitive_people=sensitive,
             transferred_at=at or dt.datetime(2025, 3, 4, 9, 30, tzinfo=dt.UTC),
+            signer=self.signer if signed else None,
         )
         return transfer
 

@@ -18,7 +18,8 @@ from ftzlink.dataflow.draw import draw, seed_from_checkpoint
 from ftzlink.dataflow.models import Route
 from ftzlink.dataflow.tables import FilingStatus, Inspection, Reminder, Transfer
 from ftzlink.errors import Conflict, Forbidden, InvalidInput, InvalidTransition, NotFound
-from ftzlink.ledger import log
+from ftzlink.ledger import checkpoints, log
+from ftzlink.ledger.integrity import verify_log
 from ftzlink.ledger.verifier import verify_receipt
 from ftzlink.talent import workdays
 from tests.dataflow.conftest import MANIFEST, RULES, SCENARIO, TODAY, Dataflow
@@ -307,6 +308,17 @@ def test_an_accepted_transfer_is_on_the_ledger_and_its_receipt_verifies_offline(
     forged = json.loads(json.dumps(receipt))
     forged["entry"] = forged["entry"][:-4] + ("AAAA" if forged["entry"][-4:] != "AAAA" else "BBBB")
     assert not verify_receipt(forged, d.signer.verifier).ok
+
+
+def test_with_the_signing_key_the_receipt_is_ready_as_soon_as_the_transfer_is_reported(
+    d: Dataflow,
+) -> None:
+    transfer = d.transfer(d.registered().id, signed=True)
+    receipt = d.read(service.transfer_receipt, principal=d.world.member_a, transfer_id=transfer.id)
+    assert verify_receipt(receipt, d.signer.verifier).ok
+    with d.world.database.read() as s:
+        assert checkpoints.latest(s) is not None
+        assert verify_log(s, d.signer.verifier).ok  # the log and its checkpoints agree
 
 
 def test_the_post_transfer_report_due_date_is_shown_as_unverified(d: Dataflow) -> None:

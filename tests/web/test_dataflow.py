@@ -262,19 +262,12 @@ def test_a_transfer_past_the_threshold_is_refused_with_the_route_it_needs(
     assert h1(accepted.text)[0].startswith("Transfer No. ")
     again = member.submit(url, once)  # the same form sent twice: one transfer, the first
     assert again.url.path == accepted.url.path
-    assert "No signed checkpoint covers this transfer yet" in accepted.text
     assert "Low confidence, unverified" in accepted.text
-    transfer_path = accepted.url.path
-    pending = member.get(transfer_path + "/receipt")
-    assert pending.status_code == 409 and "The receipt is not ready yet" in pending.text
+    # The platform has a signing key: a checkpoint covering the transfer was signed with it, so
+    # the receipt is ready at once.
+    assert "No signed checkpoint covers this transfer yet" not in accepted.text
     assert _count(demo_database, Transfer) == before + 1
-
-    # The regulator signs a checkpoint: the receipt can be downloaded.
-    regulator = signed_in(site, "data-regulator")
-    regulator.get("/dataflow/draws")
-    signed = regulator.submit("/dataflow/checkpoints", {})
-    assert "Checkpoint signed" in signed.text
-    receipt = member.get(transfer_path + "/receipt")
+    receipt = member.get(accepted.url.path + "/receipt")
     assert receipt.status_code == 200 and receipt.headers["content-type"] == "application/json"
     assert "attachment" in receipt.headers["content-disposition"]
     assert receipt.json()["kind"] == "transfer-receipt/v1"
@@ -448,3 +441,30 @@ def test_without_a_signing_key_the_pages_say_so(
     english(regulator).get("/dataflow/draws")
     unsigned = regulator.submit("/dataflow/checkpoints", {})
     assert unsigned.status_code == 409 and "ftzlink ledger keygen" in unsigned.text
+
+
+def test_without_a_signing_key_a_transfers_receipt_waits_for_a_checkpoint(
+    demo_database: Database, make_visitor: SiteFactory, tmp_path: Path
+) -> None:
+    (tmp_path / "data" / "ledger.key").unlink(missing_ok=True)
+    contract = _registration(demo_database, "数据服务")
+    member = make_visitor()
+    member.sign_in("xh-data-admin")
+    english(member)
+    url = f"/dataflow/registrations/{contract.id}/transfers/new"
+    member.get(url)
+    accepted = member.submit(
+        url,
+        {
+            "manifest_sha256": "CD" * 32,
+            "record_count": "10",
+            "non_sensitive_people": "10",
+            "sensitive_people": "0",
+            "transferred_on": "2026-10-30",
+            "transferred_time": "09:00",
+        },
+    )
+    assert h1(accepted.text)[0].startswith("Transfer No. ")
+    assert "No signed checkpoint covers this transfer yet" in accepted.text
+    pending = member.get(accepted.url.path + "/receipt")
+    assert pending.status_code == 409 and "The receipt is not ready yet" in pending.text

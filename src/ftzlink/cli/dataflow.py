@@ -249,6 +249,7 @@ def transfer(
     would cross the registration's route. Prints the ledger index."""
     from ftzlink.dataflow import service
     from ftzlink.dataflow.loader import bundled_dataflow_rules
+    from ftzlink.ledger.keys import configured_signer
 
     try:
         when = dt.datetime.fromisoformat(at)
@@ -267,6 +268,7 @@ def transfer(
             non_sensitive_people=non_sensitive,
             sensitive_people=sensitive,
             transferred_at=when,
+            signer=configured_signer(Settings.from_env()),
         )
         console.print(f"transfer {row.id} on the ledger at index {row.ledger_index}", markup=False)
 

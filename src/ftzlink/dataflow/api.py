@@ -31,6 +31,7 @@ from ftzlink.dataflow.tables import (
     Reminder,
     Transfer,
 )
+from ftzlink.ledger.keys import configured_signer
 
 __all__ = ["router"]
 
@@ -398,6 +399,7 @@ def report_transfer(
                     principal=ctx.principal,
                     rules=_rules(),
                     registration_id=registration_id,
+                    signer=configured_signer(ctx.services.settings),
                     **body.model_dump(),
                 )
             ),
@@ -447,7 +449,8 @@ def get_transfer(ctx: Auth, transfer_id: DbId) -> TransferOut:
 @router.get("/transfers/{transfer_id}/receipt")
 def transfer_receipt(ctx: Auth, transfer_id: DbId) -> dict[str, Any]:
     """The ledger's offline receipt (verify with `ftzlink ledger verify-receipt FILE --key K`);
-    409 until a signed checkpoint covers the transfer."""
+    ready as soon as the transfer is reported when the platform has a signing key (409 until a
+    signed checkpoint covers the transfer)."""
     with ctx.read() as session:
         return service.transfer_receipt(session, principal=ctx.principal, transfer_id=transfer_id)
 

@@ -27,7 +27,7 @@ import re
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, Select, extract, false, func, or_, select
 from sqlalchemy.orm import Session
@@ -70,6 +70,9 @@ from ftzlink.organisations.models import Organisation
 from ftzlink.talent import workdays
 from ftzlink.talent.rules import add_years
 from ftzlink.text import Text
+
+if TYPE_CHECKING:
+    from ftzlink.ledger.keys import Signer
 
 __all__ = [
     "CHINA",
@@ -844,11 +847,14 @@ def report_transfer(
     non_sensitive_people: int,
     sensitive_people: int,
     transferred_at: dt.datetime,
+    signer: Signer | None = None,
 ) -> Transfer:
     """Report one transfer under a registration; accepted only if the registration is valid on
     the transfer's day and the enterprise's totals for that year, this transfer included, stay
     within the route the filing was registered for (RouteExceeded names the route it now needs).
-    The accepted transfer goes on the ledger as a `transfer-receipt/v1` entry.
+    The accepted transfer goes on the ledger as a `transfer-receipt/v1` entry. With the
+    platform's signing key (`signer`), a checkpoint that covers it is signed in the same
+    transaction, so that its receipt can be downloaded at once.
 
     People counts are of people not yet counted this year (art. 7 and 8 count people, not
     records): the running totals are their sums.
@@ -912,6 +918,10 @@ def report_transfer(
         object_id=transfer.id,
         after=transfer_snapshot(transfer),
     )
+    if signer is not None:
+        from ftzlink.ledger.checkpoints import sign_checkpoint
+
+        sign_checkpoint(session, signer)
     return transfer
 
 

@@ -119,6 +119,14 @@ def load_signer(settings: Settings) -> Signer:
     return signer
 
 
+def configured_signer(settings: Settings) -> Signer | None:
+    """The configured signing key, or None when no key is configured."""
+    try:
+        return load_signer(settings)
+    except NotFound:
+        return None
+
+
 def configured_verifier(settings: Settings) -> VerifierKey | None:
     """The public half of the configured signing key, or None when no key is configured."""
     try:

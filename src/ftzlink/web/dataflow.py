@@ -61,7 +61,7 @@ from ftzlink.errors import (
 )
 from ftzlink.ledger import checkpoints
 from ftzlink.ledger import log as ledger_log
-from ftzlink.ledger.keys import configured_verifier
+from ftzlink.ledger.keys import configured_signer, configured_verifier
 from ftzlink.ledger.verifier import ReceiptCheck, VerifierKey, verify_receipt
 from ftzlink.organisations.models import Organisation
 from ftzlink.talent.rules import add_years
@@ -1192,6 +1192,7 @@ async def report_transfer(web: WebPage, registration_id: DbId) -> Response:
                     non_sensitive_people=counts["non_sensitive_people"],
                     sensitive_people=counts["sensitive_people"],
                     transferred_at=at,
+                    signer=configured_signer(web.settings),
                 )
                 transfer_id = transfer.id
                 if _TOKEN.match(token):
