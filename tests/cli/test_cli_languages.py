@@ -329,3 +329,42 @@ def test_talent_invitations_speak_chinese_by_default_and_english_on_request(
     revoked = cli(*group, "verify", code, "--lang", "en")
     assert revoked.code == 0 and "was revoked on" in revoked.out
     speaks(cli(*group, "verify", code), chinese=("登记已于",), english=("revoked",), zh=True)
+
+
+# --- the commands' own refusals --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "chinese", "english"),
+    [
+        (("users", "create", "x", "--role", "reviewer", "--district", "atlantis"), 2,
+         "'atlantis' 不是已知的区", "'atlantis' is not a district"),
+        (("users", "create", "x", "--role", "enterprise_admin", "--organisation",
+          "91310105MA1FL4X59N"), 3, "没有统一社会信用代码为", "no organisation with credit code"),
+        (("users", "token", "nobody", "--name", "x"), 3, "没有用户 'nobody'", "no user 'nobody'"),
+        (("users", "token", "nobody", "--name", " "), 2, "请为令牌命名", "name the token"),
+        (("talent", "invitations", "units", "--as", "nobody"), 3, "没有用户", "no user"),
+        (("talent", "invitations", "approve", "1", "--as", "nobody", "--valid-until", "someday"),
+         2, "不是 YYYY-MM-DD 格式的日期", "is not a date YYYY-MM-DD"),
+        (("ledger", "verify", "--key", "not-a-key"), 2, "不是验证公钥", "not a verifier key"),
+        (("audit", "verify", "--key", "not-a-key"), 2, "不是验证公钥", "not a verifier key"),
+    ],
+)  # fmt: skip
+def test_the_commands_own_refusals_are_in_the_language_asked_for(
+    cli: CLI,
+    service_db: Database,
+    monkeypatch: pytest.MonkeyPatch,
+    args: tuple[str, ...],
+    code: int,
+    chinese: str,
+    english: str,
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(PASSWORD + "\n"))
+    default = cli(*args, "--password-stdin") if args[1] == "create" else cli(*args)
+    assert default.code == code, default.out + default.err
+    assert chinese in default.err and english not in default.err
+    english_run = cli(
+        *args, "--lang", "en", *(("--password-stdin",) if args[1] == "create" else ())
+    )
+    assert english_run.code == code, english_run.out + english_run.err
+    assert english in english_run.err and chinese not in english_run.err

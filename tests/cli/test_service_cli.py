@@ -187,7 +187,7 @@ def test_users_create_refuses_a_role_without_its_scope_or_with_a_wrong_one(
     message: str,
 ) -> None:
     stdin(monkeypatch, PASSWORD)
-    result = cli("users", "create", "someone", *args, "--password-stdin")
+    result = cli("users", "create", "someone", *args, "--password-stdin", "--lang", "en")
     assert result.code == code, result.out + result.err
     assert message in result.err
     with service_db.read() as session:
@@ -203,13 +203,15 @@ def test_users_create_refuses_a_short_password_and_a_taken_name(
     stdin(monkeypatch, PASSWORD)
     assert cli("users", "create", "ops", "--role", "auditor", "--password-stdin").code == 0
     stdin(monkeypatch, PASSWORD)
-    taken = cli("users", "create", "ops", "--role", "auditor", "--password-stdin")
+    taken = cli("users", "create", "ops", "--role", "auditor", "--password-stdin", "--lang", "en")
     assert taken.code == 1 and "already exists" in taken.err
 
 
 def test_users_token_for_an_unknown_user_is_not_found(cli: CLI, service_db: Database) -> None:
-    result = cli("users", "token", "nobody", "--name", "x")
+    result = cli("users", "token", "nobody", "--name", "x", "--lang", "en")
     assert result.code == 3 and "no user 'nobody'" in result.err
+    in_chinese = cli("users", "token", "nobody", "--name", "x")
+    assert in_chinese.code == 3 and "没有用户 'nobody'" in in_chinese.err
 
 
 # --- demo --------------------------------------------------------------------------------------

@@ -47,7 +47,7 @@ def verify(
     lang = lang_of(ui_lang)
     en = lang == "en"
     settings = Settings.from_env()
-    vkey = key_or_none(settings, key)
+    vkey = key_or_none(settings, key, lang)
     outside = [read_note(p) for p in checkpoint_files]
     with open_database(settings, lang=lang) as db, db.read() as session:
         result = verify_chain(session, key=vkey, outside_checkpoints=outside)

@@ -25,6 +25,7 @@ from ftzlink.settings import Settings
 
 if TYPE_CHECKING:
     from ftzlink.ledger.verifier import VerifierKey
+    from ftzlink.text import Lang
 
 ledger_app = typer.Typer(
     help="The verifiable log (RFC 9162 Merkle tree, signed checkpoints, receipts).",
@@ -42,7 +43,7 @@ KeyOption = typer.Option(
 )
 
 
-def _key(settings: Settings, vkey: str | None) -> VerifierKey:
+def _key(settings: Settings, vkey: str | None, lang: Lang) -> VerifierKey:
     from ftzlink.ledger.keys import load_signer
     from ftzlink.ledger.verifier import VerificationError, parse_vkey
 
@@ -51,14 +52,17 @@ def _key(settings: Settings, vkey: str | None) -> VerifierKey:
     try:
         return parse_vkey(vkey)
     except VerificationError as error:
-        raise InvalidInput("not a verifier key", [Problem(str(error), field="--key")]) from None
+        raise InvalidInput(
+            "not a verifier key" if lang == "en" else "不是验证公钥",
+            [Problem(str(error), field="--key")],
+        ) from None
 
 
-def key_or_none(settings: Settings, vkey: str | None) -> VerifierKey | None:
+def key_or_none(settings: Settings, vkey: str | None, lang: Lang = "en") -> VerifierKey | None:
     from ftzlink.errors import NotFound
 
     try:
-        return _key(settings, vkey)
+        return _key(settings, vkey, lang)
     except NotFound:
         return None
 
@@ -209,7 +213,7 @@ def verify(
     en = lang == "en"
     settings = Settings.from_env()
     outside = [read_note(p) for p in checkpoint_files]
-    vkey = key_or_none(settings, key)
+    vkey = key_or_none(settings, key, lang)
     with open_database(settings, lang=lang) as db, db.read() as session:
         result = verify_log(session, vkey, outside_checkpoints=outside)
     if format is OutputFormat.json:
@@ -251,7 +255,7 @@ def read_note(path: Path) -> str:
     return path.read_text(encoding="utf-8").rstrip("\n") + "\n"
 
 
-def _proof_lines(path: Path) -> list[bytes]:
+def _proof_lines(path: Path, lang: Lang) -> list[bytes]:
     hashes = []
     for number, line in enumerate(path.read_text(encoding="ascii").splitlines(), 1):
         if not line.strip():
@@ -259,8 +263,10 @@ def _proof_lines(path: Path) -> list[bytes]:
         try:
             hashes.append(base64.b64decode(line.strip(), validate=True))
         except ValueError:
+            en = lang == "en"
             raise InvalidInput(
-                "not a consistency proof", [Problem("not base64", file=path, line=number)]
+                "not a consistency proof" if en else "不是一致性证明",
+                [Problem("not base64" if en else "不是 base64 编码", file=path, line=number)],
             ) from None
     return hashes
 
@@ -298,12 +304,13 @@ def witness_submit(
     from ftzlink.ledger.verifier import VerificationError, parse_checkpoint_body
     from ftzlink.ledger.witness import Witness
 
+    lang = lang_of(ui_lang)
     settings = Settings.from_env()
     note = read_note(file)
-    verifier = _key(settings, key)
-    with open_database(settings, lang=lang_of(ui_lang)) as db, db.write() as session:
+    verifier = _key(settings, key, lang)
+    with open_database(settings, lang=lang) as db, db.write() as session:
         witness = Witness(session, [verifier])
-        hashes = _proof_lines(proof) if proof is not None else None
+        hashes = _proof_lines(proof, lang) if proof is not None else None
         if hashes is None:
             previous = witness.latest(verifier.name)
             try:

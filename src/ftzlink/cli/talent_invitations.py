@@ -48,18 +48,21 @@ AsOption = typer.Option(
 )
 
 
-def _day(value: str | None, option: str) -> dt.date | None:
+def _day(value: str | None, option: str, lang: Lang) -> dt.date | None:
     if value is None:
         return None
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise InvalidInput(
-            f"invalid {option}", [Problem(f"{value!r} is not a date YYYY-MM-DD", field=option)]
-        ) from None
+        if lang == "en":
+            message, why = f"invalid {option}", f"{value!r} is not a date YYYY-MM-DD"
+        else:
+            message, why = f"{option} 无效", f"{value!r} 不是 YYYY-MM-DD 格式的日期"
+        raise InvalidInput(message, [Problem(why, field=option)]) from None
 
 
-def _principal(session: Session, username: str) -> Principal:
+def _principal(session: Session, username: str, lang: Lang = "en") -> Principal:
+    """The active user acting; the other command groups, which do not pass `lang`, keep English."""
     from sqlalchemy import select
 
     from ftzlink.auth import service as auth
@@ -67,18 +70,22 @@ def _principal(session: Session, username: str) -> Principal:
 
     user = session.scalar(select(User).where(User.username == username, User.active))
     if user is None:
-        raise NotFound(f"no user {username!r}")
+        raise NotFound(f"no user {username!r}" if lang == "en" else f"没有用户 {username!r}")
     return auth.principal_for(user)
 
 
-def _organisation_id(session: Session, uscc: str) -> int:
+def _organisation_id(session: Session, uscc: str, lang: Lang) -> int:
     from sqlalchemy import select
 
     from ftzlink.organisations.models import Organisation
 
     found = session.scalar(select(Organisation.id).where(Organisation.uscc == uscc))
     if found is None:
-        raise NotFound(f"no organisation with credit code {uscc} is registered")
+        raise NotFound(
+            f"no organisation with credit code {uscc} is registered"
+            if lang == "en"
+            else f"没有统一社会信用代码为 {uscc} 的已登记机构"
+        )
     return found
 
 
@@ -94,7 +101,7 @@ def _status(status: str, lang: Lang) -> str:
 def _write(username: str, lang: Lang) -> Iterator[tuple[Session, Principal, dt.date]]:
     settings = Settings.from_env()
     with open_database(settings, lang=lang) as db, db.write() as session:
-        yield session, _principal(session, username), settings.current_date()
+        yield session, _principal(session, username, lang), settings.current_date()
 
 
 def _unit_row(unit: InvitingUnit) -> dict[str, Any]:
@@ -141,7 +148,7 @@ def units(
     lang = lang_of(ui_lang)
     settings = Settings.from_env()
     with open_database(settings, lang=lang) as db, db.read() as session:
-        principal = _principal(session, username)
+        principal = _principal(session, username, lang)
         rows, _ = service.list_units(session, principal=principal, status=status, limit=200)
         names = {o.id: o.name for o in session.query(Organisation).all()}
         data = [_unit_row(u) | {"organisation": names.get(u.organisation_id)} for u in rows]
@@ -179,17 +186,18 @@ def apply(
     """Apply for the organisation to become an inviting unit (as one of its members)."""
     from ftzlink.talent import invitations as service
 
-    with _write(username, lang_of(ui_lang)) as (session, principal, today):
+    lang = lang_of(ui_lang)
+    with _write(username, lang) as (session, principal, today):
         unit = service.apply(
             session,
             principal=principal,
-            organisation_id=_organisation_id(session, organisation),
+            organisation_id=_organisation_id(session, organisation, lang),
             contact_name=contact_name,
             contact_phone=contact_phone,
             statement=statement,
             today=today,
         )
-        _print_unit(unit, format, lang_of(ui_lang))
+        _print_unit(unit, format, lang)
 
 
 @invitations_app.command("approve")
@@ -204,18 +212,19 @@ def approve(
     """Approve a pending registration (as an exit-entry officer)."""
     from ftzlink.talent import invitations as service
 
-    until = _day(valid_until, "--valid-until")
+    lang = lang_of(ui_lang)
+    until = _day(valid_until, "--valid-until", lang)
     assert until is not None
-    with _write(username, lang_of(ui_lang)) as (session, principal, today):
+    with _write(username, lang) as (session, principal, today):
         unit = service.approve(
             session,
             principal=principal,
             unit_id=unit_id,
             valid_until=until,
-            approved_on=_day(approved_on, "--approved-on"),
+            approved_on=_day(approved_on, "--approved-on", lang),
             today=today,
         )
-        _print_unit(unit, format, lang_of(ui_lang))
+        _print_unit(unit, format, lang)
 
 
 @invitations_app.command("refuse")
@@ -229,11 +238,12 @@ def refuse(
     """Refuse a pending registration (as an exit-entry officer)."""
     from ftzlink.talent import invitations as service
 
-    with _write(username, lang_of(ui_lang)) as (session, principal, today):
+    lang = lang_of(ui_lang)
+    with _write(username, lang) as (session, principal, today):
         unit = service.refuse(
             session, principal=principal, unit_id=unit_id, reason=reason, today=today
         )
-        _print_unit(unit, format, lang_of(ui_lang))
+        _print_unit(unit, format, lang)
 
 
 @invitations_app.command("revoke")
@@ -248,16 +258,17 @@ def revoke(
     """Revoke an approved registration (as an exit-entry officer)."""
     from ftzlink.talent import invitations as service
 
-    with _write(username, lang_of(ui_lang)) as (session, principal, today):
+    lang = lang_of(ui_lang)
+    with _write(username, lang) as (session, principal, today):
         unit = service.revoke(
             session,
             principal=principal,
             unit_id=unit_id,
             reason=reason,
-            revoked_on=_day(revoked_on, "--revoked-on"),
+            revoked_on=_day(revoked_on, "--revoked-on", lang),
             today=today,
         )
-        _print_unit(unit, format, lang_of(ui_lang))
+        _print_unit(unit, format, lang)
 
 
 @invitations_app.command("invite")
@@ -282,13 +293,14 @@ def invite(
     """
     from ftzlink.talent import invitations as service
 
-    born_on, entry_on = _day(born, "--born"), _day(entry, "--entry")
+    lang = lang_of(ui_lang)
+    born_on, entry_on = _day(born, "--born", lang), _day(entry, "--entry", lang)
     assert born_on is not None and entry_on is not None
-    with _write(username, lang_of(ui_lang)) as (session, principal, today):
+    with _write(username, lang) as (session, principal, today):
         issued = service.issue(
             session,
             principal=principal,
-            organisation_id=_organisation_id(session, organisation),
+            organisation_id=_organisation_id(session, organisation, lang),
             invitee_name=name,
             nationality=nationality,
             passport_number=passport,

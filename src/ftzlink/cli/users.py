@@ -78,19 +78,20 @@ def create(
     from ftzlink.organisations.models import Organisation
     from ftzlink.profiles.uscc import uscc_problem
 
-    if district is not None and district not in bundled_catalogue().known_terms("districts"):
-        known = ", ".join(sorted(bundled_catalogue().known_terms("districts")))
-        raise InvalidInput(
-            "cannot create the user",
-            [Problem(f"{district!r} is not a district; known: {known}", field="--district")],
-        )
-    if organisation is not None and (problem := uscc_problem(organisation)):
-        raise InvalidInput(
-            "cannot create the user",
-            [Problem(f"not a valid credit code: {problem}", field="--organisation")],
-        )
     lang = lang_of(ui_lang)
     en = lang == "en"
+    refused = "cannot create the user" if en else "无法创建用户"
+    if district is not None and district not in bundled_catalogue().known_terms("districts"):
+        known = ", ".join(sorted(bundled_catalogue().known_terms("districts")))
+        why = (
+            f"{district!r} is not a district; known: {known}"
+            if en
+            else f"{district!r} 不是已知的区；已知的区：{known}"
+        )
+        raise InvalidInput(refused, [Problem(why, field="--district")])
+    if organisation is not None and (problem := uscc_problem(organisation)):
+        why = f"not a valid credit code: {problem}" if en else f"统一社会信用代码无效：{problem}"
+        raise InvalidInput(refused, [Problem(why, field="--organisation")])
     settings = Settings.from_env()
     with open_database(settings, lang=lang) as db:
         # Checked before the password is asked for; create_user checks the name again.
@@ -102,9 +103,17 @@ def create(
                 else None
             )
         if taken is not None:
-            raise Conflict(f"a user named {username!r} already exists")
+            raise Conflict(
+                f"a user named {username!r} already exists"
+                if en
+                else f"用户名 {username!r} 已被使用"
+            )
         if organisation is not None and organisation_id is None:
-            raise NotFound(f"no organisation with credit code {organisation} is registered")
+            raise NotFound(
+                f"no organisation with credit code {organisation} is registered"
+                if en
+                else f"没有统一社会信用代码为 {organisation} 的已登记机构"
+            )
         # Asked for outside any transaction: a write transaction would hold the lock meanwhile.
         password = _read_password(password_stdin, en=en)
         with db.write() as session:
@@ -145,14 +154,18 @@ def token(
     from ftzlink.auth import service as auth
     from ftzlink.auth.models import User
 
-    if not name.strip():
-        raise InvalidInput("cannot create the token", [Problem("name the token", field="--name")])
     lang = lang_of(ui_lang)
+    en = lang == "en"
+    if not name.strip():
+        raise InvalidInput(
+            "cannot create the token" if en else "无法创建令牌",
+            [Problem("name the token" if en else "请为令牌命名", field="--name")],
+        )
     settings = Settings.from_env()
     with open_database(settings, lang=lang) as db, db.write() as session:
         user_id = session.scalar(select(User.id).where(User.username == username))
         if user_id is None:
-            raise NotFound(f"no user {username!r}")
+            raise NotFound(f"no user {username!r}" if en else f"没有用户 {username!r}")
         _, secret = auth.create_token(
             session, actor=cli_actor(), user_id=user_id, name=name.strip()
         )
@@ -160,7 +173,7 @@ def token(
     err_console.print(
         f"API token {name.strip()!r} for {username}: shown this once, store it now. "
         "Send it as `Authorization: Bearer <token>`."
-        if lang == "en"
+        if en
         else f"用户 {username} 的 API 令牌 {name.strip()!r}：仅显示这一次，请立即保存。"
         "调用接口时放在请求头 `Authorization: Bearer <token>` 中。",
         markup=False,
