@@ -5,6 +5,7 @@ form without its CSRF token changes nothing; a bad as-of date is an error on the
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from sqlalchemy import func, select
@@ -260,3 +261,23 @@ def test_only_officials_see_the_runs_page_link(make_visitor: SiteFactory) -> Non
     assert page.status_code == 200 and 'action="/proactive/runs"' not in page.text
     with_user = signed_in(make_visitor, "cn-ai-admin")
     assert 'href="/proactive"' not in with_user.get("/applications").text
+
+
+def test_a_consent_the_engine_now_refuses_says_why_on_the_offers_page(
+    make_visitor: SiteFactory, demo_database: Database
+) -> None:
+    # After the Changning trial policy ended (2026-11-14), its offer can no longer be submitted.
+    offer = candidate(demo_database, AIR, "cn-trial-focus-entities")
+    enterprise = make_visitor(today=dt.date(2026, 11, 24))
+    enterprise.sign_in("cn-air-admin")
+    english(enterprise)
+    enterprise.get("/proactive/offers")
+    refused = enterprise.submit(f"/proactive/offers/{offer.id}/consent", {})
+    assert refused.status_code == 409
+    assert "<title>Error: " in refused.text
+    assert f'href="#consent-{offer.id}"' in refused.text
+    assert "The measure is no longer in force, so nothing was submitted." in refused.text
+    assert candidate(demo_database, AIR, "cn-trial-focus-entities").status == "confirmed"
+    with demo_database.read() as session:
+        app = session.get(Application, offer.application_id)
+        assert app is not None and app.status == "draft"

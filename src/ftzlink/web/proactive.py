@@ -21,14 +21,14 @@ from ftzlink.auth import permissions
 from ftzlink.auth.models import Role, User
 from ftzlink.auth.principal import Principal
 from ftzlink.catalogue.models import Measure, MeasureKind
-from ftzlink.errors import Forbidden, InvalidInput, NotFound
+from ftzlink.errors import Conflict, Forbidden, InvalidInput, NotEligible, NotFound
 from ftzlink.organisations.models import Organisation
 from ftzlink.organisations.service import delegations_to
 from ftzlink.proactive import service
 from ftzlink.proactive.tables import Candidate, CandidateStatus
 from ftzlink.web.context import Web, WebPage
 from ftzlink.web.errors import MESSAGES
-from ftzlink.web.forms import N_, Form
+from ftzlink.web.forms import N_, FieldError, Form
 from ftzlink.web.official import parse_day
 from ftzlink.web.render import money
 
@@ -544,9 +544,24 @@ def _member(web: Web) -> Principal:
     return principal
 
 
-@router.get("/proactive/offers")
-def offers_page(web: WebPage) -> Response:
-    principal = _member(web)
+# Why a consent could not be submitted, by the engine's status as of today.
+NOT_SUBMITTED = {
+    "needs_info": N_(
+        "The engine needs more information before this can be submitted: open the pre-filled "
+        "application and answer its questions."
+    ),
+    "ineligible": N_(
+        "As of today the engine no longer finds your organisation eligible for this measure, so "
+        "nothing was submitted."
+    ),
+    "expired": N_("The measure is no longer in force, so nothing was submitted."),
+    "not_yet_effective": N_("The measure is not yet in force, so nothing was submitted."),
+}
+
+
+def _offers_page(
+    web: Web, principal: Principal, *, errors: list[FieldError] | None = None, status: int = 200
+) -> Response:
     done = web.request.query_params.get("done", "")
     shown = web.request.query_params.get("offer", "")
     with web.read() as session:
@@ -554,26 +569,47 @@ def offers_page(web: WebPage) -> Response:
         just = next((o for o in offers if str(o.candidate.id) == shown), None)
         return web.page(
             "pages/proactive/offers.html",
+            status_code=status,
             offers=offers,
             done=done if done in ("consented", "declined") and just else "",
             just=just,
             status_names=STATUSES,
+            errors=errors or [],
         )
+
+
+@router.get("/proactive/offers")
+def offers_page(web: WebPage) -> Response:
+    return _offers_page(web, _member(web))
 
 
 @router.post("/proactive/offers/{candidate_id}/consent")
 async def consent(web: WebPage, candidate_id: DbId) -> Response:
     principal = _member(web)
     await web.form()
-    with web.write() as session:
-        _offer(web, session, principal, candidate_id)
-        service.consent(
-            session,
-            principal=principal,
-            catalogue=web.catalogue,
-            candidate_id=candidate_id,
-            today=web.today,
-            lang=web.lang,
+    try:
+        with web.write() as session:
+            _offer(web, session, principal, candidate_id)
+            service.consent(
+                session,
+                principal=principal,
+                catalogue=web.catalogue,
+                candidate_id=candidate_id,
+                today=web.today,
+                lang=web.lang,
+            )
+    except NotEligible as refused:
+        reason = NOT_SUBMITTED.get(refused.status, NOT_SUBMITTED["ineligible"])
+        return _offers_page(
+            web,
+            principal,
+            errors=[FieldError(f"consent-{candidate_id}", web._(reason))],
+            status=409,
+        )
+    except Conflict:
+        message = web._("This offer can no longer be consented to in its current state.")
+        return _offers_page(
+            web, principal, errors=[FieldError(f"consent-{candidate_id}", message)], status=409
         )
     return web.redirect(web.url("/proactive/offers", done="consented", offer=candidate_id))
 
