@@ -107,11 +107,14 @@ def test_an_official_runs_a_match_and_decides_a_batch_and_the_enterprise_consent
         f"decision-{per_person.id}": "confirm",
         "reason": "",
     }
+    assert f'id="name-{per_person.id}"' in check.text  # its cap counts per person
     missing = official.submit("/proactive/candidates/decide", decided)
     assert missing.status_code == 400 and '<a href="#reason">' in missing.text
+    assert f'<a href="#name-{per_person.id}">' in missing.text
     assert '<option value="strike" selected>' in missing.text  # the choices are kept
     results = official.submit(
-        "/proactive/candidates/decide", {**decided, "reason": "Funded by the city already"}
+        "/proactive/candidates/decide",
+        {**decided, "reason": "Funded by the city already", f"name-{per_person.id}": "Dr. Li"},
     )
     assert results.status_code == 200 and "Decision results" in results.text
     assert outcomes(results.text) == {
@@ -119,9 +122,14 @@ def test_an_official_runs_a_match_and_decides_a_batch_and_the_enterprise_consent
         licences.id: "confirmed",
         branch.id: "struck",
         struck.id: "wrong_state",
-        per_person.id: "refused",
+        per_person.id: "confirmed",
     }
-    assert "it needs a name to be confirmed" in results.text
+    assert candidate(demo_database, AI, "cn-trial-talent-people").status == "confirmed"
+    with demo_database.read() as session:
+        named = session.get(
+            Application, candidate(demo_database, AI, "cn-trial-talent-people").application_id
+        )
+        assert named is not None and named.project_name == "Dr. Li"
     assert candidate(demo_database, CHAIN_CN, "cn-trial-focus-entities").strike_reason == (
         "Funded by the city already"
     )

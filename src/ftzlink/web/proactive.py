@@ -20,12 +20,12 @@ from ftzlink.applications.models import Application
 from ftzlink.auth import permissions
 from ftzlink.auth.models import Role, User
 from ftzlink.auth.principal import Principal
-from ftzlink.catalogue.models import Measure, MeasureKind
+from ftzlink.catalogue.models import Measure, MeasureKind, PeriodKind
 from ftzlink.errors import Conflict, Forbidden, InvalidInput, NotEligible, NotFound
 from ftzlink.organisations.models import Organisation
 from ftzlink.organisations.service import delegations_to
 from ftzlink.proactive import service
-from ftzlink.proactive.tables import Candidate, CandidateStatus
+from ftzlink.proactive.tables import Candidate, CandidateKind, CandidateStatus
 from ftzlink.web.context import Web, WebPage
 from ftzlink.web.errors import MESSAGES
 from ftzlink.web.forms import N_, FieldError, Form
@@ -243,6 +243,25 @@ class Row:
     organisation: str
     measure: str
     grant: bool
+    # "person" or "project" when confirming needs a name the match did not give (the measure's
+    # cap counts per person or per project); "" otherwise.
+    needs_name: str = ""
+
+
+PER_NAME = {
+    PeriodKind.PER_PERSON: "person",
+    PeriodKind.PER_PROJECT: "project",
+    PeriodKind.PER_PROJECT_PER_YEAR: "project",
+}
+NAME_MAX = 200
+
+
+def _needs_name(c: Candidate, measure: Measure | None) -> str:
+    if measure is None or measure.cap is None or c.project_name:
+        return ""
+    if c.status != CandidateStatus.PENDING or c.kind != CandidateKind.ELIGIBLE:
+        return ""
+    return PER_NAME.get(measure.cap.period, "")
 
 
 def _rows(web: Web, session: Session, candidates: list[Candidate]) -> list[Row]:
@@ -256,6 +275,7 @@ def _rows(web: Web, session: Session, candidates: list[Candidate]) -> list[Row]:
                 orgs[c.organisation_id].name if c.organisation_id in orgs else "",
                 measure.title.get(web.lang) if measure else c.measure_id,
                 measure is not None and measure.kind is MeasureKind.GRANT,
+                _needs_name(c, measure),
             )
         )
     return rows
@@ -397,6 +417,21 @@ async def decide(web: WebPage) -> Response:
         raise InvalidInput("an empty batch")
     decisions = {i: ("strike" if form.get(f"decision-{i}") == "strike" else "confirm") for i in ids}
     reason = form.get("reason")
+    names = {i: form.get(f"name-{i}") for i in ids}
+    with web.read() as session:
+        needing = {r.candidate.id: r.needs_name for r in _selected(web, principal, session, ids)}
+    for i in ids:
+        if decisions[i] != "confirm" or not needing.get(i):
+            continue
+        if not names[i]:
+            form.error(
+                f"name-{i}",
+                web._("Name the person or team for candidate %(id)s", id=i)
+                if needing[i] == "person"
+                else web._("Name the project for candidate %(id)s", id=i),
+            )
+        elif len(names[i]) > NAME_MAX:
+            form.error(f"name-{i}", web._("Write the name in 200 characters or fewer"))
     if "strike" in decisions.values() and not reason:
         form.error("reason", web._("Say why the candidates are struck"))
     elif len(reason) > 2000:
@@ -415,7 +450,7 @@ async def decide(web: WebPage) -> Response:
     items = [
         service.Decision(i, "strike", reason=reason)
         if decisions[i] == "strike"
-        else service.Decision(i, "confirm")
+        else service.Decision(i, "confirm", project_name=names[i] or None)
         for i in ids
     ]
     with web.write() as session:
