@@ -24,7 +24,11 @@ def print_logins(logins: list[Login], lang: Lang) -> None:
     """The demo's logins as a table; the role and what it is for are shown as they are stored."""
     en = lang == "en"
     table = Table(title="demo logins" if en else "演示登录账号")
-    columns = ("username", "password", "role", "for") if en else ("登录名", "密码", "角色", "用途")
+    columns = (
+        ("username", "password", "role", "district or organisation")
+        if en
+        else ("登录名", "密码", "角色", "所属区或单位")
+    )
     for column in columns:
         table.add_column(column, overflow="fold")
     for login in logins:
