@@ -29,7 +29,7 @@ from ftzlink.proactive.tables import Candidate, CandidateKind, CandidateStatus
 from ftzlink.web.context import Web, WebPage
 from ftzlink.web.errors import MESSAGES
 from ftzlink.web.forms import N_, FieldError, Form
-from ftzlink.web.official import parse_day
+from ftzlink.web.official import _label, parse_day
 from ftzlink.web.render import money
 
 __all__ = ["router"]
@@ -225,13 +225,8 @@ def run_page(web: WebPage, run_id: DbId) -> Response:
             who=people.get(run.started_by, ""),
             sources=SOURCES,
             unlinked_reasons=UNLINKED,
-            district_names=[_district(web, d) for d in run.districts or []],
+            district_names=[_label(web, "districts", d) for d in run.districts or []],
         )
-
-
-def _district(web: Web, district: str) -> str:
-    term = web.catalogue.term("districts", district)
-    return term.label.get(web.lang) if term else district
 
 
 # --- candidates and the batch of decisions -----------------------------------------------------
