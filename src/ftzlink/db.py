@@ -69,6 +69,7 @@ def load_models() -> MetaData:
     from ftzlink.proactive import tables as _proactive  # noqa: F401
     from ftzlink.talent import invitation_tables as _invitations  # noqa: F401
     from ftzlink.talent import tables as _talent  # noqa: F401
+    from ftzlink.workdays import tables as _workdays  # noqa: F401
 
     return Base.metadata
 

@@ -152,14 +152,15 @@ class ProfileError(InvalidInput):
 
 
 class CalendarNotCovered(InvalidInput):
-    """A date in a year the working-day calendar has no data for: refused, never guessed."""
+    """A day before the first year of the working-day calendar: refused, never guessed. (Later
+    years are always counted, provisionally where no official schedule is loaded.)"""
 
     code = "calendar_not_covered"
 
-    def __init__(self, *, day: date, covered: range, reached_by: str | None = None) -> None:
-        self.day, self.covered = day, covered
+    def __init__(self, *, day: date, first_year: int, reached_by: str | None = None) -> None:
+        self.day, self.first_year = day, first_year
         how = f" ({reached_by})" if reached_by else ""
         super().__init__(
-            f"no working-day calendar for {day.isoformat()}{how}: the calendar covers "
-            f"{covered.start}–{covered.stop - 1} only"
+            f"no working-day calendar for {day.isoformat()}{how}: the calendar starts in "
+            f"{first_year}"
         )

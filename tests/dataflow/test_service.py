@@ -21,7 +21,7 @@ from ftzlink.errors import Conflict, Forbidden, InvalidInput, InvalidTransition,
 from ftzlink.ledger import checkpoints, log
 from ftzlink.ledger.integrity import verify_log
 from ftzlink.ledger.verifier import verify_receipt
-from ftzlink.talent import workdays
+from ftzlink.workdays import bundled_calendar
 from tests.dataflow.conftest import MANIFEST, RULES, SCENARIO, TODAY, Dataflow
 
 
@@ -167,9 +167,9 @@ def test_a_security_assessment_is_valid_three_years_and_its_extension_window_cou
     window = service.extension_window(RULES, registration)
     assert window is not None and window.opens_on == dt.date(2026, 3, 4)
     # Exactly 60 working days from the window's first day to the last valid day, both included.
-    assert workdays.is_working_day(window.opens_on)
+    assert bundled_calendar().is_working_day(window.opens_on)
     before = window.opens_on - dt.timedelta(days=1)
-    assert workdays.working_days_between(before, window.expires_on) == 60
+    assert bundled_calendar().working_days_between(before, window.expires_on) == 60
     assert window.is_open(dt.date(2026, 3, 3)) is False and window.is_open(dt.date(2026, 3, 4))
 
 
@@ -327,7 +327,7 @@ def test_the_post_transfer_report_due_date_is_shown_as_unverified(d: Dataflow) -
         service.transfer_view, principal=d.world.member_a, rules=RULES, transfer_id=transfer.id
     )
     assert view.report.unverified and "Low" in view.report.citation
-    assert view.report.due_on == workdays.add_working_days(dt.date(2025, 3, 4), 15)
+    assert view.report.due_on == bundled_calendar().add_working_days(dt.date(2025, 3, 4), 15).day
     assert "unverified" in view.report.note.en
 
 
@@ -396,7 +396,10 @@ def test_only_the_drawn_inspector_records_findings_and_closes(d: Dataflow) -> No
         today=dt.date(2025, 9, 26),
     )
     assert found.status == "rectifying"
-    assert found.rectification_due_on == workdays.add_working_days(dt.date(2025, 9, 26), 20)
+    assert (
+        found.rectification_due_on
+        == bundled_calendar().add_working_days(dt.date(2025, 9, 26), 20).day
+    )
     assert found.rectification_due_on == dt.date(2025, 10, 30)  # Sun 28 Sep, Sat 11 Oct work
     closed = d.write(
         service.close_inspection,

@@ -180,20 +180,61 @@ def deadline(
     start: str = typer.Option(..., "--from", help="The day the track is accepted."),
     track: Track = TrackOption,
     category: str = typer.Option("C", "--category", help="Work-permit category: A, B or C."),
+    format: OutputFormat = FormatOption,
+    lang: UILang = LangOption,
 ) -> None:
-    """The day a track's decision is due, counted in Chinese working days (public holidays and
-    the weekend days made working days included). A year the calendar does not cover is an error."""
-    from ftzlink.talent import workdays
+    """The day a track's decision is due, counted in Chinese working days over the official
+    holiday schedules (`ftzlink calendar list`); through a year with no official schedule loaded
+    yet the count is provisional, from the statutory holidays, and says so."""
+    from ftzlink.cli.calendar import calendar_in_force, counted_data
     from ftzlink.talent.cases import deadline_days
     from ftzlink.talent.loader import bundled_talent_rules
     from ftzlink.talent.tables import TrackKind
 
+    ln = lang_of(lang)
     if category not in ("A", "B", "C"):
         raise InvalidInput("invalid --category", [Problem("A, B or C", field="--category")])
     kind = TrackKind(track.value.replace("-", "_"))
     days = deadline_days(bundled_talent_rules(), kind, category)
-    due = workdays.add_working_days(_day(start, "--from"), days)
-    console.print(f"{days} working days from {start}: due {due.isoformat()}", markup=False)
+    day = _day(start, "--from")
+    with calendar_in_force(Settings.from_env(), ln) as calendar:
+        counted = calendar.add_working_days(day, days)
+        data = counted_data(calendar, day, counted)
+    if format is OutputFormat.json:
+        print_json_data(
+            {
+                "from": day.isoformat(),
+                "track": track.value,
+                "category": category if kind is TrackKind.WORK_PERMIT else None,
+                "working_days": days,
+                **data,
+            }
+        )
+        return
+    due = counted.day.isoformat()
+    console.print(
+        f"自{day.isoformat()}起{days}个工作日：{due}截止"
+        if ln == "zh"
+        else f"{days} working days from {day.isoformat()}: due {due}",
+        markup=False,
+    )
+    for off in data["holidays_counted"]:
+        name = off["holiday"][ln]
+        console.print(f"  {off['day']}: {name}", markup=False)
+    if counted.provisional:
+        years = (
+            "、".join(map(str, counted.provisional_years))
+            if ln == "zh"
+            else ", ".join(map(str, counted.provisional_years))
+        )
+        console.print(
+            f"暂定：{years}年的正式节假日安排尚未载入，按法定节假日计算（不含调休），载入后将重新计算"
+            if ln == "zh"
+            else f"Provisional: the official holiday schedule for {years} is not loaded yet; "
+            "counted from the statutory holidays (no adjusted working days) and counted again "
+            "once it is loaded",
+            markup=False,
+        )
 
 
 # --- cases in the database ---------------------------------------------------------------------

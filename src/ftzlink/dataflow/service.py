@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, Select, extract, false, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from ftzlink.audit.log import Actor, append
 from ftzlink.auth import permissions
@@ -67,9 +67,10 @@ from ftzlink.errors import (
 )
 from ftzlink.ledger.tables import LedgerCheckpoint
 from ftzlink.organisations.models import Organisation
-from ftzlink.talent import workdays
 from ftzlink.talent.rules import add_years
 from ftzlink.text import Text
+from ftzlink.workdays import WorkCalendar, bundled_calendar
+from ftzlink.workdays.service import current_calendar, record_change
 
 if TYPE_CHECKING:
     from ftzlink.ledger.keys import Signer
@@ -528,6 +529,10 @@ def register_filing(
         valid_until=valid_until,
         registered_by=principal.user_id,
     )
+    window = count_extension_window(rules, registration, current_calendar(session))
+    if window is not None and window.opens_on is not None:
+        registration.extension_opens_on = window.opens_on
+        registration.extension_provisional = window.provisional
     session.add(registration)
     before = filing_snapshot(filing)
     filing.status = FilingStatus.REGISTERED
@@ -617,13 +622,16 @@ def list_registrations(
 @dataclass(frozen=True)
 class ExtensionWindow:
     """When a security assessment's extension may be applied for: the 60 working days up to and
-    including the last valid day (art. 9). `opens_on` is None when the working-day calendar does
-    not reach that far yet: it cannot be computed, and is never guessed."""
+    including the last valid day (art. 9). `provisional`: counted through a year whose official
+    holiday schedule is not loaded yet (counted again when it is). `opens_on` is None only when
+    the count runs before the calendar's first year: it is never guessed."""
 
     expires_on: dt.date
     working_days: int
     opens_on: dt.date | None
     not_computable: str | None = None
+    provisional: bool = False
+    provisional_years: tuple[int, ...] = ()
 
     def is_open(self, on: dt.date) -> bool | None:
         if self.opens_on is None:
@@ -631,27 +639,149 @@ class ExtensionWindow:
         return self.opens_on <= on <= self.expires_on
 
 
-def _working_days_back(end: dt.date, n: int) -> dt.date:
-    """The earliest of the last `n` working days up to and including `end`."""
-    day, seen = end, 0
-    while True:
-        if workdays.is_working_day(day):
-            seen += 1
-            if seen == n:
-                return day
-        day -= dt.timedelta(days=1)
-
-
-def extension_window(rules: DataflowRules, registration: Registration) -> ExtensionWindow | None:
-    """The extension window of a security assessment's registration (None for other routes)."""
+def count_extension_window(
+    rules: DataflowRules, registration: Registration, calendar: WorkCalendar
+) -> ExtensionWindow | None:
+    """The extension window counted with `calendar` (None for routes without a term)."""
     if registration.route != Route.SECURITY_ASSESSMENT or registration.valid_until is None:
         return None
     n = rules.supervision.security_assessment.extension_window_working_days
     try:
-        opens = _working_days_back(registration.valid_until, n)
+        counted = calendar.working_days_back(registration.valid_until, n)
     except CalendarNotCovered as error:
-        return ExtensionWindow(registration.valid_until, n, None, f"cannot compute yet: {error}")
-    return ExtensionWindow(registration.valid_until, n, opens)
+        return ExtensionWindow(registration.valid_until, n, None, f"cannot compute: {error}")
+    return ExtensionWindow(
+        registration.valid_until,
+        n,
+        counted.day,
+        provisional=counted.provisional,
+        provisional_years=counted.provisional_years,
+    )
+
+
+def _calendar_of(obj: object) -> WorkCalendar:
+    """The calendar in force for a stored object: the one of its session's database."""
+    session = object_session(obj)
+    return current_calendar(session) if session is not None else bundled_calendar()
+
+
+def extension_window(rules: DataflowRules, registration: Registration) -> ExtensionWindow | None:
+    """The extension window of a security assessment's registration (None for other routes):
+    counted with the calendar in force, and stored when registered (and recounted, with a
+    history line, when an official year is loaded)."""
+    return count_extension_window(rules, registration, _calendar_of(registration))
+
+
+def recount_deadlines(
+    session: Session,
+    *,
+    rules: DataflowRules,
+    calendar: WorkCalendar,
+    actor: Actor,
+    today: dt.date,
+    year: int,
+) -> tuple[list[Any], int]:
+    """Count stored extension windows and rectification deadlines again with `calendar` (a year
+    was just loaded); record each that moved. Returns the changes and how many stayed
+    provisional without moving."""
+    changes: list[Any] = []
+    still = 0
+    registrations = session.scalars(
+        select(Registration)
+        .where(Registration.extension_opens_on.is_not(None), Registration.valid_until >= today)
+        .order_by(Registration.id)
+    )
+    for registration in registrations:
+        window = count_extension_window(rules, registration, calendar)
+        if window is None or window.opens_on is None:
+            continue
+        was_day, was_provisional = (
+            registration.extension_opens_on,
+            registration.extension_provisional,
+        )
+        assert was_day is not None
+        if window.opens_on == was_day:
+            registration.extension_provisional = window.provisional
+            still += window.provisional
+            continue
+        before = registration_snapshot(registration)
+        registration.extension_opens_on = window.opens_on
+        registration.extension_provisional = window.provisional
+        changes.append(
+            record_change(
+                session,
+                object_type="dataflow_registration",
+                object_id=registration.id,
+                what="extension_opens",
+                before=was_day,
+                after=window.opens_on,
+                was_provisional=was_provisional,
+                now_provisional=window.provisional,
+                calendar_year=year,
+                actor=actor,
+                today=today,
+            )
+        )
+        append(
+            session,
+            actor=actor,
+            action="dataflow_registration.deadline_recomputed",
+            object_type="dataflow_registration",
+            object_id=registration.id,
+            before=before,
+            after=registration_snapshot(registration),
+            detail=f"extension window opens {was_day.isoformat()} -> {window.opens_on.isoformat()} "
+            f"(official {year} holiday schedule loaded)",
+        )
+    inspections = session.scalars(
+        select(Inspection)
+        .where(Inspection.status == InspectionStatus.RECTIFYING)
+        .order_by(Inspection.id)
+    )
+    for inspection in inspections:
+        if inspection.findings_on is None or inspection.rectification_days is None:
+            continue
+        assert inspection.rectification_due_on is not None
+        counted = calendar.add_working_days(inspection.findings_on, inspection.rectification_days)
+        was_day, was_provisional = (
+            inspection.rectification_due_on,
+            inspection.rectification_provisional,
+        )
+        if counted.day == was_day:
+            inspection.rectification_provisional = counted.provisional
+            still += counted.provisional
+            continue
+        before_state = inspection_snapshot(inspection)
+        inspection.rectification_due_on = counted.day
+        inspection.rectification_provisional = counted.provisional
+        inspection.version += 1
+        changes.append(
+            record_change(
+                session,
+                object_type="dataflow_inspection",
+                object_id=inspection.id,
+                what="rectification_due",
+                before=was_day,
+                after=counted.day,
+                was_provisional=was_provisional,
+                now_provisional=counted.provisional,
+                calendar_year=year,
+                actor=actor,
+                today=today,
+            )
+        )
+        append(
+            session,
+            actor=actor,
+            action="dataflow_inspection.deadline_recomputed",
+            object_type="dataflow_inspection",
+            object_id=inspection.id,
+            before=before_state,
+            after=inspection_snapshot(inspection),
+            detail=f"rectification due {was_day.isoformat()} -> {counted.day.isoformat()} "
+            f"(official {year} holiday schedule loaded)",
+        )
+    return changes, still
 
 
 def valid_on(registration: Registration, day: dt.date) -> bool:
@@ -990,12 +1120,18 @@ class DeadlineInfo:
     unverified: bool
     citation: str
     note: Text
+    provisional: bool = False
 
 
 def post_transfer_report(rules: DataflowRules, transfer: Transfer) -> DeadlineInfo:
     terms = rules.supervision.post_transfer_report
+    provisional = False
     try:
-        due: dt.date | None = workdays.add_working_days(transfer.transferred_on, terms.working_days)
+        counted = _calendar_of(transfer).add_working_days(
+            transfer.transferred_on, terms.working_days
+        )
+        due: dt.date | None = counted.day
+        provisional = counted.provisional
     except CalendarNotCovered:
         due = None
     flag = (
@@ -1013,6 +1149,7 @@ def post_transfer_report(rules: DataflowRules, transfer: Transfer) -> DeadlineIn
             en=f"Report to the local data export service centre within {terms.working_days} "
             f"working days after the transfer{flag.en}",
         ),
+        provisional=provisional,
     )
 
 
@@ -1248,13 +1385,15 @@ def record_findings(
         problems.append(Problem("1 to 250 working days", field="rectification_working_days"))
     if problems:
         raise InvalidInput("the findings are invalid", problems)
-    due = workdays.add_working_days(today, rectification_working_days)
+    counted = current_calendar(session).add_working_days(today, rectification_working_days)
+    due = counted.day
     before = inspection_snapshot(inspection)
     inspection.status = InspectionStatus.RECTIFYING
     inspection.findings = cleaned
     inspection.findings_on = today
     inspection.rectification_days = rectification_working_days
     inspection.rectification_due_on = due
+    inspection.rectification_provisional = counted.provisional
     inspection.version += 1
     _inspection_event(session, inspection, actor=actor, action="findings", before=before)
     return inspection

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     CheckConstraint,
     Date,
     ForeignKey,
@@ -112,6 +113,10 @@ class Registration(Base):
     registered_on: Mapped[dt.date] = mapped_column(Date)
     valid_from: Mapped[dt.date] = mapped_column(Date)
     valid_until: Mapped[dt.date | None] = mapped_column(Date)  # None: no term (a filing)
+    # A security assessment's extension window opens on (art. 9), counted when registered;
+    # provisional when counted through a year with no official holiday schedule yet.
+    extension_opens_on: Mapped[dt.date | None] = mapped_column(Date)
+    extension_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
     registered_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     registered_at: Mapped[dt.datetime] = mapped_column(Timestamp(), default=utcnow)
 
@@ -211,6 +216,7 @@ class Inspection(Base):
     findings_on: Mapped[dt.date | None] = mapped_column(Date)
     rectification_days: Mapped[int | None] = mapped_column(Integer)  # working days
     rectification_due_on: Mapped[dt.date | None] = mapped_column(Date)
+    rectification_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
     closed_on: Mapped[dt.date | None] = mapped_column(Date)
     closure_note: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, default=1)

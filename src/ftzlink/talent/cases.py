@@ -14,7 +14,8 @@ Who does what:
   sees any of it. Passport numbers are shown in full only to the employer's members and the deciding
   officials (`sees_passports`); lists, exports and the audit log carry the masked form.
 
-Time limits are counted in Chinese working days (`talent.workdays`). Every change is recorded in the
+Time limits are counted in Chinese working days (`ftzlink.workdays`), provisionally through a
+year whose official holiday schedule is not loaded yet, and counted again when it is. Every change is recorded in the
 case's history and in the audit log, with who acted for whom.
 """
 
@@ -46,7 +47,6 @@ from ftzlink.errors import (
     Problem,
 )
 from ftzlink.organisations.models import Organisation
-from ftzlink.talent import workdays
 from ftzlink.talent.models import TalentRules
 from ftzlink.talent.privacy import mask_passport
 from ftzlink.talent.rules import (
@@ -72,6 +72,8 @@ from ftzlink.talent.tables import (
     TrackKind,
     TrackState,
 )
+from ftzlink.workdays import WorkCalendar
+from ftzlink.workdays.service import current_calendar, record_change
 
 __all__ = [
     "DOCUMENT_KINDS",
@@ -224,6 +226,7 @@ def case_snapshot(session: Session, case: Case) -> dict[str, Any]:
             t.kind: {
                 "state": t.state,
                 "due_on": t.due_on,
+                "due_provisional": t.due_provisional,
                 "valid_from": t.valid_from,
                 "valid_until": t.valid_until,
                 "category": t.category,
@@ -981,10 +984,13 @@ def accept(
     case, track = _track_for(session, principal, case_id, kind)
     _step(track, "accept", (TrackState.RECEIVED,))
     before = case_snapshot(session, case)
-    due = workdays.add_working_days(today, deadline_days(rules, kind, case.work_permit_category))
+    counted = current_calendar(session).add_working_days(
+        today, deadline_days(rules, kind, case.work_permit_category)
+    )
     track.state = TrackState.ACCEPTED
     track.accepted_on = today
-    track.due_on = due
+    track.due_on = counted.day
+    track.due_provisional = counted.provisional
     track.note = None
     track.version += 1
     _event(
@@ -1022,6 +1028,7 @@ def return_track(
     track.state = TrackState.RETURNED
     track.note = asked
     track.due_on = None
+    track.due_provisional = False
     track.accepted_on = None
     track.version += 1
     _event(
@@ -1259,6 +1266,7 @@ def refuse(
     track.state = TrackState.REFUSED
     track.note = given
     track.due_on = None
+    track.due_provisional = False
     track.decided_by = principal.user_id
     track.decided_on = today
     track.version += 1
@@ -1290,6 +1298,7 @@ class CaseView:
     events: list[CaseEvent]
     points: PointsAssessment | None
     full_passports: bool
+    calendar: WorkCalendar
 
     def passport(self, number: str) -> str:
         return number if self.full_passports else mask_passport(number)
@@ -1299,8 +1308,8 @@ class CaseView:
         if track is None or track.due_on is None or track.state != TrackState.ACCEPTED:
             return None
         if track.due_on < today:
-            return -workdays.working_days_between(track.due_on, today)
-        return workdays.working_days_between(today, track.due_on)
+            return -self.calendar.working_days_between(track.due_on, today)
+        return self.calendar.working_days_between(today, track.due_on)
 
 
 def points_facts(person: Professional, case: Case) -> dict[str, Any]:
@@ -1350,4 +1359,87 @@ def case_view(
         events=events,
         points=points,
         full_passports=sees_passports(principal, case.employer_id),
+        calendar=current_calendar(session),
     )
+
+
+def recount_deadlines(
+    session: Session,
+    *,
+    rules: TalentRules,
+    calendar: WorkCalendar,
+    actor: Actor,
+    today: dt.date,
+    year: int,
+) -> tuple[list[Any], int]:
+    """Count every accepted track's deadline again with `calendar` (a year was just loaded):
+    record each one that moved in the case's history; return the changes and how many stayed
+    provisional without moving."""
+    changes: list[Any] = []
+    still = 0
+    tracks = session.scalars(
+        select(Track)
+        .where(Track.state == TrackState.ACCEPTED, Track.due_on.is_not(None))
+        .order_by(Track.id)
+    )
+    for track in tracks:
+        assert track.accepted_on is not None and track.due_on is not None
+        case = session.get(Case, track.case_id)
+        assert case is not None
+        kind = TrackKind(track.kind)
+        counted = calendar.add_working_days(
+            track.accepted_on, deadline_days(rules, kind, case.work_permit_category)
+        )
+        if counted.day == track.due_on and counted.provisional == track.due_provisional:
+            continue
+        if counted.day == track.due_on:
+            track.due_provisional = counted.provisional
+            still += counted.provisional
+            continue
+        before_snapshot = case_snapshot(session, case)
+        was_day, was_provisional = track.due_on, track.due_provisional
+        track.due_on, track.due_provisional = counted.day, counted.provisional
+        track.version += 1
+        changes.append(
+            record_change(
+                session,
+                object_type="talent_case",
+                object_id=case.id,
+                what=f"{kind.value}_due",
+                before=was_day,
+                after=counted.day,
+                was_provisional=was_provisional,
+                now_provisional=counted.provisional,
+                calendar_year=year,
+                actor=actor,
+                today=today,
+            )
+        )
+        case.updated_at = utcnow()
+        session.add(
+            CaseEvent(
+                case_id=case.id,
+                track=kind.value,
+                action="deadline_recomputed",
+                from_state=track.state,
+                to_state=track.state,
+                actor_id=actor.user_id,
+                acted_for_id=None,
+                due_before=was_day,
+                due_after=counted.day,
+                calendar_year=year,
+                on=today,
+            )
+        )
+        append(
+            session,
+            actor=actor,
+            action="talent_case.deadline_recomputed",
+            object_type="talent_case",
+            object_id=case.id,
+            before=before_snapshot,
+            after=case_snapshot(session, case),
+            detail=f"{kind.value} due {was_day.isoformat()} -> {counted.day.isoformat()} "
+            f"(official {year} holiday schedule loaded)",
+        )
+    return changes, still

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     Date,
     ForeignKey,
@@ -191,6 +192,8 @@ class Track(Base):
     received_on: Mapped[dt.date] = mapped_column(Date)
     accepted_on: Mapped[dt.date | None] = mapped_column(Date)
     due_on: Mapped[dt.date | None] = mapped_column(Date)  # accepted_on + N working days
+    # Counted through a year with no official holiday schedule yet: recounted when it is loaded.
+    due_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
     valid_from: Mapped[dt.date | None] = mapped_column(Date)
     valid_until: Mapped[dt.date | None] = mapped_column(Date)  # inclusive
     category: Mapped[str | None] = mapped_column(String(1))  # the work permit's, once approved
@@ -233,5 +236,9 @@ class CaseEvent(Base):
     note: Mapped[list[str] | None] = mapped_column(JSON)  # questions, reasons or an answer
     valid_from: Mapped[dt.date | None] = mapped_column(Date)  # an approval's validity
     valid_until: Mapped[dt.date | None] = mapped_column(Date)
+    # A deadline counted again (action deadline_recomputed): from, to, and the year loaded.
+    due_before: Mapped[dt.date | None] = mapped_column(Date)
+    due_after: Mapped[dt.date | None] = mapped_column(Date)
+    calendar_year: Mapped[int | None] = mapped_column(Integer)
     on: Mapped[dt.date] = mapped_column(Date)
     at: Mapped[dt.datetime] = mapped_column(Timestamp(), default=utcnow)

@@ -49,6 +49,7 @@ from ftzlink.talent.tables import (
 from ftzlink.web.context import Web, WebPage
 from ftzlink.web.forms import N_, Form
 from ftzlink.web.render import format_day
+from ftzlink.workdays.service import current_calendar
 
 router = APIRouter(include_in_schema=False)
 T = TypeVar("T")
@@ -1372,9 +1373,8 @@ def queue(web: WebPage, queue: str, state: str = "") -> Response:
             )
         }
         tracks = {c.id: cases.tracks_of(session, c)[kind] for c in rows}
+        calendar = current_calendar(session)
     days: dict[int, int | None] = {}
-    from ftzlink.talent import workdays
-
     for c in rows:
         t = tracks[c.id]
         if t.due_on is None or t.state != TrackState.ACCEPTED:
@@ -1382,9 +1382,9 @@ def queue(web: WebPage, queue: str, state: str = "") -> Response:
             continue
         try:
             days[c.id] = (
-                workdays.working_days_between(web.today, t.due_on)
+                calendar.working_days_between(web.today, t.due_on)
                 if t.due_on >= web.today
-                else -workdays.working_days_between(t.due_on, web.today)
+                else -calendar.working_days_between(t.due_on, web.today)
             )
         except InvalidInput:
             days[c.id] = None
