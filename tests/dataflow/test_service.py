@@ -13,6 +13,8 @@ from sqlalchemy import func, select
 
 from ftzlink.audit.log import verify
 from ftzlink.audit.models import AuditEntry
+from ftzlink.auth.models import Role
+from ftzlink.auth.principal import Grant
 from ftzlink.dataflow import service
 from ftzlink.dataflow.draw import draw, seed_from_checkpoint
 from ftzlink.dataflow.models import Route
@@ -22,7 +24,10 @@ from ftzlink.ledger import checkpoints, log
 from ftzlink.ledger.integrity import verify_log
 from ftzlink.ledger.verifier import verify_receipt
 from ftzlink.workdays import bundled_calendar
+from ftzlink.workdays.schedule import load_year_file
+from ftzlink.workdays.service import add_year, changes_of
 from tests.dataflow.conftest import MANIFEST, RULES, SCENARIO, TODAY, Dataflow
+from tests.workdays import YEAR_2027
 
 
 @pytest.fixture
@@ -173,12 +178,48 @@ def test_a_security_assessment_is_valid_three_years_and_its_extension_window_cou
     assert window.is_open(dt.date(2026, 3, 3)) is False and window.is_open(dt.date(2026, 3, 4))
 
 
-def test_an_extension_window_beyond_the_calendar_cannot_be_computed_yet(d: Dataflow) -> None:
-    registration = d.registered(non_sensitive_people=1_200_000)
+def test_an_extension_window_in_a_year_without_its_schedule_is_provisional_then_recounted(
+    d: Dataflow,
+) -> None:
+    # Registered 2024-03-05: valid to 2027-03-04; the window's 60 working days run through
+    # January and February 2027, whose official schedule is not loaded yet.
+    registration = d.registered(on=dt.date(2024, 3, 5), non_sensitive_people=1_200_000)
     window = service.extension_window(RULES, registration)
-    assert window is not None and window.expires_on == dt.date(2028, 3, 2)
-    assert window.opens_on is None and window.is_open(dt.date(2028, 1, 1)) is None
-    assert window.not_computable and "cannot compute yet" in window.not_computable
+    assert window is not None and window.expires_on == dt.date(2027, 3, 4)
+    assert window.provisional and window.provisional_years == (2027,)
+    provisional_opens = window.opens_on
+    assert provisional_opens is not None
+    assert (registration.extension_opens_on, registration.extension_provisional) == (
+        provisional_opens,
+        True,
+    )
+    admin = d.world.user("calendar-admin", Grant(Role.PLATFORM_ADMIN))
+    result = d.write(
+        add_year,
+        principal=admin,
+        schedule=load_year_file(YEAR_2027),
+        file_name="2027.yaml",
+        today=dt.date(2026, 12, 29),
+    )
+    after = d.world.read(
+        service.get_registration, principal=d.regulator, registration_id=registration.id
+    )
+    window = service.extension_window(RULES, after)
+    assert window is not None and not window.provisional and window.opens_on is not None
+    # The loaded year has more days off in January and February (4 January, 9–12 February)
+    # and one Saturday worked: the window opens earlier.
+    assert window.opens_on < provisional_opens
+    assert (after.extension_opens_on, after.extension_provisional) == (window.opens_on, False)
+    [change] = [c for c in result.changes if c.object_type == "dataflow_registration"]
+    assert (change.object_id, change.before, change.after) == (
+        registration.id,
+        provisional_opens,
+        window.opens_on,
+    )
+    history = d.world.read(lambda s: changes_of(s, "dataflow_registration", registration.id))
+    assert [(h.before, h.after, h.calendar_year) for h in history] == [
+        (provisional_opens, window.opens_on, 2027)
+    ]
 
 
 def test_a_standard_contract_filing_has_its_day_and_no_term(d: Dataflow) -> None:
@@ -194,7 +235,8 @@ def test_reminders_are_written_once_per_registration_and_window(d: Dataflow) -> 
     beyond = d.registered(non_sensitive_people=1_200_000)
     first = d.write(service.remind, rules=RULES, today=dt.date(2026, 2, 20), within_days=30)
     assert [r.registration_id for r in first.created] == [due.id]
-    assert [r.id for r, _ in first.not_computable] == [beyond.id]
+    # The third one's window (in late 2027) is counted provisionally, and is months away.
+    assert first.not_computable == [] and beyond.extension_provisional
     again = d.write(service.remind, rules=RULES, today=dt.date(2026, 2, 21), within_days=30)
     assert again.created == [] and [r.registration_id for r in again.already] == [due.id]
     with d.world.database.read() as s:

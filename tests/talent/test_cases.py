@@ -29,7 +29,10 @@ from ftzlink.talent import cases
 from ftzlink.talent.loader import bundled_talent_rules
 from ftzlink.talent.rules import add_years
 from ftzlink.talent.tables import TrackKind
+from ftzlink.workdays.schedule import load_year_file
+from ftzlink.workdays.service import add_year
 from tests.service.conftest import World, build_world
+from tests.workdays import YEAR_2027
 
 RULES = bundled_talent_rules()
 FILED = dt.date(2026, 9, 28)  # a Monday before the National Day holiday
@@ -314,16 +317,56 @@ def test_deadlines_are_counted_in_chinese_working_days(talent: Talent) -> None:
     assert view.working_days_left(WP, FILED) == 5
 
 
-def test_a_deadline_beyond_the_calendar_is_a_clear_error(talent: Talent) -> None:
+def test_a_deadline_into_a_year_without_its_schedule_is_provisional_until_the_year_is_loaded(
+    talent: Talent,
+) -> None:
+    case_id, _ = talent.filed(category="C")
+    accepted = dt.date(2026, 12, 28)
+    track = talent.write(
+        cases.accept,
+        principal=talent.work_officer,
+        rules=RULES,
+        case_id=case_id,
+        kind=WP,
+        today=accepted,
+    )
+    # 10 working days: 29–31 December, then (1 January off) 4–8 and 11–12 January.
+    assert (track.due_on, track.due_provisional) == (dt.date(2027, 1, 12), True)
+    admin = talent.world.user("calendar-admin", Grant(Role.PLATFORM_ADMIN))
+    result = talent.write(
+        add_year,
+        principal=admin,
+        schedule=load_year_file(YEAR_2027),
+        file_name="2027.yaml",
+        today=dt.date(2026, 12, 29),
+    )
+    assert result.action == "added"
+    view = talent.view(case_id, today=dt.date(2026, 12, 29))
+    # The loaded schedule has 4 January off: the deadline moves a working day later.
+    assert (view.tracks[WP].due_on, view.tracks[WP].due_provisional) == (
+        dt.date(2027, 1, 13),
+        False,
+    )
+    line = view.events[-1]
+    assert line.action == "deadline_recomputed" and line.track == WP
+    assert (line.due_before, line.due_after, line.calendar_year) == (
+        dt.date(2027, 1, 12),
+        dt.date(2027, 1, 13),
+        2027,
+    )
+    assert [(c.object_id, c.what) for c in result.changes] == [(case_id, "work_permit_due")]
+
+
+def test_a_deadline_before_the_calendar_is_a_clear_error(talent: Talent) -> None:
     case_id, _ = talent.filed(category="B")
-    with pytest.raises(CalendarNotCovered, match="2027"):
+    with pytest.raises(CalendarNotCovered, match="2025"):
         talent.write(
             cases.accept,
             principal=talent.police,
             rules=RULES,
             case_id=case_id,
             kind=RP,
-            today=dt.date(2026, 12, 21),
+            today=dt.date(2024, 12, 20),
         )
     assert talent.view(case_id).tracks[RP].state == "received"  # nothing changed
 

@@ -70,7 +70,7 @@ from ftzlink.organisations.models import Organisation
 from ftzlink.talent.rules import add_years
 from ftzlink.text import Text
 from ftzlink.workdays import WorkCalendar, bundled_calendar
-from ftzlink.workdays.service import current_calendar, record_change
+from ftzlink.workdays.service import changes_of, current_calendar, record_change
 
 if TYPE_CHECKING:
     from ftzlink.ledger.keys import Signer
@@ -666,10 +666,24 @@ def _calendar_of(obj: object) -> WorkCalendar:
 
 
 def extension_window(rules: DataflowRules, registration: Registration) -> ExtensionWindow | None:
-    """The extension window of a security assessment's registration (None for other routes):
-    counted with the calendar in force, and stored when registered (and recounted, with a
-    history line, when an official year is loaded)."""
-    return count_extension_window(rules, registration, _calendar_of(registration))
+    """The extension window of a security assessment's registration (None for other routes), as
+    counted when it was registered, or recounted when an official year was loaded since."""
+    if registration.extension_opens_on is None:
+        return count_extension_window(rules, registration, _calendar_of(registration))
+    assert registration.valid_until is not None
+    n = rules.supervision.security_assessment.extension_window_working_days
+    years: tuple[int, ...] = ()
+    if registration.extension_provisional:
+        calendar = _calendar_of(registration)
+        span = range(registration.extension_opens_on.year, registration.valid_until.year + 1)
+        years = tuple(y for y in span if calendar.is_provisional(y))
+    return ExtensionWindow(
+        registration.valid_until,
+        n,
+        registration.extension_opens_on,
+        provisional=registration.extension_provisional,
+        provisional_years=years,
+    )
 
 
 def recount_deadlines(
@@ -700,8 +714,7 @@ def recount_deadlines(
             registration.extension_provisional,
         )
         assert was_day is not None
-        if window.opens_on == was_day:
-            registration.extension_provisional = window.provisional
+        if window.opens_on == was_day and window.provisional == was_provisional:
             still += window.provisional
             continue
         before = registration_snapshot(registration)
@@ -747,8 +760,7 @@ def recount_deadlines(
             inspection.rectification_due_on,
             inspection.rectification_provisional,
         )
-        if counted.day == was_day:
-            inspection.rectification_provisional = counted.provisional
+        if counted.day == was_day and counted.provisional == was_provisional:
             still += counted.provisional
             continue
         before_state = inspection_snapshot(inspection)
@@ -814,6 +826,7 @@ class RegistrationView:
     totals: tuple[int, int]  # this year's, of the enterprise
     year: int
     reminders: list[Reminder]
+    deadline_changes: list[Any]  # dates counted again when an official year was loaded
 
 
 def registration_view(
@@ -843,6 +856,7 @@ def registration_view(
         running_totals(session, registration.organisation_id, today.year),
         today.year,
         reminders,
+        changes_of(session, "dataflow_registration", registration.id),
     )
 
 

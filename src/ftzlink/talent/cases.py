@@ -1303,6 +1303,15 @@ class CaseView:
     def passport(self, number: str) -> str:
         return number if self.full_passports else mask_passport(number)
 
+    def provisional_years(self, kind: TrackKind) -> list[int]:
+        """The years without an official holiday schedule that a track's deadline runs through."""
+        track = self.tracks.get(kind)
+        if track is None or not track.due_provisional or track.accepted_on is None:
+            return []
+        assert track.due_on is not None
+        span = range(track.accepted_on.year, track.due_on.year + 1)
+        return [y for y in span if self.calendar.is_provisional(y)]
+
     def working_days_left(self, kind: TrackKind, today: dt.date) -> int | None:
         track = self.tracks.get(kind)
         if track is None or track.due_on is None or track.state != TrackState.ACCEPTED:
@@ -1391,9 +1400,6 @@ def recount_deadlines(
             track.accepted_on, deadline_days(rules, kind, case.work_permit_category)
         )
         if counted.day == track.due_on and counted.provisional == track.due_provisional:
-            continue
-        if counted.day == track.due_on:
-            track.due_provisional = counted.provisional
             still += counted.provisional
             continue
         before_snapshot = case_snapshot(session, case)

@@ -44,6 +44,7 @@ def install(app: FastAPI) -> None:
     """Add the pages, the static files and the security headers to the platform's app."""
     from ftzlink.web import (
         auditor,
+        calendar,
         dataflow,
         enterprise,
         invitations,
@@ -65,6 +66,7 @@ def install(app: FastAPI) -> None:
         official,
         statistics,
         auditor,
+        calendar,
         invitations,
         talent,
         pilots,

@@ -600,8 +600,10 @@ def _tasks(web: Web, filing: Filing, result: RouteResult) -> list[dict[str, Any]
 # --- the enterprise's overview ------------------------------------------------------------------
 
 
-def _window(web: Web, registration: Registration) -> dict[str, Any] | None:
-    window = service.extension_window(_rules(), registration)
+def _window(
+    web: Web, registration: Registration, window: service.ExtensionWindow | None = None
+) -> dict[str, Any] | None:
+    window = window or service.extension_window(_rules(), registration)
     if window is None:
         return None
     return {
@@ -609,6 +611,8 @@ def _window(web: Web, registration: Registration) -> dict[str, Any] | None:
         "opens_on": window.opens_on,
         "working_days": window.working_days,
         "open": window.is_open(web.today),
+        "provisional": window.provisional,
+        "provisional_years": window.provisional_years,
     }
 
 
@@ -1051,7 +1055,7 @@ def registration_page(web: WebPage, registration_id: DbId) -> Response:
         registration=r,
         route=_route(web, r.route),
         mechanism=web._(MECHANISMS[r.mechanism]),
-        window=_window(web, r),
+        window=_window(web, r, view.window),
         valid=service.valid_on(r, web.today),
         own=r.organisation_id in principal.member_of(),
         transfers=[

@@ -99,6 +99,7 @@ ACTIONS = {
     "update": N_("Draft saved"),
     "submit": N_("Submitted: both tracks received"),
     "accept": N_("Accepted"),
+    "deadline_recomputed": N_("Deadline counted again"),
     "return": N_("Returned for material"),
     "respond": N_("Answered and received again"),
     "approve": N_("Approved"),
@@ -1169,6 +1170,15 @@ def _status(
 def _event_notes(web: Web, event: CaseEvent) -> list[str]:
     """What a history row says beyond its action: questions, reasons, an answer, a validity."""
     notes = list(event.note or [])
+    if event.action == "deadline_recomputed" and event.due_before and event.due_after:
+        notes.append(
+            web._(
+                "Deadline counted again: %(before)s → %(after)s, because the official holiday schedule for %(year)s was loaded",
+                before=format_day(event.due_before, web.lang),
+                after=format_day(event.due_after, web.lang),
+                year=event.calendar_year,
+            )
+        )
     if event.valid_from is not None and event.valid_until is not None:
         notes.append(
             web._(

@@ -42,12 +42,20 @@ STATUTORY_DAYS_A_YEAR = 13
 
 @cache
 def statutory_days(year: int) -> dict[dt.date, Text]:
-    """The 13 statutory days off of `year`, each with its holiday's name."""
+    """The statutory days off of `year`, each with its holiday's name: 13 holiday-days, on 12
+    dates in a year when Mid-Autumn falls on 1–3 October."""
     found = holidays.China(years=year, observed=False, language="en_US")
-    days = {day: _NAMES[name] for day, name in found.items() if name in _NAMES}
-    if len(days) != STATUTORY_DAYS_A_YEAR:  # the package changed: refuse rather than guess
+    days: dict[dt.date, Text] = {}
+    counted = 0
+    for day, names in found.items():
+        ours = [_NAMES[n] for n in names.split("; ") if n in _NAMES]
+        if not ours:
+            continue
+        counted += len(ours)
+        days[day] = ours[0] if len(ours) == 1 else ours[0].join(ours[1], "、", " and ")
+    if counted != STATUTORY_DAYS_A_YEAR:  # the package changed: refuse rather than guess
         raise RuntimeError(
-            f"the holidays package gave {len(days)} statutory days for {year}, "
+            f"the holidays package gave {counted} statutory holiday-days for {year}, "
             f"not {STATUTORY_DAYS_A_YEAR}"
         )
     return days
