@@ -11,6 +11,7 @@ import pytest
 
 from ftzlink.db import Database
 from tests.conftest import Run
+from tests.workdays import YEAR_2027
 
 CLI = Callable[..., Run]
 
@@ -69,11 +70,63 @@ def test_residence_limit_never_beyond_the_work_permit(cli: CLI, tmp_path: Path) 
 
 def test_deadlines_in_working_days_and_the_calendar_edge(cli: CLI) -> None:
     run = cli(
-        "talent", "deadline", "--from", "2026-09-28", "--track", "work-permit", "--category", "A"
-    )
+        "talent", "deadline", "--from", "2026-09-28", "--track", "work-permit", "--category", "A",
+        "--lang", "en",
+    )  # fmt: skip
     assert run.code == 0 and "due 2026-10-10" in run.out  # across National Day; Sat 10 Oct works
-    beyond = cli("talent", "deadline", "--from", "2026-12-21", "--track", "residence")
-    assert beyond.code == 2 and "covers 2004" in beyond.err and "Traceback" not in beyond.err
+    before = cli("talent", "deadline", "--from", "2024-12-20", "--track", "residence")
+    assert before.code == 2 and "2025" in before.err and "Traceback" not in before.err
+
+
+def test_a_deadline_into_2027_is_provisional_until_the_2027_schedule_is_added(
+    cli: CLI, demo_db: Database
+) -> None:
+    args = ("talent", "deadline", "--from", "2026-12-21", "--track", "work-permit")
+    run = cli(*args, "--format", "json")
+    assert run.code == 0, run.err
+    provisional = json.loads(run.out)
+    assert provisional["provisional"] is True and provisional["provisional_years"] == [2027]
+    assert {"day": "2027-01-01", "holiday": {"zh": "元旦", "en": "New Year's Day"}} in (
+        provisional["holidays_counted"]
+    )
+    assert provisional["due_on"] == "2027-01-05"
+    table = cli(*args)
+    assert "暂定" in table.out and "2027年的正式节假日安排尚未载入" in table.out
+    added = cli("calendar", "add", str(YEAR_2027), "--as", "admin", "--format", "json")
+    assert added.code == 0, added.err
+    assert json.loads(added.out)["action"] == "added"
+    official = json.loads(cli(*args, "--format", "json").out)
+    assert official["provisional"] is False and official["provisional_years"] == []
+    # The loaded schedule has 1–4 January off: one more day off to step over.
+    assert official["due_on"] == "2027-01-06"
+    assert [s["origin"] for s in official["schedules"]] == ["bundled", "loaded"]
+    again = cli("calendar", "add", str(YEAR_2027), "--as", "admin")
+    assert again.code == 0 and "未作改动" in again.out
+    listed = json.loads(cli("calendar", "list", "--format", "json").out)
+    assert [(y["year"], y["provisional"]) for y in listed["years"]][:3] == [
+        (2025, False),
+        (2026, False),
+        (2027, False),
+    ]
+    not_admin = cli("calendar", "add", str(YEAR_2027), "--as", "auditor", "--replace")
+    assert not_admin.code == 1 and "platform admin" in not_admin.err
+
+
+def test_calendar_validate_reports_every_broken_file_with_its_line(
+    cli: CLI, tmp_path: Path
+) -> None:
+    good = YEAR_2027.read_text(encoding="utf-8")
+    first = tmp_path / "2027.yaml"
+    first.write_text(good.replace("[2027-02-20]", "[2027-02-18]"), encoding="utf-8")
+    second = tmp_path / "2028.yaml"
+    second.write_text("year: 2028\nnotice: {}\nholidays: []\n", encoding="utf-8")
+    run = cli("calendar", "validate", str(first), str(second))
+    assert run.code == 2 and "Traceback" not in run.err
+    line = next(i for i, t in enumerate(good.splitlines(), 1) if "2027-02-20" in t)
+    assert f"{first}:{line}:" in run.err and "Saturday or a Sunday" in run.err
+    assert f"{second}:" in run.err
+    ok = cli("calendar", "validate", str(YEAR_2027), "--lang", "en")
+    assert ok.code == 0 and "2027: valid" in ok.out
 
 
 def test_officials_decide_their_own_track_from_the_command_line(

@@ -458,25 +458,21 @@ def test_only_the_drawn_inspector_records_findings_and_closes(d: Dataflow) -> No
     assert d.read(service.list_inspections, principal=d.world.member_b) == []
 
 
-def test_a_rectification_deadline_beyond_the_calendar_is_refused_and_nothing_changes(
-    d: Dataflow,
-) -> None:
+def test_a_rectification_deadline_into_2027_is_provisional(d: Dataflow) -> None:
     d.registered()
     d.checkpoint()
     row = d.write(service.draw_spot_checks, principal=d.regulator, count=1, today=TODAY)
     (inspection,) = d.read(service.list_inspections, principal=d.regulator, draw_id=row.id)
     drawn = next(p for p in d.inspectors if p.user_id == inspection.inspector_id)
-    with pytest.raises(InvalidInput, match="calendar"):
-        d.write(
-            service.record_findings,
-            principal=drawn,
-            inspection_id=inspection.id,
-            findings=["x"],
-            rectification_working_days=20,
-            today=dt.date(2026, 12, 21),
-        )
-    again = d.read(service.get_inspection, principal=drawn, inspection_id=inspection.id)
-    assert again.status == "assigned" and again.findings is None
+    found = d.write(
+        service.record_findings,
+        principal=drawn,
+        inspection_id=inspection.id,
+        findings=["x"],
+        rectification_working_days=20,
+        today=dt.date(2026, 12, 21),
+    )
+    assert found.rectification_provisional and found.rectification_due_on.year == 2027
 
 
 # --- the audit log -------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from ftzlink.talent import cases
 from ftzlink.talent.loader import bundled_talent_rules
 from ftzlink.talent.tables import Case, Professional, TrackKind
 from tests.web.conftest import SiteFactory, Visitor
+from tests.workdays import YEAR_2027
 
 RULES = bundled_talent_rules()
 TODAY = dt.date(2026, 11, 2)  # a Monday, within the years the working-day calendar covers
@@ -486,14 +487,61 @@ def test_a_draft_is_the_employers_alone(db: Database, make_visitor: SiteFactory)
     assert "task-category" in staff.get(f"/talent/cases/{draft_id}").text
 
 
-def test_a_deadline_beyond_the_calendar_is_refused_in_words(
+def test_a_deadline_into_2027_is_provisional_until_the_admin_loads_2027(
     db: Database, root: Path, make_visitor: SiteFactory
 ) -> None:
     case_id = filed_case(db, root)
-    police = make_visitor(dt.date(2026, 12, 21))  # ten working days run into 2027
+    police = make_visitor(dt.date(2026, 12, 28))  # the residence track's days run into 2027
     police.sign_in(POLICE)
     police.get(f"/talent/cases/{case_id}")
-    refused = police.submit(f"/talent/cases/{case_id}/tracks/residence/accept", {})
-    assert refused.status_code == 400 and summary_links(refused.text) == ["accept"]
-    assert "工作日历尚未覆盖" in refused.text
-    assert 'id="track-residence" data-state="received"' in refused.text
+    accepted = police.submit(f"/talent/cases/{case_id}/tracks/residence/accept", {})
+    assert accepted.status_code == 200, accepted.text
+    page = police.get(f"/talent/cases/{case_id}").text
+    assert 'id="track-residence-provisional"' in page
+    assert "按2027年正式节假日安排载入前的法定节假日计算" in page
+    api = police.get(f"/api/v1/talent/cases/{case_id}").json()
+    track = next(t for t in api["tracks"] if t["kind"] == "residence")
+    assert track["provisional"] is True and track["provisional_years"] == [2027]
+    before = track["due_on"]
+
+    admin = make_visitor(dt.date(2026, 12, 29))
+    admin.sign_in("admin")
+    admin.get("/admin/calendar")
+    review = admin.submit(
+        "/admin/calendar",
+        {},
+        files={"file": ("2027.yaml", YEAR_2027.read_bytes(), "application/yaml")},
+    )
+    assert review.status_code == 200 and "2027" in review.text
+    admin.get("/admin/calendar")
+    loaded = admin.submit(
+        "/admin/calendar/load",
+        {"name": "2027.yaml", "content": YEAR_2027.read_text(encoding="utf-8")},
+    )
+    assert loaded.status_code == 200 and "已载入2027年安排" in loaded.text
+
+    page = police.get(f"/talent/cases/{case_id}").text
+    assert 'id="track-residence-provisional"' not in page
+    api = police.get(f"/api/v1/talent/cases/{case_id}").json()
+    track = next(t for t in api["tracks"] if t["kind"] == "residence")
+    assert track["provisional"] is False and track["due_on"] > before
+    assert "期限已重新计算" in page and "已载入2027年正式节假日安排" in page
+    public = make_visitor(dt.date(2026, 12, 29)).get("/calendar").text
+    assert 'data-year="2027"' in public and "测试用" in public
+
+
+def test_a_broken_calendar_file_is_refused_with_its_lines(make_visitor: SiteFactory) -> None:
+    admin = make_visitor(dt.date(2026, 12, 29))
+    admin.sign_in("admin")
+    admin.get("/admin/calendar")
+    broken = YEAR_2027.read_text(encoding="utf-8").replace("[2027-02-20]", "[2027-02-18]")
+    refused = admin.submit(
+        "/admin/calendar", {}, files={"file": ("2027.yaml", broken.encode(), "application/yaml")}
+    )
+    assert refused.status_code == 400 and 'id="problems"' in refused.text
+    line = next(i for i, t in enumerate(broken.splitlines(), 1) if "2027-02-18" in t)
+    assert f"第{line}行" in refused.text
+    member = make_visitor(dt.date(2026, 12, 29))
+    member.sign_in("cn-ai-admin")
+    assert member.get("/admin/calendar").status_code == 403
+

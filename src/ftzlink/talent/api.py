@@ -329,6 +329,11 @@ class TrackOut(Strict):
     received_on: dt.date
     accepted_on: dt.date | None
     due_on: dt.date | None = Field(description="accepted_on plus the time limit, in working days")
+    provisional: bool = Field(
+        description="due_on was counted through a year whose official holiday schedule is not "
+        "loaded yet (from the statutory holidays alone); it is counted again when it is"
+    )
+    provisional_years: list[int] = Field(description="those years; empty when not provisional")
     working_days_left: int | None = Field(
         description="Chinese working days from today to due_on (negative: overdue); null unless "
         "accepted, or when today is outside the calendar"
@@ -462,6 +467,8 @@ def _track_out(view: cases.CaseView, t: Track, today: dt.date) -> TrackOut:
         received_on=t.received_on,
         accepted_on=t.accepted_on,
         due_on=t.due_on,
+        provisional=t.due_provisional and t.state == TrackState.ACCEPTED,
+        provisional_years=view.provisional_years(kind),
         working_days_left=_left(view, kind, today),
         valid_from=t.valid_from,
         valid_until=t.valid_until,
