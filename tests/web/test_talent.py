@@ -544,4 +544,3 @@ def test_a_broken_calendar_file_is_refused_with_its_lines(make_visitor: SiteFact
     member = make_visitor(dt.date(2026, 12, 29))
     member.sign_in("cn-ai-admin")
     assert member.get("/admin/calendar").status_code == 403
-

@@ -114,6 +114,8 @@ class Web:
             items.append(("/dataflow/inspections", self._("Inspections")))
         if permissions.can_read_audit(p):
             items.append(("/audit", self._("Audit log")))
+        if p.is_platform_admin:
+            items.append(("/admin/calendar", self._("Holiday schedules")))
         return items
 
     def require(self) -> Principal:

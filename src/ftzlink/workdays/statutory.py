@@ -44,7 +44,7 @@ STATUTORY_DAYS_A_YEAR = 13
 def statutory_days(year: int) -> dict[dt.date, Text]:
     """The statutory days off of `year`, each with its holiday's name: 13 holiday-days, on 12
     dates in a year when Mid-Autumn falls on 1–3 October."""
-    found = holidays.China(years=year, observed=False, language="en_US")
+    found = holidays.country_holidays("CN", years=year, observed=False, language="en_US")
     days: dict[dt.date, Text] = {}
     counted = 0
     for day, names in found.items():
