@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,10 +22,11 @@ from ftzlink.cli.output import (
     lang_of,
     print_json_data,
 )
-from ftzlink.errors import InvalidInput, Problem
+from ftzlink.errors import Conflict, InvalidInput, Problem
 from ftzlink.settings import Settings
 
 if TYPE_CHECKING:
+    from ftzlink.ledger.published import Published
     from ftzlink.ledger.verifier import VerifierKey
     from ftzlink.text import Lang
 
@@ -138,10 +141,18 @@ def show(format: OutputFormat = FormatOption, ui_lang: UILang = LangOption) -> N
 def checkpoint(format: OutputFormat = FormatOption, ui_lang: UILang = LangOption) -> None:
     """Sign a checkpoint of the whole log, after checking it extends the previous one."""
     from ftzlink.ledger import checkpoints
+    from ftzlink.ledger.published import file_name
 
     settings = Settings.from_env()
     with open_database(settings, lang=lang_of(ui_lang)) as db, db.write() as session:
         issued = checkpoints.sign(session, settings)
+    written = settings.ledger_checkpoints_path / file_name(issued.size)
+    if not written.exists():
+        raise Conflict(
+            f"the checkpoint was signed and stored in the database, but not written to {written}"
+            if ui_lang is UILang.en
+            else f"检查点已签名并存入数据库，但未能写入 {written}"
+        )
     if format is OutputFormat.json:
         print_json_data({"size": issued.size, "root_hash": issued.root_hex, "note": issued.note})
     else:
@@ -194,34 +205,113 @@ def verify_receipt(
         raise typer.Exit(1)
 
 
+# While serving, a checkpoint is signed every `ledger_checkpoint_seconds`; an entry left unsigned
+# longer than that and this margin means the checkpoints were deleted (or nobody signs).
+GRACE_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class Outside:
+    """What `ledger verify` and `audit verify` check the database against, from outside it."""
+
+    notes: list[str]  # --checkpoint files
+    directory: Path  # the checkpoint directory
+    published: list[Published]
+    max_uncovered_age: dt.timedelta | None
+
+
+def outside_of(
+    settings: Settings, files: list[Path], directory: Path | None, lang: Lang
+) -> Outside:
+    from ftzlink.ledger import published
+
+    directory = directory or settings.ledger_checkpoints_path
+    if directory.exists() and not directory.is_dir():
+        raise InvalidInput(
+            f"--checkpoint-dir {directory} is not a directory"
+            if lang == "en"
+            else f"--checkpoint-dir {directory} 不是目录"
+        )
+    try:
+        found = published.read(directory)
+    except OSError as error:
+        raise InvalidInput(
+            f"cannot read the checkpoint directory {directory}: {error.strerror}"
+            if lang == "en"
+            else f"无法读取检查点目录 {directory}：{error.strerror}"
+        ) from None
+    seconds = settings.ledger_checkpoint_seconds
+    age = dt.timedelta(seconds=seconds + GRACE_SECONDS) if seconds > 0 else None
+    return Outside([read_note(p, lang) for p in files], directory, found, age)
+
+
+def print_outside(outside: Outside, published: int, lang: Lang) -> None:
+    """The line that says what outside the database was checked."""
+    if published:
+        console.print(
+            f"checkpoints outside the database: {published} in {outside.directory}, all in the "
+            "database too"
+            if lang == "en"
+            else f"数据库之外的检查点：{outside.directory} 中 {published} 个，均与数据库一致",
+            markup=False,
+        )
+    else:
+        console.print(
+            f"note: no checkpoint in {outside.directory} yet"
+            if lang == "en"
+            else f"注：{outside.directory} 中尚无检查点",
+            markup=False,
+        )
+
+
+CheckpointFilesOption = typer.Option(
+    [], "--checkpoint", help="a signed checkpoint kept outside the database (repeatable)"
+)
+CheckpointDirOption = typer.Option(
+    None,
+    "--checkpoint-dir",
+    help="the directory of published checkpoints (default: FTZLINK_LEDGER_CHECKPOINT_DIR, or "
+    "<data dir>/checkpoints)",
+)
+
+
 @ledger_app.command("verify")
 def verify(
     key: str | None = KeyOption,
-    checkpoint_files: list[Path] = typer.Option(
-        [], "--checkpoint", help="a signed checkpoint kept outside the database (repeatable)"
-    ),
+    checkpoint_files: list[Path] = CheckpointFilesOption,
+    checkpoint_dir: Path | None = CheckpointDirOption,
     format: OutputFormat = FormatOption,
     ui_lang: UILang = LangOption,
 ) -> None:
-    """Recompute the whole log: leaf hashes, every stored subtree hash, every signed checkpoint.
+    """Recompute the whole log: leaf hashes, every stored subtree hash, every signed checkpoint,
+    and every checkpoint published outside the database (which must be in it too).
 
-    Exit 0 if everything holds; 1, naming the first bad entry, if not.
+    Exit 0 if everything holds; 1, naming the first bad entry, if not; 2 if a --checkpoint file
+    is not a signed checkpoint.
     """
     from ftzlink.ledger.integrity import verify_log
 
     lang = lang_of(ui_lang)
     en = lang == "en"
     settings = Settings.from_env()
-    outside = [read_note(p) for p in checkpoint_files]
+    outside = outside_of(settings, checkpoint_files, checkpoint_dir, lang)
     vkey = key_or_none(settings, key, lang)
     with open_database(settings, lang=lang) as db, db.read() as session:
-        result = verify_log(session, vkey, outside_checkpoints=outside)
+        result = verify_log(
+            session,
+            vkey,
+            outside_checkpoints=outside.notes,
+            published=outside.published,
+            max_uncovered_age=outside.max_uncovered_age,
+        )
     if format is OutputFormat.json:
         print_json_data(
             {
                 "ok": result.ok,
                 "entries": result.size,
                 "checkpoints": result.checkpoints,
+                "published": result.published,
+                "checkpoint_dir": str(outside.directory),
                 "signed_size": result.signed_size,
                 "first_bad_index": result.first_bad_index,
                 "problem": result.problem,
@@ -238,6 +328,7 @@ def verify(
             f"{result.checkpoints} 个签名检查点相符（{label}）",
             markup=False,
         )
+        print_outside(outside, result.published, lang)
         for note in result.notes:
             console.print(f"note: {note}" if en else f"注：{note}", markup=False)
     elif en:
@@ -250,9 +341,24 @@ def verify(
         raise typer.Exit(1)
 
 
-def read_note(path: Path) -> str:
-    """A signed note from a file, forgiving extra blank lines an editor or `echo` left at its end."""
-    return path.read_text(encoding="utf-8").rstrip("\n") + "\n"
+def read_note(path: Path, lang: Lang = "en") -> str:
+    """A signed checkpoint from a file, forgiving extra blank lines an editor or `echo` left at
+    its end; InvalidInput (exit 2), in one line, if the file is not one."""
+    from ftzlink.ledger.verifier import VerificationError, parse_checkpoint_body, split_note
+
+    try:
+        note = path.read_text(encoding="utf-8").rstrip("\n") + "\n"
+        parse_checkpoint_body(split_note(note)[0])
+    except (OSError, UnicodeDecodeError, VerificationError) as error:
+        why = error.strerror if isinstance(error, OSError) else str(error)
+        if isinstance(error, UnicodeDecodeError):
+            why = "not UTF-8 text" if lang == "en" else "不是 UTF-8 文本"
+        raise InvalidInput(
+            f"--checkpoint {path} is not a signed checkpoint: {why}"
+            if lang == "en"
+            else f"--checkpoint {path} 不是签名检查点：{why}"
+        ) from None
+    return note
 
 
 def _proof_lines(path: Path, lang: Lang) -> list[bytes]:
@@ -306,7 +412,7 @@ def witness_submit(
 
     lang = lang_of(ui_lang)
     settings = Settings.from_env()
-    note = read_note(file)
+    note = read_note(file, lang)
     verifier = _key(settings, key, lang)
     with open_database(settings, lang=lang) as db, db.write() as session:
         witness = Witness(session, [verifier])
