@@ -26,6 +26,7 @@ from ftzlink.errors import Conflict, InvalidInput, Problem
 from ftzlink.settings import Settings
 
 if TYPE_CHECKING:
+    from ftzlink.ledger.keys import Signer
     from ftzlink.ledger.published import Published
     from ftzlink.ledger.verifier import VerifierKey
     from ftzlink.text import Lang
@@ -36,7 +37,9 @@ ledger_app = typer.Typer(
 )
 app.add_typer(ledger_app, name="ledger")
 witness_app = typer.Typer(
-    help="A witness: keeps the checkpoints it has seen, refuses inconsistent ones.",
+    help="A witness: keeps the checkpoints it has seen, refuses inconsistent ones. With --state "
+    "and --url, a witness of its own (its own directory, following the log over HTTP); the "
+    "commands below use the witness kept in the platform's database.",
     no_args_is_help=True,
 )
 ledger_app.add_typer(witness_app, name="witness")
@@ -459,3 +462,125 @@ def witness_show(format: OutputFormat = FormatOption, ui_lang: UILang = LangOpti
             else "见证人尚未接受任何检查点",
             markup=False,
         )
+
+
+# --- a witness of its own: its own process, its own directory, the log over HTTP ---------------
+
+WITNESS_KEY = "witness.key"
+LOG_KEY = "log.vkey"
+
+
+def _witness_keys(
+    state: Path, url: str, vkey: str | None, name: str, lang: Lang
+) -> tuple[VerifierKey, Signer]:
+    """The log's verifier key (kept in the state from the first run: trust on first use) and the
+    witness's own signing key (made on the first run)."""
+    from ftzlink.ledger.keys import generate, parse_private_key, write_key_file
+    from ftzlink.ledger.remote import LogClient
+    from ftzlink.ledger.witness import cosignature_vkey
+
+    en = lang == "en"
+    state.mkdir(parents=True, exist_ok=True)
+    kept = state / LOG_KEY
+    if kept.exists():
+        log_key = kept.read_text(encoding="ascii").strip()
+        if vkey is not None and vkey.strip() != log_key:
+            raise InvalidInput(
+                f"--key differs from the log key this witness keeps in {kept}"
+                if en
+                else f"--key 与见证人保存在 {kept} 中的账本公钥不同"
+            )
+    else:
+        log_key = vkey.strip() if vkey is not None else LogClient.at(url).verifier_key()
+    verifier = _key(Settings.from_env(), log_key, lang)
+    if not kept.exists():
+        kept.write_text(verifier.vkey + "\n", encoding="ascii")
+    key_file = state / WITNESS_KEY
+    if key_file.exists():
+        cosigner = parse_private_key(key_file.read_text(encoding="ascii"))
+    else:
+        cosigner = generate(name)
+        write_key_file(key_file, cosigner)
+        err_console.print(
+            f"witness key written to {key_file}; its cosignature key: {cosignature_vkey(cosigner)}"
+            if en
+            else f"见证人密钥已写入 {key_file}；其副署公钥：{cosignature_vkey(cosigner)}",
+            markup=False,
+        )
+    return verifier, cosigner
+
+
+def run_witness(
+    state: Path, url: str, vkey: str | None, name: str, lang: Lang
+) -> tuple[str, int, bool]:
+    """One look at the log: its latest checkpoint, kept (and cosigned) if consistent with what
+    this witness saw. (origin, size, whether it was new); Conflict if refused."""
+    from ftzlink.ledger.remote import LogClient
+    from ftzlink.ledger.verifier import VerificationError, parse_checkpoint_body, split_note
+    from ftzlink.ledger.witness import DirectoryStore, Witness
+
+    client = LogClient.at(url)
+    verifier, cosigner = _witness_keys(state, url, vkey, name, lang)
+    witness = Witness(DirectoryStore(state), [verifier], cosigner=cosigner)
+    note = client.checkpoint()
+    try:
+        size = parse_checkpoint_body(split_note(note)[0]).size
+    except VerificationError:
+        size = 0  # observe() says why it is refused
+    previous = witness.latest(verifier.name)
+    proof = None
+    if previous is not None and previous.size < size:
+        proof = client.consistency(previous.size, size)
+    seen = witness.observe(note, proof)
+    return seen.origin, seen.size, previous is None or previous.size != seen.size
+
+
+@witness_app.callback(invoke_without_command=True)
+def witness_run(
+    ctx: typer.Context,
+    state: Path | None = typer.Option(
+        None, "--state", file_okay=False, help="the witness's own directory (made if absent)"
+    ),
+    url: str | None = typer.Option(
+        None, "--url", help="the platform's address, e.g. https://ftzlink.example"
+    ),
+    key: str | None = typer.Option(
+        None,
+        "--key",
+        help="the log's verifier key; default: the one kept in --state, or on the first run "
+        "the one the platform serves (trust on first use)",
+    ),
+    name: str = typer.Option(
+        "ftzlink-witness", "--name", help="the witness's name, on its cosignatures"
+    ),
+    every: int = typer.Option(
+        0, "--every", min=0, help="look again every so many seconds (0: look once and exit)"
+    ),
+    ui_lang: UILang = LangOption,
+) -> None:
+    """Witness the log at --url, keeping what it accepts in --state. Exit 0 if the log's latest
+    checkpoint is consistent with everything this witness saw (it is kept and cosigned); 1 if it
+    is refused (a rewritten, forked or shortened log)."""
+    import time
+
+    if ctx.invoked_subcommand is not None:
+        return
+    lang = lang_of(ui_lang)
+    en = lang == "en"
+    if state is None or url is None:
+        raise InvalidInput(
+            "a witness of its own needs --state DIR and --url URL"
+            if en
+            else "独立见证人需要 --state 目录和 --url 地址"
+        )
+    while True:
+        origin, size, new = run_witness(state, url, key, name, lang)
+        if en:
+            verb = "witnessed and cosigned" if new else "nothing new, still consistent"
+            console.print(f"{verb}: {origin} at size {size}", markup=False)
+        else:
+            verb = "见证人已接受并副署" if new else "无新检查点，仍然一致"
+            console.print(f"{verb}：{origin}，树大小 {size}", markup=False)
+        if every == 0:
+            return
+        time.sleep(every)
