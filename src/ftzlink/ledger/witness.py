@@ -98,10 +98,15 @@ class DatabaseStore:
         return [Seen(r.origin, r.size, bytes(r.root_hash), r.note) for r in rows]
 
     def keep(self, checkpoint: Checkpoint, note: str) -> Seen:
-        if self.cosigner is not None:
-            body = split_note(note)[0]
-            note += cosignature_line(self.cosigner, body, int(time.time()))
-        return self.store.keep(checkpoint, note)
+        row = WitnessedCheckpoint(
+            origin=checkpoint.origin,
+            size=checkpoint.size,
+            root_hash=checkpoint.root_hash,
+            note=note,
+        )
+        self.session.add(row)
+        self.session.flush()
+        return Seen(row.origin, row.size, checkpoint.root_hash, note)
 
 
 class DirectoryStore:
