@@ -58,10 +58,19 @@ class Settings(BaseModel):
         ge=0,
         description="while serving, sign a checkpoint this often if the ledger grew (0: never)",
     )
+    ledger_checkpoint_dir: Path | None = Field(
+        default=None,
+        description="where every signed checkpoint is also written, once, outside the database; "
+        "data_dir/checkpoints unless set",
+    )
 
     @property
     def ledger_key_path(self) -> Path:
         return self.ledger_key_file or self.data_dir / "ledger.key"
+
+    @property
+    def ledger_checkpoints_path(self) -> Path:
+        return self.ledger_checkpoint_dir or self.data_dir / "checkpoints"
 
     def current_date(self) -> dt.date:
         return self.today or dt.date.today()
@@ -89,7 +98,7 @@ class Settings(BaseModel):
                 values[name] = int(raw)
         if raw := env.get("FTZLINK_TODAY"):
             values["today"] = raw
-        for name in ("ledger_origin", "ledger_key_file", "ledger_key"):
+        for name in ("ledger_origin", "ledger_key_file", "ledger_key", "ledger_checkpoint_dir"):
             if raw := env.get(f"FTZLINK_{name.upper()}"):
                 values[name] = raw
         if raw := env.get("FTZLINK_SECURE_COOKIES"):

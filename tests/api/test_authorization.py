@@ -30,6 +30,7 @@ from ftzlink.auth import service as auth
 from ftzlink.auth.models import Role as RoleName
 from ftzlink.auth.principal import Grant
 from ftzlink.catalogue.models import Catalogue
+from ftzlink.ledger import published
 from ftzlink.settings import Settings
 from tests.api.conftest import (
     AMOUNT,
@@ -438,6 +439,17 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ("GET", "/ledger/key"): Entry(lambda a, s: Call("GET", "/ledger/key"), anyone(), public=True),
     ("GET", "/ledger/checkpoint"): Entry(
         lambda a, s: Call("GET", "/ledger/checkpoint"), anyone(), public=True
+    ),
+    ("GET", "/ledger/checkpoints"): Entry(
+        lambda a, s: Call("GET", "/ledger/checkpoints"), anyone(), public=True
+    ),
+    ("GET", "/ledger/checkpoints/{size}"): Entry(
+        lambda a, s: Call(
+            "GET",
+            f"/ledger/checkpoints/{published.read(a.settings.ledger_checkpoints_path)[-1].size}",
+        ),
+        anyone(),
+        public=True,
     ),
     ("GET", "/ledger/proofs/inclusion"): Entry(
         lambda a, s: Call("GET", "/ledger/proofs/inclusion", params={"index": 0}),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from ftzlink.db import Database
@@ -17,9 +19,14 @@ def signer() -> Signer:
 
 
 @pytest.fixture
-def settings(database: Database, signer: Signer, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    """The platform configured on the test database with the test key (as the CLI will read it)."""
+def settings(
+    database: Database, signer: Signer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Settings:
+    """The platform configured on the test database with the test key (as the CLI will read it),
+    with a data directory (and so a checkpoint directory) of its own."""
     monkeypatch.setenv("FTZLINK_DATABASE_URL", database.url)
+    monkeypatch.setenv("FTZLINK_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("FTZLINK_LEDGER_CHECKPOINT_DIR", raising=False)
     monkeypatch.setenv("FTZLINK_LEDGER_KEY", signer.private_text())
     monkeypatch.delenv("FTZLINK_LEDGER_KEY_FILE", raising=False)
     monkeypatch.delenv("FTZLINK_LEDGER_ORIGIN", raising=False)

@@ -309,6 +309,25 @@ def test_a_downloaded_receipt_verifies_and_a_one_byte_change_does_not(
     )
     assert "The receipt does not verify" in refused.text
 
+    # The readable part changed, the signed entry and proof left alone: refused, the field named.
+    people = data["body"]["non_sensitive_people"]
+    for field, changed_receipt in (
+        (
+            "body.non_sensitive_people",
+            data | {"body": data["body"] | {"non_sensitive_people": people + 1}},
+        ),
+        ("kind", data | {"kind": "audit/v1"}),
+        ("index", data | {"index": data["index"] + 1}),
+    ):
+        refused = anyone.submit("/ledger/verify", {"receipt_text": json.dumps(changed_receipt)})
+        assert "The receipt does not verify" in refused.text, field
+        assert f"The receipt&#39;s field {field} is not what the platform signed" in refused.text
+    tampered = json.dumps(data | {"body": data["body"] | {"non_sensitive_people": people + 1}})
+    chinese_refusal = site()
+    chinese_refusal.get("/ledger/verify")
+    zh_refused = chinese_refusal.submit("/ledger/verify", {"receipt_text": tampered})
+    assert "收据中的字段 body.non_sensitive_people 与平台签名的内容不符" in zh_refused.text
+
     empty = anyone.submit("/ledger/verify", {"receipt_text": ""})
     assert empty.status_code == 400 and 'href="#receipt_file"' in empty.text
     assert title(empty.text).startswith("Error: ")

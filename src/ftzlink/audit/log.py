@@ -31,6 +31,7 @@ from ftzlink.ledger.tables import LedgerEntry
 
 if TYPE_CHECKING:
     from ftzlink.ledger.integrity import LedgerCheck
+    from ftzlink.ledger.published import Published
     from ftzlink.ledger.verifier import VerifierKey
 
 __all__ = [
@@ -182,6 +183,7 @@ class Verification:
     at: dt.datetime | None = None
     checkpoints: int = 0  # signed checkpoints checked
     signed_size: int = 0  # the largest ledger size a signature covers
+    published: int = 0  # checkpoint files outside the database checked
     notes: tuple[str, ...] = ()
 
 
@@ -191,9 +193,12 @@ def verify(
     batch: int = 5000,
     key: VerifierKey | None = None,
     outside_checkpoints: Sequence[str] = (),
+    published: Sequence[Published] = (),
+    max_uncovered_age: dt.timedelta | None = None,
 ) -> Verification:
     """Walk the chain from the start, then its copy on the ledger, then the ledger and its signed
-    checkpoints (with `key`, the ledger's public key; without it the signatures are not checked);
+    checkpoints (with `key`, the ledger's public key; without it the signatures are not checked),
+    those published outside the database too (see `ftzlink.ledger.integrity.verify_log`);
     report the first entry that does not fit, and why."""
     chain = _verify_chain(session, batch=batch)
     if not chain.ok:
@@ -201,7 +206,14 @@ def verify(
     copy = _verify_ledger_copy(session, entries=chain.entries, batch=batch)
     if copy is not None:
         return copy
-    return _verify_ledger(session, chain.entries, key, outside_checkpoints)
+    return _verify_ledger(
+        session,
+        chain.entries,
+        key,
+        outside_checkpoints,
+        published=published,
+        max_uncovered_age=max_uncovered_age,
+    )
 
 
 def _verify_ledger_copy(session: Session, *, entries: int, batch: int) -> Verification | None:
@@ -260,15 +272,27 @@ def _verify_ledger_copy(session: Session, *, entries: int, batch: int) -> Verifi
 
 
 def _verify_ledger(
-    session: Session, entries: int, key: VerifierKey | None, outside: Sequence[str]
+    session: Session,
+    entries: int,
+    key: VerifierKey | None,
+    outside: Sequence[str],
+    *,
+    published: Sequence[Published],
+    max_uncovered_age: dt.timedelta | None,
 ) -> Verification:
     from ftzlink.ledger.integrity import verify_log
 
-    check: LedgerCheck = verify_log(session, key, outside_checkpoints=outside)
+    check: LedgerCheck = verify_log(
+        session,
+        key,
+        outside_checkpoints=outside,
+        published=published,
+        max_uncovered_age=max_uncovered_age,
+    )
     notes = list(check.notes)
     if key is None and not check.checkpoints:
         notes.append("the ledger's public key was not given: checkpoint signatures not checked")
-    if check.checkpoints == 0:
+    if check.checkpoints == 0 and check.published == 0:
         notes.append(
             "no signed checkpoint yet: a rewrite of both logs with every hash recomputed could "
             "not be told apart (run `ftzlink ledger checkpoint`)"
@@ -289,6 +313,7 @@ def _verify_ledger(
             f"the ledger does not verify: {check.problem}",
             checkpoints=check.checkpoints,
             signed_size=check.signed_size,
+            published=check.published,
             notes=tuple(notes),
         )
     return Verification(
@@ -296,6 +321,7 @@ def _verify_ledger(
         entries,
         checkpoints=check.checkpoints,
         signed_size=check.signed_size,
+        published=check.published,
         notes=tuple(notes),
     )
 

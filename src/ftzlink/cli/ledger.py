@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,10 +22,12 @@ from ftzlink.cli.output import (
     lang_of,
     print_json_data,
 )
-from ftzlink.errors import InvalidInput, Problem
+from ftzlink.errors import Conflict, InvalidInput, Problem
 from ftzlink.settings import Settings
 
 if TYPE_CHECKING:
+    from ftzlink.ledger.keys import Signer
+    from ftzlink.ledger.published import Published
     from ftzlink.ledger.verifier import VerifierKey
     from ftzlink.text import Lang
 
@@ -33,7 +37,9 @@ ledger_app = typer.Typer(
 )
 app.add_typer(ledger_app, name="ledger")
 witness_app = typer.Typer(
-    help="A witness: keeps the checkpoints it has seen, refuses inconsistent ones.",
+    help="A witness: keeps the checkpoints it has seen, refuses inconsistent ones. With --state "
+    "and --url, a witness of its own (its own directory, following the log over HTTP); the "
+    "commands below use the witness kept in the platform's database.",
     no_args_is_help=True,
 )
 ledger_app.add_typer(witness_app, name="witness")
@@ -138,10 +144,18 @@ def show(format: OutputFormat = FormatOption, ui_lang: UILang = LangOption) -> N
 def checkpoint(format: OutputFormat = FormatOption, ui_lang: UILang = LangOption) -> None:
     """Sign a checkpoint of the whole log, after checking it extends the previous one."""
     from ftzlink.ledger import checkpoints
+    from ftzlink.ledger.published import file_name
 
     settings = Settings.from_env()
     with open_database(settings, lang=lang_of(ui_lang)) as db, db.write() as session:
         issued = checkpoints.sign(session, settings)
+    written = settings.ledger_checkpoints_path / file_name(issued.size)
+    if not written.exists():
+        raise Conflict(
+            f"the checkpoint was signed and stored in the database, but not written to {written}"
+            if ui_lang is UILang.en
+            else f"检查点已签名并存入数据库，但未能写入 {written}"
+        )
     if format is OutputFormat.json:
         print_json_data({"size": issued.size, "root_hash": issued.root_hex, "note": issued.note})
     else:
@@ -194,34 +208,113 @@ def verify_receipt(
         raise typer.Exit(1)
 
 
+# While serving, a checkpoint is signed every `ledger_checkpoint_seconds`; an entry left unsigned
+# longer than that and this margin means the checkpoints were deleted (or nobody signs).
+GRACE_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class Outside:
+    """What `ledger verify` and `audit verify` check the database against, from outside it."""
+
+    notes: list[str]  # --checkpoint files
+    directory: Path  # the checkpoint directory
+    published: list[Published]
+    max_uncovered_age: dt.timedelta | None
+
+
+def outside_of(
+    settings: Settings, files: list[Path], directory: Path | None, lang: Lang
+) -> Outside:
+    from ftzlink.ledger import published
+
+    directory = directory or settings.ledger_checkpoints_path
+    if directory.exists() and not directory.is_dir():
+        raise InvalidInput(
+            f"--checkpoint-dir {directory} is not a directory"
+            if lang == "en"
+            else f"--checkpoint-dir {directory} 不是目录"
+        )
+    try:
+        found = published.read(directory)
+    except OSError as error:
+        raise InvalidInput(
+            f"cannot read the checkpoint directory {directory}: {error.strerror}"
+            if lang == "en"
+            else f"无法读取检查点目录 {directory}：{error.strerror}"
+        ) from None
+    seconds = settings.ledger_checkpoint_seconds
+    age = dt.timedelta(seconds=seconds + GRACE_SECONDS) if seconds > 0 else None
+    return Outside([read_note(p, lang) for p in files], directory, found, age)
+
+
+def print_outside(outside: Outside, published: int, lang: Lang) -> None:
+    """The line that says what outside the database was checked."""
+    if published:
+        console.print(
+            f"checkpoints outside the database: {published} in {outside.directory}, all in the "
+            "database too"
+            if lang == "en"
+            else f"数据库之外的检查点：{outside.directory} 中 {published} 个，均与数据库一致",
+            markup=False,
+        )
+    else:
+        console.print(
+            f"note: no checkpoint in {outside.directory} yet"
+            if lang == "en"
+            else f"注：{outside.directory} 中尚无检查点",
+            markup=False,
+        )
+
+
+CheckpointFilesOption = typer.Option(
+    [], "--checkpoint", help="a signed checkpoint kept outside the database (repeatable)"
+)
+CheckpointDirOption = typer.Option(
+    None,
+    "--checkpoint-dir",
+    help="the directory of published checkpoints (default: FTZLINK_LEDGER_CHECKPOINT_DIR, or "
+    "<data dir>/checkpoints)",
+)
+
+
 @ledger_app.command("verify")
 def verify(
     key: str | None = KeyOption,
-    checkpoint_files: list[Path] = typer.Option(
-        [], "--checkpoint", help="a signed checkpoint kept outside the database (repeatable)"
-    ),
+    checkpoint_files: list[Path] = CheckpointFilesOption,
+    checkpoint_dir: Path | None = CheckpointDirOption,
     format: OutputFormat = FormatOption,
     ui_lang: UILang = LangOption,
 ) -> None:
-    """Recompute the whole log: leaf hashes, every stored subtree hash, every signed checkpoint.
+    """Recompute the whole log: leaf hashes, every stored subtree hash, every signed checkpoint,
+    and every checkpoint published outside the database (which must be in it too).
 
-    Exit 0 if everything holds; 1, naming the first bad entry, if not.
+    Exit 0 if everything holds; 1, naming the first bad entry, if not; 2 if a --checkpoint file
+    is not a signed checkpoint.
     """
     from ftzlink.ledger.integrity import verify_log
 
     lang = lang_of(ui_lang)
     en = lang == "en"
     settings = Settings.from_env()
-    outside = [read_note(p) for p in checkpoint_files]
+    outside = outside_of(settings, checkpoint_files, checkpoint_dir, lang)
     vkey = key_or_none(settings, key, lang)
     with open_database(settings, lang=lang) as db, db.read() as session:
-        result = verify_log(session, vkey, outside_checkpoints=outside)
+        result = verify_log(
+            session,
+            vkey,
+            outside_checkpoints=outside.notes,
+            published=outside.published,
+            max_uncovered_age=outside.max_uncovered_age,
+        )
     if format is OutputFormat.json:
         print_json_data(
             {
                 "ok": result.ok,
                 "entries": result.size,
                 "checkpoints": result.checkpoints,
+                "published": result.published,
+                "checkpoint_dir": str(outside.directory),
                 "signed_size": result.signed_size,
                 "first_bad_index": result.first_bad_index,
                 "problem": result.problem,
@@ -238,6 +331,7 @@ def verify(
             f"{result.checkpoints} 个签名检查点相符（{label}）",
             markup=False,
         )
+        print_outside(outside, result.published, lang)
         for note in result.notes:
             console.print(f"note: {note}" if en else f"注：{note}", markup=False)
     elif en:
@@ -250,9 +344,24 @@ def verify(
         raise typer.Exit(1)
 
 
-def read_note(path: Path) -> str:
-    """A signed note from a file, forgiving extra blank lines an editor or `echo` left at its end."""
-    return path.read_text(encoding="utf-8").rstrip("\n") + "\n"
+def read_note(path: Path, lang: Lang = "en") -> str:
+    """A signed checkpoint from a file, forgiving extra blank lines an editor or `echo` left at
+    its end; InvalidInput (exit 2), in one line, if the file is not one."""
+    from ftzlink.ledger.verifier import VerificationError, parse_checkpoint_body, split_note
+
+    try:
+        note = path.read_text(encoding="utf-8").rstrip("\n") + "\n"
+        parse_checkpoint_body(split_note(note)[0])
+    except (OSError, UnicodeDecodeError, VerificationError) as error:
+        why = error.strerror if isinstance(error, OSError) else str(error)
+        if isinstance(error, UnicodeDecodeError):
+            why = "not UTF-8 text" if lang == "en" else "不是 UTF-8 文本"
+        raise InvalidInput(
+            f"--checkpoint {path} is not a signed checkpoint: {why}"
+            if lang == "en"
+            else f"--checkpoint {path} 不是签名检查点：{why}"
+        ) from None
+    return note
 
 
 def _proof_lines(path: Path, lang: Lang) -> list[bytes]:
@@ -306,7 +415,7 @@ def witness_submit(
 
     lang = lang_of(ui_lang)
     settings = Settings.from_env()
-    note = read_note(file)
+    note = read_note(file, lang)
     verifier = _key(settings, key, lang)
     with open_database(settings, lang=lang) as db, db.write() as session:
         witness = Witness(session, [verifier])
@@ -353,3 +462,125 @@ def witness_show(format: OutputFormat = FormatOption, ui_lang: UILang = LangOpti
             else "见证人尚未接受任何检查点",
             markup=False,
         )
+
+
+# --- a witness of its own: its own process, its own directory, the log over HTTP ---------------
+
+WITNESS_KEY = "witness.key"
+LOG_KEY = "log.vkey"
+
+
+def _witness_keys(
+    state: Path, url: str, vkey: str | None, name: str, lang: Lang
+) -> tuple[VerifierKey, Signer]:
+    """The log's verifier key (kept in the state from the first run: trust on first use) and the
+    witness's own signing key (made on the first run)."""
+    from ftzlink.ledger.keys import generate, parse_private_key, write_key_file
+    from ftzlink.ledger.remote import LogClient
+    from ftzlink.ledger.witness import cosignature_vkey
+
+    en = lang == "en"
+    state.mkdir(parents=True, exist_ok=True)
+    kept = state / LOG_KEY
+    if kept.exists():
+        log_key = kept.read_text(encoding="ascii").strip()
+        if vkey is not None and vkey.strip() != log_key:
+            raise InvalidInput(
+                f"--key differs from the log key this witness keeps in {kept}"
+                if en
+                else f"--key 与见证人保存在 {kept} 中的账本公钥不同"
+            )
+    else:
+        log_key = vkey.strip() if vkey is not None else LogClient.at(url).verifier_key()
+    verifier = _key(Settings.from_env(), log_key, lang)
+    if not kept.exists():
+        kept.write_text(verifier.vkey + "\n", encoding="ascii")
+    key_file = state / WITNESS_KEY
+    if key_file.exists():
+        cosigner = parse_private_key(key_file.read_text(encoding="ascii"))
+    else:
+        cosigner = generate(name)
+        write_key_file(key_file, cosigner)
+        err_console.print(
+            f"witness key written to {key_file}; its cosignature key: {cosignature_vkey(cosigner)}"
+            if en
+            else f"见证人密钥已写入 {key_file}；其副署公钥：{cosignature_vkey(cosigner)}",
+            markup=False,
+        )
+    return verifier, cosigner
+
+
+def run_witness(
+    state: Path, url: str, vkey: str | None, name: str, lang: Lang
+) -> tuple[str, int, bool]:
+    """One look at the log: its latest checkpoint, kept (and cosigned) if consistent with what
+    this witness saw. (origin, size, whether it was new); Conflict if refused."""
+    from ftzlink.ledger.remote import LogClient
+    from ftzlink.ledger.verifier import VerificationError, parse_checkpoint_body, split_note
+    from ftzlink.ledger.witness import DirectoryStore, Witness
+
+    client = LogClient.at(url)
+    verifier, cosigner = _witness_keys(state, url, vkey, name, lang)
+    witness = Witness(DirectoryStore(state), [verifier], cosigner=cosigner)
+    note = client.checkpoint()
+    try:
+        size = parse_checkpoint_body(split_note(note)[0]).size
+    except VerificationError:
+        size = 0  # observe() says why it is refused
+    previous = witness.latest(verifier.name)
+    proof = None
+    if previous is not None and previous.size < size:
+        proof = client.consistency(previous.size, size)
+    seen = witness.observe(note, proof)
+    return seen.origin, seen.size, previous is None or previous.size != seen.size
+
+
+@witness_app.callback(invoke_without_command=True)
+def witness_run(
+    ctx: typer.Context,
+    state: Path | None = typer.Option(
+        None, "--state", file_okay=False, help="the witness's own directory (made if absent)"
+    ),
+    url: str | None = typer.Option(
+        None, "--url", help="the platform's address, e.g. https://ftzlink.example"
+    ),
+    key: str | None = typer.Option(
+        None,
+        "--key",
+        help="the log's verifier key; default: the one kept in --state, or on the first run "
+        "the one the platform serves (trust on first use)",
+    ),
+    name: str = typer.Option(
+        "ftzlink-witness", "--name", help="the witness's name, on its cosignatures"
+    ),
+    every: int = typer.Option(
+        0, "--every", min=0, help="look again every so many seconds (0: look once and exit)"
+    ),
+    ui_lang: UILang = LangOption,
+) -> None:
+    """Witness the log at --url, keeping what it accepts in --state. Exit 0 if the log's latest
+    checkpoint is consistent with everything this witness saw (it is kept and cosigned); 1 if it
+    is refused (a rewritten, forked or shortened log)."""
+    import time
+
+    if ctx.invoked_subcommand is not None:
+        return
+    lang = lang_of(ui_lang)
+    en = lang == "en"
+    if state is None or url is None:
+        raise InvalidInput(
+            "a witness of its own needs --state DIR and --url URL"
+            if en
+            else "独立见证人需要 --state 目录和 --url 地址"
+        )
+    while True:
+        origin, size, new = run_witness(state, url, key, name, lang)
+        if en:
+            verb = "witnessed and cosigned" if new else "nothing new, still consistent"
+            console.print(f"{verb}: {origin} at size {size}", markup=False)
+        else:
+            verb = "见证人已接受并副署" if new else "无新检查点，仍然一致"
+            console.print(f"{verb}：{origin}，树大小 {size}", markup=False)
+        if every == 0:
+            return
+        time.sleep(every)

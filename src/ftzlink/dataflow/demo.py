@@ -41,9 +41,8 @@ def ensure_ledger_signer(settings: Settings) -> tuple[Signer, bool]:
     no key file, a new key is written to the key file (mode 0600), as `ftzlink ledger keygen`
     does, so that the demo works on a fresh machine."""
     if settings.ledger_key is None and not settings.ledger_key_path.exists():
-        signer = generate(settings.ledger_origin)
-        write_key_file(settings.ledger_key_path, signer)
-        return signer, True
+        write_key_file(settings.ledger_key_path, generate(settings.ledger_origin))
+        return load_signer(settings), True  # as configured: publishing its checkpoints too
     return load_signer(settings), False
 
 

@@ -7,14 +7,14 @@ from __future__ import annotations
 import base64
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import PlainTextResponse
 from pydantic import Field
 
 from ftzlink.api.deps import Public
 from ftzlink.api.schemas import Strict
 from ftzlink.errors import InvalidInput, NotFound, Problem
-from ftzlink.ledger import checkpoints, log
+from ftzlink.ledger import checkpoints, log, published
 from ftzlink.ledger.keys import configured_verifier
 
 router = APIRouter(tags=["ledger"])
@@ -42,6 +42,17 @@ class ConsistencyOut(ProofOut):
     old_size: int
 
 
+class PublishedOut(Strict):
+    size: int
+    url: str = Field(description="the signed checkpoint, as text/plain, exactly as written")
+
+
+class PublishedListOut(Strict):
+    checkpoints: list[PublishedOut] = Field(
+        description="every checkpoint written to the checkpoint directory, smallest first"
+    )
+
+
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
@@ -67,6 +78,35 @@ def latest_checkpoint(ctx: Public) -> PlainTextResponse:
     if latest is None:
         raise NotFound("no checkpoint has been signed yet")
     return PlainTextResponse(latest.note)
+
+
+@router.get("/ledger/checkpoints", response_model=PublishedListOut)
+def published_checkpoints(ctx: Public) -> PublishedListOut:
+    """Every checkpoint published outside the database (the checkpoint directory), for witnesses
+    and monitors to keep: each must also be in the database (docs/ledger.md)."""
+    found = published.read(ctx.services.settings.ledger_checkpoints_path)
+    return PublishedListOut(
+        checkpoints=[
+            PublishedOut(size=f.size, url=f"/api/v1/ledger/checkpoints/{f.size}") for f in found
+        ]
+    )
+
+
+@router.get(
+    "/ledger/checkpoints/{size}",
+    response_class=PlainTextResponse,
+    responses={200: {"content": {"text/plain": {}}, "description": "a C2SP signed checkpoint"}},
+)
+def published_checkpoint(
+    ctx: Public, size: Annotated[int, Path(ge=0, le=2**62)]
+) -> PlainTextResponse:
+    """The checkpoint of `size` entries from the checkpoint directory, exactly as written."""
+    path = ctx.services.settings.ledger_checkpoints_path / published.file_name(size)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        raise NotFound(f"no checkpoint of size {size} was published") from None
+    return PlainTextResponse(text)
 
 
 def _tree_size(size: int | None, current: int) -> int:

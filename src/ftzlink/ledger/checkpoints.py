@@ -11,7 +11,10 @@ A checkpoint reads::
 Before signing, the log proves to itself (RFC 9162 consistency proof, checked by the standalone
 verifier) that the tree it is about to sign extends the latest checkpoint it signed before, and
 that checkpoint's signature is checked too: a log whose history was rewritten since cannot get
-a new signature.
+a new signature. With a signer that publishes (`Signer.publish_to`, from the settings), the same
+holds for the largest checkpoint in the directory outside the database, so deleting the
+database's checkpoints does not clear the way either; and each checkpoint signed is written
+there once the transaction commits (`ftzlink.ledger.published`).
 """
 
 from __future__ import annotations
@@ -19,12 +22,13 @@ from __future__ import annotations
 import base64
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ftzlink.errors import Conflict
-from ftzlink.ledger import log
+from ftzlink.ledger import log, published
 from ftzlink.ledger.keys import Signer, load_signer
 from ftzlink.ledger.tables import LedgerCheckpoint
 from ftzlink.ledger.verifier import (
@@ -41,6 +45,7 @@ __all__ = [
     "checkpoint_body",
     "issued",
     "latest",
+    "latest_published",
     "sign",
     "sign_checkpoint",
 ]
@@ -109,15 +114,60 @@ def _check_previous(
         )
 
 
-def sign_checkpoint(session: Session, signer: Signer) -> IssuedCheckpoint:
-    """Sign and store a checkpoint of the whole log (inside `Database.write()`).
+def latest_published(directory: Path, key: VerifierKey) -> Checkpoint | None:
+    """The largest checkpoint in the directory that verifies with the key (None: none does)."""
+    for found in reversed(published.read(directory)):
+        if found.text is None:
+            continue
+        try:
+            checkpoint = open_checkpoint(found.text, key, origin=key.name)
+        except VerificationError:
+            continue  # not this log's: `ftzlink ledger verify` reports it
+        if checkpoint.size == found.size:
+            return checkpoint
+    return None
 
-    Refuses (Conflict) if the log is not consistent with the latest checkpoint issued before.
+
+def _check_published(
+    session: Session, directory: Path, head: log.TreeHead, key: VerifierKey
+) -> None:
+    outside = latest_published(directory, key)
+    if outside is None:
+        return
+    if head.size < outside.size:
+        raise Conflict(
+            f"the ledger has {head.size} entries but the checkpoint of size {outside.size} in "
+            f"{directory} was signed before: entries were removed"
+        )
+    proof = log.consistency_proof(session, outside.size, head.size)
+    if not verify_consistency(outside.size, head.size, outside.root_hash, head.root_hash, proof):
+        raise Conflict(
+            f"the ledger is not consistent with the checkpoint of size {outside.size} in "
+            f"{directory}: entries before it were changed; run `ftzlink ledger verify`"
+        )
+
+
+def sign_checkpoint(session: Session, signer: Signer) -> IssuedCheckpoint:
+    """Sign and store a checkpoint of the whole log (inside `Database.write()`), and with a
+    publishing signer write it to the checkpoint directory once the transaction commits.
+
+    Refuses (Conflict) if the log is not consistent with the latest checkpoint issued before,
+    or with the largest one in the checkpoint directory.
     """
     head = log.head(session)
     previous = latest(session)
     if previous is not None:
         _check_previous(session, previous, head, signer.verifier)
+    directory = signer.publish_to
+    if directory is not None:
+        _check_published(session, directory, head, signer.verifier)
+        if (
+            previous is not None
+            and previous.key_id == signer.verifier.key_id.hex()
+            and not (directory / published.file_name(previous.size)).exists()
+        ):
+            # One that a failed write left out (it was checked just above): written now.
+            published.publish_on_commit(session, directory, previous.size, previous.note)
     origin = signer.name
     note = signer.sign_note(checkpoint_body(origin, head.size, head.root_hash))
     row = LedgerCheckpoint(
@@ -129,6 +179,8 @@ def sign_checkpoint(session: Session, signer: Signer) -> IssuedCheckpoint:
     )
     session.add(row)
     session.flush()
+    if directory is not None:
+        published.publish_on_commit(session, directory, head.size, note)
     return _issued(row)
 
 

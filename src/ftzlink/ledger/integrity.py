@@ -9,12 +9,20 @@ Checked, in order, stopping at the first problem:
    user kept) verifies with the log's public key, is not larger than the log, and its root
    equals the root recomputed at its size.
 
+4. every checkpoint published outside the database (the checkpoint directory, read by the
+   caller) is a checkpoint of this log, is also in the database with the same root, and holds
+   like those of step 3;
+5. with the key and a `max_uncovered_age`: no entry older than that (by the `at` time its body
+   carries, as audit entries do) lies beyond every signed checkpoint.
+
 Step 3 is what catches an attacker who rewrote entries and recomputed every stored hash: the
-checkpoints' roots are signed, and the key is not in the database.
+checkpoints' roots are signed, and the key is not in the database. Step 4 catches one who also
+deleted the database's checkpoints; step 5 one who deleted them where none was published.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -22,6 +30,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ftzlink.ledger import log
+from ftzlink.ledger.published import Published
 from ftzlink.ledger.tables import LedgerCheckpoint, LedgerNode
 from ftzlink.ledger.verifier import (
     EMPTY_ROOT,
@@ -30,6 +39,8 @@ from ftzlink.ledger.verifier import (
     leaf_hash,
     node_hash,
     open_checkpoint,
+    parse_checkpoint_body,
+    split_note,
 )
 
 __all__ = ["LedgerCheck", "verify_log"]
@@ -41,6 +52,7 @@ class LedgerCheck:
     size: int
     checkpoints: int = 0
     signed_size: int = 0  # the largest checkpointed size
+    published: int = 0  # checkpoint files (outside the database) checked
     first_bad_index: int | None = None
     problem: str | None = None
     notes: list[str] = field(default_factory=list)
@@ -57,9 +69,56 @@ def _root(levels: list[list[bytes]], size: int) -> bytes:
     return log._fold(hashes)
 
 
+def _published_checkpoint(found: Published, key: VerifierKey | None) -> tuple[int, bytes] | str:
+    """(size, root) of a checkpoint file, or why it is not a checkpoint of this log."""
+    if found.text is None:
+        return "it is not UTF-8 text"
+    try:
+        if key is not None:
+            checkpoint = open_checkpoint(found.text, key, origin=key.name)
+        else:
+            checkpoint = parse_checkpoint_body(split_note(found.text)[0])
+    except VerificationError as error:
+        return str(error)
+    if checkpoint.size != found.size:
+        return f"it signs size {checkpoint.size}, not the {found.size} its name says"
+    return checkpoint.size, checkpoint.root_hash
+
+
+def _logged_at(entry: log.Entry) -> dt.datetime | None:
+    """The time an entry's body says it was logged (`at`, as audit entries have), if any."""
+    if entry.kind == log.RAW:
+        return None
+    try:
+        at = entry.body.get("at")
+        when = dt.datetime.fromisoformat(at)
+    except (ValueError, TypeError, AttributeError):
+        return None
+    return when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
+
+
+def _oldest_uncovered(session: Session, start: int) -> tuple[int, dt.datetime] | None:
+    """The first entry from `start` on whose body tells when it was logged (entries are logged
+    in order, so the oldest), looking at a bounded number of them."""
+    for entry in log.entries(session, start, start + 10_000):
+        when = _logged_at(entry)
+        if when is not None:
+            return entry.index, when
+    return None
+
+
 def verify_log(
-    session: Session, key: VerifierKey | None, *, outside_checkpoints: Sequence[str] = ()
+    session: Session,
+    key: VerifierKey | None,
+    *,
+    outside_checkpoints: Sequence[str] = (),
+    published: Sequence[Published] = (),
+    max_uncovered_age: dt.timedelta | None = None,
+    now: dt.datetime | None = None,
 ) -> LedgerCheck:
+    """Recompute the log and check it against every checkpoint: those in the database, those
+    given from outside, and those `published` (the checkpoint directory's files); with the key
+    and `max_uncovered_age`, also that nothing older than that is left unsigned."""
     leaves: list[bytes] = []
     check = LedgerCheck(ok=True, size=0)
     for entry in log.entries(session):
@@ -162,8 +221,67 @@ def verify_log(
             "(and the stored hashes recomputed)",
             since,
         )
+    problem = _check_published(check, levels, rows, published, key)
+    if problem is not None:
+        return check.fail(problem)
     if n > check.signed_size:
+        if key is not None and max_uncovered_age is not None:
+            oldest = _oldest_uncovered(session, check.signed_size)
+            now = now or dt.datetime.now(dt.UTC)
+            if oldest is not None and now - oldest[1] > max_uncovered_age:
+                index, when = oldest
+                return check.fail(
+                    f"no signed checkpoint covers entries {check.signed_size}–{n - 1}, yet entry "
+                    f"{index} was logged at {when.isoformat(timespec='seconds')}, more than "
+                    f"{int(max_uncovered_age.total_seconds())} s ago: the checkpoints were "
+                    "deleted, or none was signed since (`ftzlink ledger checkpoint` signs one)",
+                    check.signed_size,
+                )
         check.notes.append(
             f"entries {check.signed_size}–{n - 1} are not yet covered by a signed checkpoint"
         )
     return check
+
+
+def _check_published(
+    check: LedgerCheck,
+    levels: list[list[bytes]],
+    rows: Sequence[LedgerCheckpoint],
+    published: Sequence[Published],
+    key: VerifierKey | None,
+) -> str | None:
+    """Each published checkpoint is this log's, is in the database alike, and holds."""
+    stored = {(int(row.size), bytes(row.root_hash)) for row in rows}
+    stored_sizes = {size for size, _ in stored}
+    n = len(levels[0])
+    for found in published:
+        label = f"the checkpoint file {found.path}"
+        opened = _published_checkpoint(found, key)
+        if isinstance(opened, str):
+            return f"{label} is not a signed checkpoint of this log: {opened}"
+        size, root_hash = opened
+        check.published += 1
+        check.signed_size = max(check.signed_size, size)
+        if size > n:
+            return (
+                f"{label} was signed at size {size} but the log has {n} entries: entries from "
+                f"{n} on were removed"
+            )
+        if _root(levels, size) != root_hash:
+            return (
+                f"the entries do not give the root {label} signed at size {size}: an entry "
+                f"before {size} was changed, removed, inserted or moved (and the stored hashes "
+                "recomputed)"
+            )
+        if (size, root_hash) not in stored:
+            if size in stored_sizes:
+                return f"{label} disagrees with the database's checkpoint of size {size}"
+            return (
+                f"{label} (size {size}) is missing from the database: its checkpoints were "
+                "deleted or replaced"
+            )
+    if published and key is None:
+        check.notes.append(
+            "the checkpoint files' signatures were not checked (no public key), only their roots"
+        )
+    return None

@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
@@ -31,8 +31,11 @@ _RAW = serialization.Encoding.Raw
 
 @dataclass(frozen=True)
 class Signer:
+    """The log's signing key, and (as configured) the directory its checkpoints are published to."""
+
     name: str
     private_key: Ed25519PrivateKey
+    publish_to: Path | None = None  # see ftzlink.ledger.published; None: the database only
 
     @property
     def verifier(self) -> VerifierKey:
@@ -116,7 +119,7 @@ def load_signer(settings: Settings) -> Signer:
             f"the ledger key is named {signer.name!r} but the log's origin is "
             f"{settings.ledger_origin!r}"
         )
-    return signer
+    return replace(signer, publish_to=settings.ledger_checkpoints_path)
 
 
 def configured_signer(settings: Settings) -> Signer | None:

@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session
 
 from ftzlink.errors import Conflict, InvalidInput, NotFound, Problem
 from ftzlink.ledger.tables import LedgerEntry
-from ftzlink.ledger.verifier import EMPTY_ROOT, leaf_hash, node_hash
+from ftzlink.ledger.verifier import EMPTY_ROOT, entry_kind, leaf_hash, node_hash
 
 __all__ = [
     "Entry",
@@ -119,12 +119,7 @@ def encode_entry(kind: str, body: Mapping[str, Any]) -> bytes:
 
 def kind_of(data: bytes) -> str:
     """The type tag an entry's bytes begin with, or `raw` if they begin with none."""
-    tag, sep, _ = data[:64].partition(b"\n")
-    if sep:
-        kind = tag.decode("ascii", errors="replace")
-        if KIND.fullmatch(kind):
-            return kind
-    return RAW
+    return entry_kind(data)  # the standalone verifier's, so that both read a tag alike
 
 
 def salted_hash(value: str | bytes, salt: str | bytes) -> str:

@@ -19,7 +19,10 @@ A receipt is a JSON object::
     {"format": "ftzlink-ledger-receipt/v1", "entry": "<base64 of the entry's exact bytes>",
      "tlog_proof": "c2sp.org/tlog-proof@v1\\nindex N\\n<base64 hash>\\n...\\n\\n<checkpoint>"}
 
-plus informative fields (`index`, `kind`, `body`) that the verifier does not trust.
+plus the readable fields `origin`, `index`, `kind` and `body`. A receipt verifies only if each
+readable field present says exactly what was signed: `origin` the checkpoint's origin, `index`
+the proof's index, `kind` the entry's type tag, `body` the entry's JSON payload (compared as
+canonical JSON, so 800 is not 800.0 nor "800"); any other field, or a key given twice, is refused.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ __all__ = [
     "ReceiptCheck",
     "VerificationError",
     "VerifierKey",
+    "entry_kind",
     "key_id",
     "leaf_hash",
     "node_hash",
@@ -53,6 +57,7 @@ __all__ = [
     "parse_tlog_proof",
     "parse_vkey",
     "root_from_inclusion_proof",
+    "split_note",
     "verify_consistency",
     "verify_inclusion",
     "verify_receipt",
@@ -64,6 +69,10 @@ EMPTY_ROOT = hashlib.sha256(b"").digest()
 ED25519 = 0x01  # signed-note signature type
 SIGNATURE_PREFIX = "\u2014 "  # an em dash and a space begin every signature line
 _DECIMAL = re.compile(r"0|[1-9][0-9]{0,19}")
+_KIND = re.compile(r"[a-z0-9][a-z0-9.-]{0,50}/v[1-9][0-9]{0,3}")  # an entry's type tag
+RAW_KIND = "raw"  # the kind of an entry that begins with no type tag
+# What a receipt holds: the signed part, and the readable part checked against it.
+_RECEIPT_FIELDS = frozenset({"format", "origin", "index", "kind", "body", "entry", "tlog_proof"})
 
 
 class VerificationError(Exception):
@@ -244,23 +253,30 @@ def parse_checkpoint_body(body: str) -> Checkpoint:
     return Checkpoint(origin, int(size_text), root, tuple(extensions))
 
 
-def open_checkpoint(note: str, key: VerifierKey, *, origin: str | None = None) -> Checkpoint:
-    """Check a signed checkpoint against a key (and an expected origin); return its contents."""
+def split_note(note: str) -> tuple[str, list[str]]:
+    """A signed note's text (ending in a newline) and its signature lines; raise if malformed."""
     if "\n\n" not in note:
         raise VerificationError("the signed note has no blank line before its signatures")
     split = note.rindex("\n\n")
     text, signatures = note[: split + 1], note[split + 2 :]
     if not signatures.endswith("\n"):
         raise VerificationError("the signed note's last signature line does not end with a newline")
+    lines = signatures[:-1].split("\n")
+    if any(not line.startswith(SIGNATURE_PREFIX) for line in lines):
+        raise VerificationError("a signature line does not begin with an em dash")
+    return text, lines
+
+
+def open_checkpoint(note: str, key: VerifierKey, *, origin: str | None = None) -> Checkpoint:
+    """Check a signed checkpoint against a key (and an expected origin); return its contents."""
+    text, lines = split_note(note)
     checkpoint = parse_checkpoint_body(text)
     if origin is not None and checkpoint.origin != origin:
         raise VerificationError(
             f"the checkpoint is from {checkpoint.origin!r}, not the expected {origin!r}"
         )
     verified = False
-    for line in signatures[:-1].split("\n"):
-        if not line.startswith(SIGNATURE_PREFIX):
-            raise VerificationError("a signature line does not begin with an em dash")
+    for line in lines:
         name, _, encoded = line[len(SIGNATURE_PREFIX) :].partition(" ")
         if name != key.name:
             continue
@@ -313,13 +329,111 @@ class ReceiptCheck:
     entry: bytes | None = None
 
 
+def entry_kind(entry: bytes) -> str:
+    """The type tag an entry's bytes begin with (`audit/v1`…), or `raw` if they begin with none."""
+    tag, sep, _ = entry[:64].partition(b"\n")
+    if sep:
+        kind = tag.decode("ascii", errors="replace")
+        if _KIND.fullmatch(kind):
+            return kind
+    return RAW_KIND
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [key for key, _ in pairs]
+    twice = next((key for key in keys if keys.count(key) > 1), None)
+    if twice is not None:
+        raise VerificationError(f"the key {twice!r} appears twice: a reader could see either value")
+    return dict(pairs)
+
+
+def _no_constant(text: str) -> Any:
+    raise VerificationError(f"{text} is not a JSON number")
+
+
+def _strict_json(text: str | bytes) -> Any:
+    return json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _first_difference(shown: Any, signed: Any, path: str) -> str:
+    """The path of the first place where what a receipt shows differs from what was signed."""
+    if isinstance(shown, Mapping) and isinstance(signed, Mapping):
+        for key in sorted(set(shown) | set(signed)):
+            if (
+                key not in shown
+                or key not in signed
+                or _canonical(shown[key]) != _canonical(signed[key])
+            ):
+                if key in shown and key in signed:
+                    return _first_difference(shown[key], signed[key], f"{path}.{key}")
+                return f"{path}.{key}"
+    if isinstance(shown, list) and isinstance(signed, list) and len(shown) == len(signed):
+        for i, (a, b) in enumerate(zip(shown, signed, strict=True)):
+            if _canonical(a) != _canonical(b):
+                return _first_difference(a, b, f"{path}[{i}]")
+    return path
+
+
+def _signed_body(entry: bytes) -> Any:
+    """The entry's payload as JSON, or raise: a body shown for it would be made up."""
+    if entry_kind(entry) == RAW_KIND:
+        raise VerificationError("the receipt shows a body, but its signed entry has no JSON body")
+    try:
+        return _strict_json(entry.partition(b"\n")[2].decode("utf-8"))
+    except (ValueError, UnicodeDecodeError, VerificationError):
+        raise VerificationError(
+            "the receipt shows a body, but its signed entry has no JSON body"
+        ) from None
+
+
+def _check_readable(data: Mapping[str, Any], index: int, origin: str, entry: bytes) -> None:
+    """Every field a person reads in the receipt says exactly what was signed, or raise."""
+    extra = sorted(set(data) - _RECEIPT_FIELDS)
+    if extra:
+        raise VerificationError(f"the receipt carries a field that was not signed: {extra[0]}")
+    if "origin" in data and data["origin"] != origin:
+        raise VerificationError(
+            f"the receipt's origin field differs from what was signed: origin says "
+            f"{data['origin']!r}, the signed checkpoint {origin!r}"
+        )
+    shown_index = data.get("index", index)
+    if type(shown_index) is not int or shown_index != index:
+        raise VerificationError(
+            f"the receipt's index field differs from what was signed: index says "
+            f"{shown_index!r}, the proof's index is {index}"
+        )
+    kind = entry_kind(entry)
+    if "kind" in data and data["kind"] != kind:
+        raise VerificationError(
+            f"the receipt's kind field differs from what was signed: kind says "
+            f"{data['kind']!r}, the signed entry is {kind!r}"
+        )
+    if "body" in data:
+        signed = _signed_body(entry)
+        if _canonical(data["body"]) != _canonical(signed):
+            where = _first_difference(data["body"], signed, "body")
+            raise VerificationError(
+                f"the receipt's body differs from what was signed at {where}: only the signed "
+                "entry is true"
+            )
+
+
 def verify_receipt(
     receipt: Mapping[str, Any] | str | bytes, key: str | VerifierKey, *, origin: str | None = None
 ) -> ReceiptCheck:
-    """Check a receipt with nothing but the log's public key: ok, or why not."""
+    """Check a receipt with nothing but the log's public key: ok, or why not.
+
+    The entry must be in the signed tree, and every readable field (`origin`, `index`, `kind`,
+    `body`) must say exactly what was signed: a receipt whose readable part was changed is
+    refused with the field named.
+    """
     try:
         verifier = parse_vkey(key) if isinstance(key, str) else key
-        data: Any = json.loads(receipt) if isinstance(receipt, str | bytes) else receipt
+        data: Any = _strict_json(receipt) if isinstance(receipt, str | bytes) else receipt
         if not isinstance(data, Mapping) or data.get("format") != RECEIPT_FORMAT:
             raise VerificationError(f"not a receipt in the {RECEIPT_FORMAT} format")
         entry, proof_text = data.get("entry"), data.get("tlog_proof")
@@ -338,8 +452,7 @@ def verify_receipt(
                 f"the entry and proof lead to a root other than the signed checkpoint's "
                 f"(entry {index}, tree size {checkpoint.size})"
             )
-        if "index" in data and data["index"] != index:
-            raise VerificationError("the receipt's index field differs from its proof's index")
+        _check_readable(data, index, checkpoint.origin, entry_bytes)
     except VerificationError as error:
         return ReceiptCheck(False, str(error))
     except (ValueError, UnicodeDecodeError) as error:

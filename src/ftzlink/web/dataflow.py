@@ -139,6 +139,31 @@ DESCRIBED = {
 # Why a receipt does not verify, by what the verifier said (its own words are shown too).
 RECEIPT_PROBLEMS = (
     (
+        re.compile(r"the receipt's \w+ field differs from what was signed: (?P<field>\w+) says"),
+        N_(
+            "The receipt's field %(field)s is not what the platform signed: the readable part "
+            "of the receipt was changed."
+        ),
+    ),
+    (
+        re.compile(r"the receipt's body differs from what was signed at (?P<field>\S+):"),
+        N_(
+            "The receipt's field %(field)s is not what the platform signed: the readable part "
+            "of the receipt was changed."
+        ),
+    ),
+    (
+        re.compile(r"carries a field that was not signed: (?P<field>.+)$|shows a body, but"),
+        N_(
+            "The receipt shows something the platform did not sign (%(field)s): the receipt was "
+            "changed."
+        ),
+    ),
+    (
+        re.compile(r"appears twice"),
+        N_("The receipt gives a field twice, so it could be read two ways: it was changed."),
+    ),
+    (
         re.compile(r"signature|no signature"),
         N_(
             "The checkpoint in the receipt is not signed by this platform's key: the checkpoint "
@@ -1600,7 +1625,9 @@ def _entry(check: ReceiptCheck) -> dict[str, Any]:
 
 def _why(web: Web, why: str) -> str:
     for pattern, message in RECEIPT_PROBLEMS:
-        if pattern.search(why):
+        if found := pattern.search(why):
+            if "%(field)s" in message:
+                return web._(message, field=found.groupdict().get("field") or "body")
             return web._(message)
     return web._("The receipt does not verify.")
 
