@@ -152,11 +152,16 @@ class RoleIn(Strict):
 
 
 class NewUser(Strict):
+    # The limits of auth.service.name_problems, which checks them again for every adapter.
     username: Annotated[
-        str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", min_length=1, max_length=64)
+        str,
+        Field(pattern=service.USERNAME_PATTERN, min_length=1, max_length=service.USERNAME_MAX),
     ]
-    display_name: Annotated[SafeText, Field(min_length=1, max_length=200)]
-    password: Annotated[str, Field(min_length=10, max_length=1024)] | None = None
+    display_name: Annotated[SafeText, Field(min_length=1, max_length=service.DISPLAY_NAME_MAX)]
+    password: (
+        Annotated[str, Field(min_length=service.MIN_PASSWORD, max_length=service.PASSWORD_MAX)]
+        | None
+    ) = None
     language: Annotated[str, Field(pattern="^(zh|en)$")] = "zh"
     roles: list[RoleIn] = Field(min_length=1, max_length=20)
 

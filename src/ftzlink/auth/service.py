@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -41,6 +42,12 @@ __all__ = [
     "resolve_token",
 ]
 
+USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+USERNAME_MAX = 64
+DISPLAY_NAME_MAX = 200
+PASSWORD_MAX = 1024
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
 _hasher = PasswordHasher()
 # Verified against when the user does not exist, so that timing does not reveal usernames.
 _DUMMY_HASH = _hasher.hash("not a password of anyone")
@@ -56,6 +63,29 @@ def principal_for(user: User) -> Principal:
     return Principal(user.id, user.username, user.language, grants)
 
 
+def name_problems(*, username: str, display_name: str) -> list[Problem]:
+    """What is wrong with a new user's names: the one rule the CLI, the API and the web share."""
+    problems = []
+    if not 1 <= len(username) <= USERNAME_MAX or not re.fullmatch(USERNAME_PATTERN, username):
+        problems.append(
+            Problem(
+                f"1 to {USERNAME_MAX} letters, digits, '.', '_' or '-', starting with a letter "
+                f"or digit ({len(username):,} characters given)",
+                field="username",
+            )
+        )
+    if not display_name.strip() or len(display_name) > DISPLAY_NAME_MAX:
+        problems.append(
+            Problem(
+                f"1 to {DISPLAY_NAME_MAX} characters ({len(display_name):,} given)",
+                field="display_name",
+            )
+        )
+    elif _CONTROL.search(display_name):
+        problems.append(Problem("no control characters", field="display_name"))
+    return problems
+
+
 def create_user(
     session: Session,
     *,
@@ -66,9 +96,11 @@ def create_user(
     roles: list[Grant],
     language: str = "zh",
 ) -> User:
-    problems = []
+    problems = name_problems(username=username, display_name=display_name)
     if password is not None and len(password) < MIN_PASSWORD:
         problems.append(Problem(f"at least {MIN_PASSWORD} characters", field="password"))
+    elif password is not None and len(password) > PASSWORD_MAX:
+        problems.append(Problem(f"at most {PASSWORD_MAX} characters", field="password"))
     for grant in roles:
         if (grant.role in ORGANISATION_ROLES) != (grant.organisation_id is not None):
             problems.append(

@@ -92,6 +92,10 @@ def create(
     if organisation is not None and (problem := uscc_problem(organisation)):
         why = f"not a valid credit code: {problem}" if en else f"统一社会信用代码无效：{problem}"
         raise InvalidInput(refused, [Problem(why, field="--organisation")])
+    # The domain's own rule (the API's too), checked before the password is asked for.
+    shown = display_name if display_name is not None else username[: auth.DISPLAY_NAME_MAX]
+    if problems := auth.name_problems(username=username, display_name=shown):
+        raise InvalidInput(refused, problems)
     settings = Settings.from_env()
     with open_database(settings, lang=lang) as db:
         # Checked before the password is asked for; create_user checks the name again.
