@@ -165,13 +165,22 @@ def variable(name: str) -> str:
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
-_NOT_A_FLAG = ("not one of 1/0, true/false, yes/no, on/off", "应为 1/0、true/false、yes/no 或 on/off")
+_NOT_A_FLAG = (
+    "not one of 1/0, true/false, yes/no, on/off",
+    "应为 1/0、true/false、yes/no 或 on/off",
+)
 _REASONS: dict[str, tuple[str, str]] = {
     "int_parsing": ("not a whole number", "不是整数"),
     "int_from_float": ("not a whole number", "不是整数"),
-    "date_from_datetime_parsing": ("not a date in the form YYYY-MM-DD", "不是 YYYY-MM-DD 格式的日期"),
+    "date_from_datetime_parsing": (
+        "not a date in the form YYYY-MM-DD",
+        "不是 YYYY-MM-DD 格式的日期",
+    ),
     "date_parsing": ("not a date in the form YYYY-MM-DD", "不是 YYYY-MM-DD 格式的日期"),
-    "date_from_datetime_inexact": ("not a date in the form YYYY-MM-DD", "不是 YYYY-MM-DD 格式的日期"),
+    "date_from_datetime_inexact": (
+        "not a date in the form YYYY-MM-DD",
+        "不是 YYYY-MM-DD 格式的日期",
+    ),
     "string_pattern_mismatch": ("not of the allowed form", "格式不符合要求"),
 }
 

@@ -32,10 +32,10 @@ class _Loader(yaml.SafeLoader):
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
 
-    def construct_yaml_timestamp(self, node: yaml.Node) -> Any:
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
         """A date that does not exist (2019-02-30) is refused at its line, not a traceback."""
         try:
-            return super().construct_yaml_timestamp(node)  # type: ignore[no-untyped-call]
+            return super().construct_yaml_timestamp(node)
         except (ValueError, OverflowError):
             raise yaml.constructor.ConstructorError(
                 None, None, f"{node.value!r} is not a date that exists", node.start_mark

@@ -9,7 +9,14 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import Field
 from sqlalchemy.orm import Session
 
-from ftzlink.api.deps import SESSION_COOKIE, Auth, IdempotencyKey, Public
+from ftzlink.api.deps import (
+    SESSION_COOKIE,
+    Auth,
+    IdempotencyKey,
+    Public,
+    client_of,
+    secure_cookie,
+)
 from ftzlink.api.schemas import DbId, SafeText, Slug, Strict
 from ftzlink.audit.log import Actor
 from ftzlink.auth import service
@@ -62,7 +69,7 @@ def _me(p: Principal) -> Me:
 def sign_in(ctx: Public, credentials: Credentials, request: Request) -> JSONResponse:
     """Sign in with a password; sets an HttpOnly session cookie. Failed attempts are throttled."""
     settings = ctx.services.settings
-    client = request.client.host if request.client else "unknown"
+    client = client_of(request, settings)
     failure: FtzlinkError | None = None
     with ctx.services.db.write() as session:
         try:
@@ -73,6 +80,7 @@ def sign_in(ctx: Public, credentials: Credentials, request: Request) -> JSONResp
                 client=client,
                 limit=settings.login_attempts,
                 window_seconds=settings.login_window_seconds,
+                delay_cap_seconds=settings.login_delay_cap_seconds,
             )
             opened = service.open_session(session, user=user, hours=settings.session_hours)
             principal = service.principal_for(user)
@@ -87,7 +95,7 @@ def sign_in(ctx: Public, credentials: Credentials, request: Request) -> JSONResp
         opened.secret,
         max_age=settings.session_hours * 3600,
         httponly=True,
-        secure=settings.secure_cookies,
+        secure=secure_cookie(request, settings),
         samesite="lax",
         path="/",
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 import re
 import secrets
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ __all__ = [
     "principal_for",
     "resolve_session",
     "resolve_token",
+    "sign_in_delay",
 ]
 
 USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
@@ -147,6 +149,14 @@ def create_user(
     return user
 
 
+def sign_in_delay(failures: int, *, limit: int, cap_seconds: int) -> int:
+    """Seconds to wait after the last of `failures` wrong passwords (for one user, from one
+    address) before the next attempt: none for the first `limit`, then 2, 4, 8 … up to the cap."""
+    if failures < limit:
+        return 0
+    return min(cap_seconds, 1 << min(failures - limit + 1, 62))
+
+
 def authenticate(
     session: Session,
     *,
@@ -155,36 +165,50 @@ def authenticate(
     client: str,
     limit: int,
     window_seconds: int,
+    delay_cap_seconds: int = 900,
     now: dt.datetime | None = None,
 ) -> User:
-    """Check a password, refusing once `limit` failures for the user or client fill the window.
+    """Check a password; past `limit` wrong ones for this user from this address, each further
+    attempt first waits a growing delay (`sign_in_delay`).
+
+    The throttle is per (user, address) and never a lock: wrong passwords from one address (an
+    office behind one NAT, or an attacker) delay nobody else, neither that user elsewhere nor
+    other users there, and a waiting user is let in once the delay has passed. A failure counts
+    for `window_seconds`, or until the user signs in from that address. The attempts are rows of
+    the database, so every server process sees the same throttle.
 
     Runs in a write transaction so that the attempt is recorded even when it fails; the caller
     commits it and then raises the error it got back, if any.
     """
     now = now or utcnow()
+    username, client = username[:64], client[:64]
+    pair = (LoginAttempt.username == username, LoginAttempt.client == client)
     since = now - dt.timedelta(seconds=window_seconds)
-    failures_for_user = session.scalar(
-        select(func.count()).where(
-            LoginAttempt.username == username, ~LoginAttempt.succeeded, LoginAttempt.at >= since
-        )
+    last_success = session.scalar(
+        select(func.max(LoginAttempt.at)).where(*pair, LoginAttempt.succeeded)
     )
-    failures_from_client = session.scalar(
-        select(func.count()).where(
-            LoginAttempt.client == client, ~LoginAttempt.succeeded, LoginAttempt.at >= since
+    if last_success is not None and last_success > since:
+        since = last_success
+    failures, last_failure = session.execute(
+        select(func.count(), func.max(LoginAttempt.at)).where(
+            *pair, ~LoginAttempt.succeeded, LoginAttempt.at >= since
         )
-    )
-    if (failures_for_user or 0) >= limit or (failures_from_client or 0) >= limit * 4:
-        raise RateLimited(
-            "too many failed sign-in attempts; try again later", retry_after=window_seconds
-        )
+    ).one()
+    delay = sign_in_delay(failures or 0, limit=limit, cap_seconds=delay_cap_seconds)
+    if delay and last_failure is not None:
+        ready = last_failure + dt.timedelta(seconds=delay)
+        if ready > now:
+            raise RateLimited(
+                "too many wrong passwords from this address; wait and try again",
+                retry_after=max(1, math.ceil((ready - now).total_seconds())),
+            )
     user = session.scalar(select(User).where(User.username == username, User.active))
     try:
         _hasher.verify(user.password_hash if user and user.password_hash else _DUMMY_HASH, password)
         ok = user is not None and user.password_hash is not None
     except (VerificationError, InvalidHashError):
         ok = False
-    session.add(LoginAttempt(username=username[:64], client=client[:64], succeeded=ok, at=now))
+    session.add(LoginAttempt(username=username, client=client, succeeded=ok, at=now))
     session.flush()
     if not ok or user is None:
         raise NotAuthenticated("wrong username or password")

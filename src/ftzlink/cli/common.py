@@ -19,7 +19,9 @@ CatalogueOption = typer.Option(
     file_okay=False,
 )
 AsOfOption = typer.Option(
-    None, "--as-of", help="Evaluate as of this date (YYYY-MM-DD); default today (FTZLINK_TODAY if set)."
+    None,
+    "--as-of",
+    help="Evaluate as of this date (YYYY-MM-DD); default today (FTZLINK_TODAY if set).",
 )
 
 
