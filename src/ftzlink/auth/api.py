@@ -179,6 +179,7 @@ class UserOut(Strict):
     username: str
     display_name: str
     language: str
+    active: bool = Field(description="false: disabled, cannot sign in, its tokens are refused")
     roles: list[RoleOut]
 
 
@@ -188,6 +189,7 @@ def user_out(user: User) -> UserOut:
         username=user.username,
         display_name=user.display_name,
         language=user.language,
+        active=user.active,
         roles=[
             RoleOut(role=Role(r.role), organisation_id=r.organisation_id, district=r.district)
             for r in user.roles
@@ -215,3 +217,54 @@ def create_user(ctx: Auth, body: NewUser, key: IdempotencyKey = None) -> JSONRes
         return user_out(user)
 
     return ctx.change(produce, status_code=201, key=key)
+
+
+@router.get("/users", response_model=list[UserOut])
+def list_users(ctx: Auth, active: bool | None = None) -> list[UserOut]:
+    """Every user, by username (`active=false`: the disabled ones). Platform admins and auditors."""
+    with ctx.read() as session:
+        users = service.list_users(session, principal=ctx.principal, active=active)
+        return [user_out(u) for u in users]
+
+
+def _set_active(ctx: Auth, user_id: int, *, active: bool) -> JSONResponse:
+    p = ctx.principal
+
+    def produce(session: Session) -> UserOut:
+        user = service.set_active(
+            session, principal=p, actor=Actor(p.user_id, p.username), user_id=user_id, active=active
+        )
+        return user_out(user)
+
+    return ctx.change(produce)
+
+
+@router.post("/users/{user_id}/disable", response_model=UserOut)
+def disable_user(ctx: Auth, user_id: DbId) -> JSONResponse:
+    """Disable a user: they cannot sign in, their sessions end and their tokens are refused.
+    Platform admins, never on themselves; audited."""
+    return _set_active(ctx, user_id, active=False)
+
+
+@router.post("/users/{user_id}/enable", response_model=UserOut)
+def enable_user(ctx: Auth, user_id: DbId) -> JSONResponse:
+    """Enable a disabled user again (their revoked tokens stay revoked). Platform admins; audited."""
+    return _set_active(ctx, user_id, active=True)
+
+
+class Revoked(Strict):
+    revoked: int = Field(description="how many live API tokens were revoked")
+
+
+@router.post("/users/{user_id}/revoke-tokens", response_model=Revoked)
+def revoke_user_tokens(ctx: Auth, user_id: DbId) -> JSONResponse:
+    """Revoke every API token of a user and end their web sessions. Platform admins; audited."""
+    p = ctx.principal
+
+    def produce(session: Session) -> Revoked:
+        count = service.revoke_all_tokens(
+            session, principal=p, actor=Actor(p.user_id, p.username), user_id=user_id
+        )
+        return Revoked(revoked=count)
+
+    return ctx.change(produce)

@@ -15,6 +15,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from ftzlink.audit.log import Actor, append
+from ftzlink.auth import permissions
 from ftzlink.auth.models import (
     DISTRICT_ROLES,
     ORGANISATION_ROLES,
@@ -27,7 +28,16 @@ from ftzlink.auth.models import (
 )
 from ftzlink.auth.principal import Grant, Principal
 from ftzlink.db import utcnow
-from ftzlink.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, Problem, RateLimited
+from ftzlink.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+    OwnAccount,
+    Problem,
+    RateLimited,
+)
 from ftzlink.organisations.models import Organisation
 
 __all__ = [
@@ -37,10 +47,13 @@ __all__ = [
     "create_user",
     "end_session",
     "hash_secret",
+    "list_users",
     "open_session",
     "principal_for",
     "resolve_session",
     "resolve_token",
+    "revoke_all_tokens",
+    "set_active",
     "sign_in_delay",
 ]
 
@@ -297,3 +310,88 @@ def resolve_session(session: Session, secret: str) -> tuple[Principal, str]:
 
 def end_session(session: Session, secret: str) -> None:
     session.execute(delete(WebSession).where(WebSession.token_hash == hash_secret(secret)))
+
+
+# --- administration: the platform admin's (the API's and the web's) or the operator's (the CLI) ---
+
+
+def _may_administer(principal: Principal | None) -> None:
+    """`principal` None is the operator at the server's console (the CLI), who may."""
+    if principal is not None and not permissions.can_administer_users(principal):
+        raise Forbidden("only a platform admin administers users")
+
+
+def list_users(
+    session: Session, *, principal: Principal | None, active: bool | None = None
+) -> list[User]:
+    """Every user (or only the active or the disabled ones), by username."""
+    if principal is not None and not permissions.can_list_users(principal):
+        raise Forbidden("only a platform admin or an auditor lists users")
+    query = select(User).order_by(User.username)
+    if active is not None:
+        query = query.where(User.active.is_(active))
+    return list(session.scalars(query))
+
+
+def get_user(session: Session, *, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"no user {user_id}")
+    return user
+
+
+def set_active(
+    session: Session, *, principal: Principal | None, actor: Actor, user_id: int, active: bool
+) -> User:
+    """Disable a user (who then cannot sign in, and whose sessions and tokens stop working at
+    once) or enable them again. Audited; doing what is already so changes nothing."""
+    _may_administer(principal)
+    user = get_user(session, user_id=user_id)
+    if not active and principal is not None and principal.user_id == user.id:
+        raise OwnAccount("a platform admin cannot disable their own account")
+    if user.active == active:
+        return user
+    user.active = active
+    if not active:
+        # Its tokens and sessions are refused while it is disabled (resolve_* check `active`);
+        # ending the sessions also means re-enabling it does not bring an old session back.
+        session.execute(delete(WebSession).where(WebSession.user_id == user.id))
+    session.flush()
+    append(
+        session,
+        actor=actor,
+        action="user.enable" if active else "user.disable",
+        object_type="user",
+        object_id=user.id,
+        before={"active": not active},
+        after={"active": active},
+    )
+    return user
+
+
+def revoke_all_tokens(
+    session: Session, *, principal: Principal | None, actor: Actor, user_id: int
+) -> int:
+    """Revoke every live API token of a user (and end their web sessions); how many tokens.
+    Audited."""
+    _may_administer(principal)
+    user = get_user(session, user_id=user_id)
+    live = list(
+        session.scalars(
+            select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        )
+    )
+    now = utcnow()
+    for token in live:
+        token.revoked_at = now
+    session.execute(delete(WebSession).where(WebSession.user_id == user.id))
+    session.flush()
+    append(
+        session,
+        actor=actor,
+        action="user.revoke_tokens",
+        object_type="user",
+        object_id=user.id,
+        after={"revoked": sorted(t.id for t in live)},
+    )
+    return len(live)
