@@ -48,6 +48,7 @@ __all__ = [
     "end_session",
     "hash_secret",
     "list_users",
+    "live_token_counts",
     "open_session",
     "principal_for",
     "resolve_session",
@@ -331,6 +332,16 @@ def list_users(
     if active is not None:
         query = query.where(User.active.is_(active))
     return list(session.scalars(query))
+
+
+def live_token_counts(session: Session) -> dict[int, int]:
+    """How many unrevoked API tokens each user has (users with none are absent)."""
+    rows = session.execute(
+        select(ApiToken.user_id, func.count())
+        .where(ApiToken.revoked_at.is_(None))
+        .group_by(ApiToken.user_id)
+    ).all()
+    return {user_id: count for user_id, count in rows}
 
 
 def get_user(session: Session, *, user_id: int) -> User:

@@ -56,6 +56,7 @@ def _personal(request: Request, response: Response) -> bool:
 def install(app: FastAPI) -> None:
     """Add the pages, the static files and the security headers to the platform's app."""
     from ftzlink.web import (
+        admin,
         auditor,
         dataflow,
         enterprise,
@@ -78,6 +79,7 @@ def install(app: FastAPI) -> None:
         official,
         statistics,
         auditor,
+        admin,
         invitations,
         talent,
         pilots,

@@ -113,6 +113,8 @@ class Web:
             items.append(("/dataflow/inspections", self._("Inspections")))
         if permissions.can_read_audit(p):
             items.append(("/audit", self._("Audit log")))
+        if permissions.can_list_users(p):
+            items.append(("/admin/users", self._("Users")))
         return items
 
     def require(self) -> Principal:
