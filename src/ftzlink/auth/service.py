@@ -341,7 +341,7 @@ def live_token_counts(session: Session) -> dict[int, int]:
         .where(ApiToken.revoked_at.is_(None))
         .group_by(ApiToken.user_id)
     ).all()
-    return {user_id: count for user_id, count in rows}
+    return dict(rows)
 
 
 def get_user(session: Session, *, user_id: int) -> User:
