@@ -18,10 +18,20 @@ from typing import Any
 
 from sqlalchemy import BigInteger, DateTime, Dialect, Engine, MetaData, create_engine, event, select
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute, Session, sessionmaker
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeDecorator
 
-__all__ = ["Base", "Database", "Timestamp", "Yuan", "load_models", "utcnow"]
+__all__ = [
+    "Base",
+    "Database",
+    "Timestamp",
+    "Yuan",
+    "contains_text",
+    "like_escape",
+    "load_models",
+    "utcnow",
+]
 
 # Integer yuan; budgets of a district add up past 2**31.
 Yuan = BigInteger
@@ -51,6 +61,26 @@ class Timestamp(TypeDecorator[dt.datetime]):
         if value is not None and value.tzinfo is None:
             return value.replace(tzinfo=dt.UTC)
         return value
+
+
+LIKE_ESCAPE = "\\"
+
+
+def like_escape(text: str) -> str:
+    """`text` as a LIKE pattern that matches only itself: `%` and `_` typed into a search box
+    are characters to find, not wildcards."""
+    return (
+        text.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2)
+        .replace("%", LIKE_ESCAPE + "%")
+        .replace("_", LIKE_ESCAPE + "_")
+    )
+
+
+def contains_text(
+    column: ColumnElement[Any] | InstrumentedAttribute[Any], text: str
+) -> ColumnElement[bool]:
+    """`column` contains `text`, literally: the one way a search box becomes SQL."""
+    return column.like(f"%{like_escape(text)}%", escape=LIKE_ESCAPE)
 
 
 def utcnow() -> dt.datetime:

@@ -18,6 +18,7 @@ __all__ = [
     "NotAuthenticated",
     "NotEligible",
     "NotFound",
+    "OwnAccount",
     "Problem",
     "ProfileError",
     "RateLimited",
@@ -72,6 +73,12 @@ class Conflict(FtzlinkError):
     """The request is well formed but clashes with the state of what is stored."""
 
     code = "conflict"
+
+
+class OwnAccount(Conflict):
+    """A platform admin disabling their own account: refused, so that one cannot lock oneself out."""
+
+    code = "own_account"
 
 
 class InvalidTransition(Conflict):

@@ -1,14 +1,19 @@
-"""Throttling guesses: a window of failures per client, kept in the serving process's memory.
+"""Throttling guesses, and who the client is.
 
 The public invitation check answers anyone; a client that sends many codes that match nothing is
-guessing, and is refused for a while. Sign-in has its own throttle, in the database
-(`auth.service.authenticate`), because a password guess must count across restarts and workers;
-a verification code carries about 98 bits, so this one only has to make guessing slow, and a
-restart that forgets the window costs nothing.
+guessing, and is refused for a while: a window of failures per client, kept in the serving
+process's memory. Sign-in has its own throttle, in the database (`auth.service.authenticate`),
+because a password guess must count across restarts and workers; a verification code carries
+about 98 bits, so this one only has to make guessing slow, and a restart that forgets the window
+costs nothing.
+
+Both key on the client's address, `client_address`: the peer of the connection, or what a
+trusted reverse proxy says in X-Forwarded-For, and only a trusted one.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import threading
 import time
@@ -17,7 +22,42 @@ from collections.abc import Callable
 
 from ftzlink.errors import RateLimited
 
-__all__ = ["FailureWindow"]
+__all__ = ["FailureWindow", "client_address"]
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text.strip())
+    except ValueError:
+        return None
+
+
+def _trusted(text: str, networks: list[Network]) -> bool:
+    address = _address(text)
+    return address is not None and any(address in network for network in networks)
+
+
+def client_address(peer: str | None, forwarded_for: str | None, trusted: tuple[str, ...]) -> str:
+    """The client's address: the connection's peer, unless the peer is one of the `trusted`
+    proxies (addresses or networks); then the nearest address in X-Forwarded-For that is not a
+    trusted proxy. Nothing else is believed: a client can write any X-Forwarded-For it likes, so
+    only the hops we run can vouch for the one before them."""
+    peer = peer or "unknown"
+    if not trusted or not forwarded_for:
+        return peer
+    networks = [ipaddress.ip_network(t, strict=False) for t in trusted]
+    if not _trusted(peer, networks):
+        return peer
+    client = peer
+    for hop in reversed(forwarded_for.split(",")):
+        if _address(hop) is None:
+            break  # a hop that is not an address: believe nothing further out
+        client = hop.strip()
+        if not _trusted(client, networks):
+            break
+    return client
 
 
 class FailureWindow:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_core import ErrorDetails
 
-__all__ = ["Settings", "default_data_dir"]
+from ftzlink.errors import InvalidInput
+
+__all__ = ["Settings", "default_data_dir", "today_from_env", "variable"]
 
 
 def default_data_dir(env: Mapping[str, str]) -> Path:
@@ -23,20 +27,37 @@ class Settings(BaseModel):
 
     data_dir: Path
     database_url: str = Field(description="SQLAlchemy URL; SQLite in data_dir unless set")
-    max_upload_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    max_upload_bytes: int = Field(default=10 * 1024 * 1024, gt=0, le=2**40)
     secure_cookies: bool = Field(
         default=False, description="mark session cookies Secure (set it behind HTTPS)"
     )
-    session_hours: int = Field(default=8, gt=0)
-    login_attempts: int = Field(default=5, gt=0, description="failures allowed per window")
-    login_window_seconds: int = Field(default=900, gt=0)
+    session_hours: int = Field(default=8, gt=0, le=24 * 366)
+    login_attempts: int = Field(
+        default=5,
+        gt=0,
+        le=1000,
+        description="wrong passwords for one user from one address before each further attempt "
+        "has to wait (2, 4, 8 … seconds, up to login_delay_cap_seconds)",
+    )
+    login_window_seconds: int = Field(
+        default=3600, gt=0, le=366 * 86400, description="how long a wrong password counts"
+    )
+    login_delay_cap_seconds: int = Field(
+        default=900, gt=0, le=86400, description="the longest wait between two sign-in attempts"
+    )
+    trusted_proxies: tuple[str, ...] = Field(
+        default=(),
+        description="addresses or networks of reverse proxies whose X-Forwarded-For is believed "
+        "(comma-separated in FTZLINK_TRUSTED_PROXIES); none by default",
+    )
     invitation_check_failures: int = Field(
         default=20,
         gt=0,
+        le=100_000,
         description="codes matching nothing that one client may send to the public invitation "
         "check per window before it is refused for a while",
     )
-    invitation_check_window_seconds: int = Field(default=900, gt=0)
+    invitation_check_window_seconds: int = Field(default=900, gt=0, le=366 * 86400)
     today: dt.date | None = Field(
         default=None,
         description="pretend today is this date (demos and tests); None: the real date",
@@ -56,6 +77,7 @@ class Settings(BaseModel):
     ledger_checkpoint_seconds: int = Field(
         default=300,
         ge=0,
+        le=366 * 86400,
         description="while serving, sign a checkpoint this often if the ledger grew (0: never)",
     )
     ledger_checkpoint_dir: Path | None = Field(
@@ -63,6 +85,20 @@ class Settings(BaseModel):
         description="where every signed checkpoint is also written, once, outside the database; "
         "data_dir/checkpoints unless set",
     )
+
+    @field_validator("database_url")
+    @classmethod
+    def _usable_url(cls, url: str) -> str:
+        if reason := _database_url_problem(url):
+            raise ValueError(reason[0])
+        return url
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, networks: tuple[str, ...]) -> tuple[str, ...]:
+        if reason := _networks_problem(list(networks)):
+            raise ValueError(reason[0])
+        return networks
 
     @property
     def ledger_key_path(self) -> Path:
@@ -81,26 +117,136 @@ class Settings(BaseModel):
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """The settings of the environment; a value that cannot be used is refused (`InvalidInput`)
+        in one line naming its variable, never ignored and never a traceback."""
         env = os.environ if env is None else env
         data_dir = Path(env.get("FTZLINK_DATA_DIR") or default_data_dir(env))
         url = env.get("FTZLINK_DATABASE_URL") or f"sqlite:///{data_dir / 'ftzlink.db'}"
         values: dict[str, object] = {"data_dir": data_dir, "database_url": url}
-        for name in (
-            "max_upload_bytes",
-            "session_hours",
-            "login_attempts",
-            "login_window_seconds",
-            "invitation_check_failures",
-            "invitation_check_window_seconds",
-            "ledger_checkpoint_seconds",
-        ):
-            if raw := env.get(f"FTZLINK_{name.upper()}"):
-                values[name] = int(raw)
-        if raw := env.get("FTZLINK_TODAY"):
-            values["today"] = raw
-        for name in ("ledger_origin", "ledger_key_file", "ledger_key", "ledger_checkpoint_dir"):
-            if raw := env.get(f"FTZLINK_{name.upper()}"):
-                values[name] = raw
-        if raw := env.get("FTZLINK_SECURE_COOKIES"):
-            values["secure_cookies"] = raw.lower() in {"1", "true", "yes"}
-        return cls.model_validate(values)
+        raw: dict[str, str] = {"database_url": url}
+        for name in cls.model_fields:
+            if name in values:
+                continue
+            if text := env.get(variable(name)):
+                values[name] = raw[name] = text
+        problems: dict[str, str] = {}
+
+        def refuse(name: str, reason: tuple[str, str]) -> None:
+            problems.setdefault(name, _problem(name, raw[name], reason))
+            values.pop(name, None)
+
+        if "secure_cookies" in raw:
+            flag = raw["secure_cookies"].strip().lower()
+            if flag in _TRUE or flag in _FALSE:
+                values["secure_cookies"] = flag in _TRUE
+            else:
+                refuse("secure_cookies", _NOT_A_FLAG)
+        if "today" in raw:
+            try:
+                values["today"] = dt.date.fromisoformat(raw["today"].strip())
+            except ValueError:
+                refuse("today", _REASONS["date_parsing"])
+        if reason := _database_url_problem(url):
+            refuse("database_url", reason)
+        if "trusted_proxies" in raw:
+            networks = [part.strip() for part in raw["trusted_proxies"].split(",") if part.strip()]
+            values["trusted_proxies"] = networks
+            if reason := _networks_problem(networks):
+                refuse("trusted_proxies", reason)
+        try:
+            settings = cls.model_validate(values)
+        except ValidationError as error:
+            for failure in error.errors():
+                name = str(failure["loc"][0]) if failure["loc"] else ""
+                if name in raw:
+                    refuse(name, _reason(failure))
+                else:  # a value that has no variable of its own: named as itself
+                    problems.setdefault(name, f"{name}: {failure['msg']}")
+        if problems:
+            raise InvalidInput("; ".join(problems.values()))
+        return settings
+
+
+def variable(name: str) -> str:
+    """The environment variable of a setting."""
+    return f"FTZLINK_{name.upper()}"
+
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+_NOT_A_FLAG = (
+    "not one of 1/0, true/false, yes/no, on/off",
+    "应为 1/0、true/false、yes/no 或 on/off",
+)
+_REASONS: dict[str, tuple[str, str]] = {
+    "int_parsing": ("not a whole number", "不是整数"),
+    "int_from_float": ("not a whole number", "不是整数"),
+    "date_from_datetime_parsing": (
+        "not a date in the form YYYY-MM-DD",
+        "不是 YYYY-MM-DD 格式的日期",
+    ),
+    "date_parsing": ("not a date in the form YYYY-MM-DD", "不是 YYYY-MM-DD 格式的日期"),
+    "date_from_datetime_inexact": (
+        "not a date in the form YYYY-MM-DD",
+        "不是 YYYY-MM-DD 格式的日期",
+    ),
+    "string_pattern_mismatch": ("not of the allowed form", "格式不符合要求"),
+}
+
+
+def _reason(failure: ErrorDetails) -> tuple[str, str]:
+    kind = failure["type"]
+    context = failure.get("ctx") or {}
+    if kind in _REASONS:
+        return _REASONS[kind]
+    if kind in ("greater_than", "greater_than_equal", "less_than_equal"):
+        bound = next(iter(context.values()), "")
+        sign = {"greater_than": ">", "greater_than_equal": "≥", "less_than_equal": "≤"}[kind]
+        return f"must be {sign} {bound}", f"应 {sign} {bound}"
+    return failure["msg"], failure["msg"]
+
+
+def _problem(name: str, value: str, reason: tuple[str, str]) -> str:
+    # Bilingual in one line: the settings are read before any --lang option is known. A secret
+    # setting's value is never repeated.
+    shown = "" if name == "ledger_key" else f"={value!r}"
+    en, zh = reason
+    return f"{variable(name)}{shown}: {en}（设置无效：{zh}）"
+
+
+def _database_url_problem(url: str) -> tuple[str, str] | None:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    try:
+        make_url(url).get_dialect()
+    except (ArgumentError, NoSuchModuleError, ValueError):
+        return (
+            "not a database URL the platform can use (sqlite:///FILE or postgresql+psycopg://…)",
+            "不是平台可用的数据库地址（sqlite:///文件 或 postgresql+psycopg://…）",
+        )
+    return None
+
+
+def _networks_problem(networks: list[str]) -> tuple[str, str] | None:
+    for network in networks:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError:
+            return (
+                f"{network!r} is not an IP address or network",
+                f"{network!r} 不是 IP 地址或网段",
+            )
+    return None
+
+
+def today_from_env(env: Mapping[str, str] | None = None) -> dt.date:
+    """Today, or FTZLINK_TODAY when set (refused in one line when it is not a date)."""
+    env = os.environ if env is None else env
+    text = env.get("FTZLINK_TODAY")
+    if not text:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(_problem("today", text, _REASONS["date_parsing"])) from None

@@ -33,12 +33,12 @@ class _Loader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
     def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
-        """A date-shaped value that is no date (2019-02-30) is a problem at its line."""
+        """A date that does not exist (2019-02-30) is refused at its line, not a traceback."""
         try:
             return super().construct_yaml_timestamp(node)
-        except ValueError as exc:
+        except (ValueError, OverflowError):
             raise yaml.constructor.ConstructorError(
-                None, None, f"{node.value!r} is not a valid date ({exc})", node.start_mark
+                None, None, f"{node.value!r} is not a date that exists", node.start_mark
             ) from None
 
 

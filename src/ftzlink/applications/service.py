@@ -24,7 +24,7 @@ from ftzlink.auth import permissions
 from ftzlink.auth.models import Role
 from ftzlink.auth.principal import Principal
 from ftzlink.catalogue.models import Catalogue, Measure, MeasureKind, PeriodKind, Policy
-from ftzlink.db import utcnow
+from ftzlink.db import contains_text, utcnow
 from ftzlink.errors import (
     CapExceeded,
     Conflict,
@@ -165,8 +165,8 @@ def list_applications(
         query = query.where(
             or_(
                 Application.reference == f.q.upper(),
-                Application.project_name.contains(f.q),
-                Organisation.name.contains(f.q),
+                contains_text(Application.project_name, f.q),
+                contains_text(Organisation.name, f.q),
             )
         )
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0

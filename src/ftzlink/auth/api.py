@@ -9,7 +9,14 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import Field
 from sqlalchemy.orm import Session
 
-from ftzlink.api.deps import SESSION_COOKIE, Auth, IdempotencyKey, Public
+from ftzlink.api.deps import (
+    SESSION_COOKIE,
+    Auth,
+    IdempotencyKey,
+    Public,
+    client_of,
+    secure_cookie,
+)
 from ftzlink.api.schemas import DbId, SafeText, Slug, Strict
 from ftzlink.audit.log import Actor
 from ftzlink.auth import service
@@ -62,7 +69,7 @@ def _me(p: Principal) -> Me:
 def sign_in(ctx: Public, credentials: Credentials, request: Request) -> JSONResponse:
     """Sign in with a password; sets an HttpOnly session cookie. Failed attempts are throttled."""
     settings = ctx.services.settings
-    client = request.client.host if request.client else "unknown"
+    client = client_of(request, settings)
     failure: FtzlinkError | None = None
     with ctx.services.db.write() as session:
         try:
@@ -73,6 +80,7 @@ def sign_in(ctx: Public, credentials: Credentials, request: Request) -> JSONResp
                 client=client,
                 limit=settings.login_attempts,
                 window_seconds=settings.login_window_seconds,
+                delay_cap_seconds=settings.login_delay_cap_seconds,
             )
             opened = service.open_session(session, user=user, hours=settings.session_hours)
             principal = service.principal_for(user)
@@ -87,7 +95,7 @@ def sign_in(ctx: Public, credentials: Credentials, request: Request) -> JSONResp
         opened.secret,
         max_age=settings.session_hours * 3600,
         httponly=True,
-        secure=settings.secure_cookies,
+        secure=secure_cookie(request, settings),
         samesite="lax",
         path="/",
     )
@@ -152,11 +160,16 @@ class RoleIn(Strict):
 
 
 class NewUser(Strict):
+    # The limits of auth.service.name_problems, which checks them again for every adapter.
     username: Annotated[
-        str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", min_length=1, max_length=64)
+        str,
+        Field(pattern=service.USERNAME_PATTERN, min_length=1, max_length=service.USERNAME_MAX),
     ]
-    display_name: Annotated[SafeText, Field(min_length=1, max_length=200)]
-    password: Annotated[str, Field(min_length=10, max_length=1024)] | None = None
+    display_name: Annotated[SafeText, Field(min_length=1, max_length=service.DISPLAY_NAME_MAX)]
+    password: (
+        Annotated[str, Field(min_length=service.MIN_PASSWORD, max_length=service.PASSWORD_MAX)]
+        | None
+    ) = None
     language: Annotated[str, Field(pattern="^(zh|en)$")] = "zh"
     roles: list[RoleIn] = Field(min_length=1, max_length=20)
 
@@ -166,6 +179,7 @@ class UserOut(Strict):
     username: str
     display_name: str
     language: str
+    active: bool = Field(description="false: disabled, cannot sign in, its tokens are refused")
     roles: list[RoleOut]
 
 
@@ -175,6 +189,7 @@ def user_out(user: User) -> UserOut:
         username=user.username,
         display_name=user.display_name,
         language=user.language,
+        active=user.active,
         roles=[
             RoleOut(role=Role(r.role), organisation_id=r.organisation_id, district=r.district)
             for r in user.roles
@@ -202,3 +217,54 @@ def create_user(ctx: Auth, body: NewUser, key: IdempotencyKey = None) -> JSONRes
         return user_out(user)
 
     return ctx.change(produce, status_code=201, key=key)
+
+
+@router.get("/users", response_model=list[UserOut])
+def list_users(ctx: Auth, active: bool | None = None) -> list[UserOut]:
+    """Every user, by username (`active=false`: the disabled ones). Platform admins and auditors."""
+    with ctx.read() as session:
+        users = service.list_users(session, principal=ctx.principal, active=active)
+        return [user_out(u) for u in users]
+
+
+def _set_active(ctx: Auth, user_id: int, *, active: bool) -> JSONResponse:
+    p = ctx.principal
+
+    def produce(session: Session) -> UserOut:
+        user = service.set_active(
+            session, principal=p, actor=Actor(p.user_id, p.username), user_id=user_id, active=active
+        )
+        return user_out(user)
+
+    return ctx.change(produce)
+
+
+@router.post("/users/{user_id}/disable", response_model=UserOut)
+def disable_user(ctx: Auth, user_id: DbId) -> JSONResponse:
+    """Disable a user: they cannot sign in, their sessions end and their tokens are refused.
+    Platform admins, never on themselves; audited."""
+    return _set_active(ctx, user_id, active=False)
+
+
+@router.post("/users/{user_id}/enable", response_model=UserOut)
+def enable_user(ctx: Auth, user_id: DbId) -> JSONResponse:
+    """Enable a disabled user again (their revoked tokens stay revoked). Platform admins; audited."""
+    return _set_active(ctx, user_id, active=True)
+
+
+class Revoked(Strict):
+    revoked: int = Field(description="how many live API tokens were revoked")
+
+
+@router.post("/users/{user_id}/revoke-tokens", response_model=Revoked)
+def revoke_user_tokens(ctx: Auth, user_id: DbId) -> JSONResponse:
+    """Revoke every API token of a user and end their web sessions. Platform admins; audited."""
+    p = ctx.principal
+
+    def produce(session: Session) -> Revoked:
+        count = service.revoke_all_tokens(
+            session, principal=p, actor=Actor(p.user_id, p.username), user_id=user_id
+        )
+        return Revoked(revoked=count)
+
+    return ctx.change(produce)

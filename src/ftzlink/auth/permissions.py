@@ -13,6 +13,8 @@ from ftzlink.auth.principal import Principal
 
 __all__ = [
     "can_act_for_organisation",
+    "can_administer_users",
+    "can_list_users",
     "can_manage_organisation",
     "can_read_audit",
     "can_read_organisation",
@@ -55,4 +57,14 @@ def can_set_budget(p: Principal, *, districts: Collection[str]) -> bool:
 
 
 def can_read_audit(p: Principal) -> bool:
+    return reads_everything(p)
+
+
+def can_administer_users(p: Principal) -> bool:
+    """Create, disable, re-enable users and revoke their tokens: platform admins only."""
+    return p.is_platform_admin
+
+
+def can_list_users(p: Principal) -> bool:
+    """See every account and whether it is active: those who administer or audit them."""
     return reads_everything(p)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -13,6 +15,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from ftzlink.audit.log import Actor, append
+from ftzlink.auth import permissions
 from ftzlink.auth.models import (
     DISTRICT_ROLES,
     ORGANISATION_ROLES,
@@ -25,7 +28,16 @@ from ftzlink.auth.models import (
 )
 from ftzlink.auth.principal import Grant, Principal
 from ftzlink.db import utcnow
-from ftzlink.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, Problem, RateLimited
+from ftzlink.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+    OwnAccount,
+    Problem,
+    RateLimited,
+)
 from ftzlink.organisations.models import Organisation
 
 __all__ = [
@@ -35,11 +47,22 @@ __all__ = [
     "create_user",
     "end_session",
     "hash_secret",
+    "list_users",
+    "live_token_counts",
     "open_session",
     "principal_for",
     "resolve_session",
     "resolve_token",
+    "revoke_all_tokens",
+    "set_active",
+    "sign_in_delay",
 ]
+
+USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+USERNAME_MAX = 64
+DISPLAY_NAME_MAX = 200
+PASSWORD_MAX = 1024
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 _hasher = PasswordHasher()
 # Verified against when the user does not exist, so that timing does not reveal usernames.
@@ -56,6 +79,29 @@ def principal_for(user: User) -> Principal:
     return Principal(user.id, user.username, user.language, grants)
 
 
+def name_problems(*, username: str, display_name: str) -> list[Problem]:
+    """What is wrong with a new user's names: the one rule the CLI, the API and the web share."""
+    problems = []
+    if not 1 <= len(username) <= USERNAME_MAX or not re.fullmatch(USERNAME_PATTERN, username):
+        problems.append(
+            Problem(
+                f"1 to {USERNAME_MAX} letters, digits, '.', '_' or '-', starting with a letter "
+                f"or digit ({len(username):,} characters given)",
+                field="username",
+            )
+        )
+    if not display_name.strip() or len(display_name) > DISPLAY_NAME_MAX:
+        problems.append(
+            Problem(
+                f"1 to {DISPLAY_NAME_MAX} characters ({len(display_name):,} given)",
+                field="display_name",
+            )
+        )
+    elif _CONTROL.search(display_name):
+        problems.append(Problem("no control characters", field="display_name"))
+    return problems
+
+
 def create_user(
     session: Session,
     *,
@@ -66,9 +112,11 @@ def create_user(
     roles: list[Grant],
     language: str = "zh",
 ) -> User:
-    problems = []
+    problems = name_problems(username=username, display_name=display_name)
     if password is not None and len(password) < MIN_PASSWORD:
         problems.append(Problem(f"at least {MIN_PASSWORD} characters", field="password"))
+    elif password is not None and len(password) > PASSWORD_MAX:
+        problems.append(Problem(f"at most {PASSWORD_MAX} characters", field="password"))
     for grant in roles:
         if (grant.role in ORGANISATION_ROLES) != (grant.organisation_id is not None):
             problems.append(
@@ -115,6 +163,14 @@ def create_user(
     return user
 
 
+def sign_in_delay(failures: int, *, limit: int, cap_seconds: int) -> int:
+    """Seconds to wait after the last of `failures` wrong passwords (for one user, from one
+    address) before the next attempt: none for the first `limit`, then 2, 4, 8 … up to the cap."""
+    if failures < limit:
+        return 0
+    return min(cap_seconds, 1 << min(failures - limit + 1, 62))
+
+
 def authenticate(
     session: Session,
     *,
@@ -123,36 +179,50 @@ def authenticate(
     client: str,
     limit: int,
     window_seconds: int,
+    delay_cap_seconds: int = 900,
     now: dt.datetime | None = None,
 ) -> User:
-    """Check a password, refusing once `limit` failures for the user or client fill the window.
+    """Check a password; past `limit` wrong ones for this user from this address, each further
+    attempt first waits a growing delay (`sign_in_delay`).
+
+    The throttle is per (user, address) and never a lock: wrong passwords from one address (an
+    office behind one NAT, or an attacker) delay nobody else, neither that user elsewhere nor
+    other users there, and a waiting user is let in once the delay has passed. A failure counts
+    for `window_seconds`, or until the user signs in from that address. The attempts are rows of
+    the database, so every server process sees the same throttle.
 
     Runs in a write transaction so that the attempt is recorded even when it fails; the caller
     commits it and then raises the error it got back, if any.
     """
     now = now or utcnow()
+    username, client = username[:64], client[:64]
+    pair = (LoginAttempt.username == username, LoginAttempt.client == client)
     since = now - dt.timedelta(seconds=window_seconds)
-    failures_for_user = session.scalar(
-        select(func.count()).where(
-            LoginAttempt.username == username, ~LoginAttempt.succeeded, LoginAttempt.at >= since
-        )
+    last_success = session.scalar(
+        select(func.max(LoginAttempt.at)).where(*pair, LoginAttempt.succeeded)
     )
-    failures_from_client = session.scalar(
-        select(func.count()).where(
-            LoginAttempt.client == client, ~LoginAttempt.succeeded, LoginAttempt.at >= since
+    if last_success is not None and last_success > since:
+        since = last_success
+    failures, last_failure = session.execute(
+        select(func.count(), func.max(LoginAttempt.at)).where(
+            *pair, ~LoginAttempt.succeeded, LoginAttempt.at >= since
         )
-    )
-    if (failures_for_user or 0) >= limit or (failures_from_client or 0) >= limit * 4:
-        raise RateLimited(
-            "too many failed sign-in attempts; try again later", retry_after=window_seconds
-        )
+    ).one()
+    delay = sign_in_delay(failures or 0, limit=limit, cap_seconds=delay_cap_seconds)
+    if delay and last_failure is not None:
+        ready = last_failure + dt.timedelta(seconds=delay)
+        if ready > now:
+            raise RateLimited(
+                "too many wrong passwords from this address; wait and try again",
+                retry_after=max(1, math.ceil((ready - now).total_seconds())),
+            )
     user = session.scalar(select(User).where(User.username == username, User.active))
     try:
         _hasher.verify(user.password_hash if user and user.password_hash else _DUMMY_HASH, password)
         ok = user is not None and user.password_hash is not None
     except (VerificationError, InvalidHashError):
         ok = False
-    session.add(LoginAttempt(username=username[:64], client=client[:64], succeeded=ok, at=now))
+    session.add(LoginAttempt(username=username, client=client, succeeded=ok, at=now))
     session.flush()
     if not ok or user is None:
         raise NotAuthenticated("wrong username or password")
@@ -241,3 +311,98 @@ def resolve_session(session: Session, secret: str) -> tuple[Principal, str]:
 
 def end_session(session: Session, secret: str) -> None:
     session.execute(delete(WebSession).where(WebSession.token_hash == hash_secret(secret)))
+
+
+# --- administration: the platform admin's (the API's and the web's) or the operator's (the CLI) ---
+
+
+def _may_administer(principal: Principal | None) -> None:
+    """`principal` None is the operator at the server's console (the CLI), who may."""
+    if principal is not None and not permissions.can_administer_users(principal):
+        raise Forbidden("only a platform admin administers users")
+
+
+def list_users(
+    session: Session, *, principal: Principal | None, active: bool | None = None
+) -> list[User]:
+    """Every user (or only the active or the disabled ones), by username."""
+    if principal is not None and not permissions.can_list_users(principal):
+        raise Forbidden("only a platform admin or an auditor lists users")
+    query = select(User).order_by(User.username)
+    if active is not None:
+        query = query.where(User.active.is_(active))
+    return list(session.scalars(query))
+
+
+def live_token_counts(session: Session) -> dict[int, int]:
+    """How many unrevoked API tokens each user has (users with none are absent)."""
+    rows = session.execute(
+        select(ApiToken.user_id, func.count())
+        .where(ApiToken.revoked_at.is_(None))
+        .group_by(ApiToken.user_id)
+    ).all()
+    return dict(rows)
+
+
+def get_user(session: Session, *, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"no user {user_id}")
+    return user
+
+
+def set_active(
+    session: Session, *, principal: Principal | None, actor: Actor, user_id: int, active: bool
+) -> User:
+    """Disable a user (who then cannot sign in, and whose sessions and tokens stop working at
+    once) or enable them again. Audited; doing what is already so changes nothing."""
+    _may_administer(principal)
+    user = get_user(session, user_id=user_id)
+    if not active and principal is not None and principal.user_id == user.id:
+        raise OwnAccount("a platform admin cannot disable their own account")
+    if user.active == active:
+        return user
+    user.active = active
+    if not active:
+        # Its tokens and sessions are refused while it is disabled (resolve_* check `active`);
+        # ending the sessions also means re-enabling it does not bring an old session back.
+        session.execute(delete(WebSession).where(WebSession.user_id == user.id))
+    session.flush()
+    append(
+        session,
+        actor=actor,
+        action="user.enable" if active else "user.disable",
+        object_type="user",
+        object_id=user.id,
+        before={"active": not active},
+        after={"active": active},
+    )
+    return user
+
+
+def revoke_all_tokens(
+    session: Session, *, principal: Principal | None, actor: Actor, user_id: int
+) -> int:
+    """Revoke every live API token of a user (and end their web sessions); how many tokens.
+    Audited."""
+    _may_administer(principal)
+    user = get_user(session, user_id=user_id)
+    live = list(
+        session.scalars(
+            select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        )
+    )
+    now = utcnow()
+    for token in live:
+        token.revoked_at = now
+    session.execute(delete(WebSession).where(WebSession.user_id == user.id))
+    session.flush()
+    append(
+        session,
+        actor=actor,
+        action="user.revoke_tokens",
+        object_type="user",
+        object_id=user.id,
+        after={"revoked": sorted(t.id for t in live)},
+    )
+    return len(live)

@@ -34,6 +34,13 @@ def exit_code(error: FtzlinkError) -> int:
     return next((code for kind, code in EXIT_CODES.items() if isinstance(error, kind)), 1)
 
 
+def one_line_if_one(error: FtzlinkError) -> str:
+    """The error's text; an input refused for one problem reads as one line."""
+    if isinstance(error, InvalidInput) and len(error.problems) == 1:
+        return f"{error.summary}: {error.problems[0]}"
+    return str(error)
+
+
 def main() -> None:
     """Entry point: run the app and turn domain errors into a message and an exit code.
 
@@ -67,5 +74,5 @@ def main() -> None:
         from ftzlink.cli.output import err_console
 
         # The message is printed as plain text: paths like measures[3] must not read as markup.
-        err_console.print(Text("error: ", style="bold red") + Text(str(error)))
+        err_console.print(Text("error: ", style="bold red") + Text(one_line_if_one(error)))
         sys.exit(exit_code(error))

@@ -10,6 +10,7 @@ import typer
 from ftzlink.catalogue.loader import bundled_catalogue, load_catalogue
 from ftzlink.catalogue.models import Catalogue
 from ftzlink.errors import InvalidInput, Problem
+from ftzlink.settings import today_from_env
 
 CatalogueOption = typer.Option(
     None,
@@ -18,7 +19,9 @@ CatalogueOption = typer.Option(
     file_okay=False,
 )
 AsOfOption = typer.Option(
-    None, "--as-of", help="Evaluate as of this date (YYYY-MM-DD); default today."
+    None,
+    "--as-of",
+    help="Evaluate as of this date (YYYY-MM-DD); default today (FTZLINK_TODAY if set).",
 )
 
 
@@ -28,7 +31,7 @@ def catalogue_from(path: Path | None) -> Catalogue:
 
 def as_of_date(value: str | None) -> dt.date:
     if value is None:
-        return dt.date.today()
+        return today_from_env()
     try:
         return dt.date.fromisoformat(value)
     except ValueError:

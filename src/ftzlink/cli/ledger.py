@@ -44,6 +44,8 @@ witness_app = typer.Typer(
 )
 ledger_app.add_typer(witness_app, name="witness")
 
+MAX_INDEX = 2**62
+
 KeyOption = typer.Option(
     None, "--key", help="the log's verifier key (name+id+base64); default: the configured key's"
 )
@@ -173,6 +175,11 @@ def receipt(
     """An offline receipt for an entry against the latest signed checkpoint."""
     from ftzlink.ledger.receipts import build_receipt
 
+    if index > MAX_INDEX:  # the API's bound too; past it the database cannot even look
+        raise InvalidInput(
+            "not an entry index" if ui_lang is UILang.en else "不是记录编号",
+            [Problem(f"at most {MAX_INDEX:,}, not {index:,}", field="index")],
+        )
     settings = Settings.from_env()
     with open_database(settings, lang=lang_of(ui_lang)) as db, db.read() as session:
         text = build_receipt(session, index).to_json()
@@ -195,9 +202,17 @@ def verify_receipt(
     ui_lang: UILang = LangOption,
 ) -> None:
     """Check a receipt with nothing but the log's public key. Exit 0 if it holds, 1 if not."""
+    from ftzlink.ledger.verifier import VerificationError, parse_vkey
     from ftzlink.ledger.verifier import verify_receipt as check
 
-    result = check(file.read_bytes(), key)
+    try:  # a key that is not one is bad input (2), not a receipt that fails (1)
+        verifier = parse_vkey(key)
+    except VerificationError as error:
+        raise InvalidInput(
+            "not a verifier key" if ui_lang is UILang.en else "不是验证公钥",
+            [Problem(str(error), field="--key")],
+        ) from None
+    result = check(file.read_bytes(), verifier)
     # The reason is the verifier's own (it runs alone, without ftzlink); only the verdict is ours.
     if ui_lang is UILang.en:
         verdict = "OK: " if result.ok else "FAILED: "

@@ -114,4 +114,6 @@ def serve(
                 f"如需试提交申请，请以 FTZLINK_TODAY={TRY_AS_OF} 重新启动",
                 markup=False,
             )
-    uvicorn.run(application, host=host, port=port)
+    # uvicorn would believe X-Forwarded-For from 127.0.0.1; the platform decides that itself
+    # (FTZLINK_TRUSTED_PROXIES, none by default).
+    uvicorn.run(application, host=host, port=port, proxy_headers=False)

@@ -30,6 +30,7 @@ from ftzlink.cli.output import (
     print_json_data,
 )
 from ftzlink.errors import InvalidInput, Problem
+from ftzlink.exports import neutralise_frame
 from ftzlink.money import format_yuan
 
 if TYPE_CHECKING:
@@ -104,7 +105,7 @@ def simulate(
             on_total=lambda total: progress.update(task, total=total),
         )
     directory.mkdir(parents=True, exist_ok=True)
-    simulation.frame().write_csv(directory / MEASURES)
+    neutralise_frame(simulation.frame()).write_csv(directory / MEASURES)
     simulation.changes_frame().write_parquet(directory / ENTERPRISES)
     (directory / CHART).write_text(chart_svg(simulation, changes.title, lang), encoding="utf-8")
     sentence = summary_sentence(simulation, changes.title, lang)

@@ -1,17 +1,33 @@
-"""`ftzlink users create` and `ftzlink users token`: accounts and API tokens, made by an operator."""
+"""`ftzlink users create|token|list|disable|enable|revoke-tokens`: accounts and API tokens, as an
+operator at the server's console administers them (every change audited, by "cli")."""
 
 from __future__ import annotations
 
 import sys
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import typer
+from rich.table import Table
+from rich.text import Text
 
 from ftzlink.cli import app
 from ftzlink.cli.database import cli_actor, open_database
-from ftzlink.cli.output import LangOption, UILang, console, err_console, lang_of
+from ftzlink.cli.output import (
+    FormatOption,
+    LangOption,
+    OutputFormat,
+    UILang,
+    console,
+    err_console,
+    lang_of,
+    print_json_data,
+)
 from ftzlink.errors import Conflict, InvalidInput, NotFound, Problem
 from ftzlink.settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 users_app = typer.Typer(help="Users of the platform and their API tokens.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
@@ -92,6 +108,10 @@ def create(
     if organisation is not None and (problem := uscc_problem(organisation)):
         why = f"not a valid credit code: {problem}" if en else f"统一社会信用代码无效：{problem}"
         raise InvalidInput(refused, [Problem(why, field="--organisation")])
+    # The domain's own rule (the API's too), checked before the password is asked for.
+    shown = display_name if display_name is not None else username[: auth.DISPLAY_NAME_MAX]
+    if problems := auth.name_problems(username=username, display_name=shown):
+        raise InvalidInput(refused, problems)
     settings = Settings.from_env()
     with open_database(settings, lang=lang) as db:
         # Checked before the password is asked for; create_user checks the name again.
@@ -176,5 +196,124 @@ def token(
         if en
         else f"用户 {username} 的 API 令牌 {name.strip()!r}：仅显示这一次，请立即保存。"
         "调用接口时放在请求头 `Authorization: Bearer <token>` 中。",
+        markup=False,
+    )
+
+
+def _user_id(session: Session, username: str, *, en: bool) -> int:
+    from sqlalchemy import select
+
+    from ftzlink.auth.models import User
+
+    user_id = session.scalar(select(User.id).where(User.username == username))
+    if user_id is None:
+        raise NotFound(f"no user {username!r}" if en else f"没有用户 {username!r}")
+    return user_id
+
+
+@users_app.command("list")
+def list_users(
+    disabled: bool = typer.Option(False, "--disabled", help="Only the disabled users."),
+    output_format: OutputFormat = FormatOption,
+    ui_lang: UILang = LangOption,
+) -> None:
+    """List the users: name, roles, whether they may sign in, and their live API tokens."""
+    from ftzlink.auth import service as auth
+
+    lang = lang_of(ui_lang)
+    en = lang == "en"
+    with open_database(Settings.from_env(), lang=lang) as db, db.read() as session:
+        users = auth.list_users(session, principal=None, active=False if disabled else None)
+        tokens = auth.live_token_counts(session)
+        rows = [
+            {
+                "id": u.id,
+                "username": u.username,
+                "display_name": u.display_name,
+                "active": u.active,
+                "roles": sorted(
+                    r.role
+                    + (f":{r.district}" if r.district else "")
+                    + (f":{r.organisation_id}" if r.organisation_id else "")
+                    for r in u.roles
+                ),
+                "live_tokens": tokens.get(u.id, 0),
+            }
+            for u in users
+        ]
+    if output_format is OutputFormat.json:
+        print_json_data(rows)
+        return
+    table = Table(box=None)
+    for title in (
+        ("id", "username", "name", "roles", "status", "tokens")
+        if en
+        else ("编号", "用户名", "姓名", "角色", "状态", "有效令牌")
+    ):
+        table.add_column(title)
+    for row in rows:
+        status = ("active" if en else "启用") if row["active"] else ("disabled" if en else "已停用")
+        table.add_row(
+            str(row["id"]),
+            Text(str(row["username"])),
+            Text(str(row["display_name"])),
+            Text(", ".join(row["roles"])),  # type: ignore[arg-type]
+            status,
+            str(row["live_tokens"]),
+        )
+    console.print(table)
+
+
+def _set_active(username: str, *, active: bool, ui_lang: UILang) -> None:
+    from ftzlink.auth import service as auth
+
+    lang = lang_of(ui_lang)
+    en = lang == "en"
+    with open_database(Settings.from_env(), lang=lang) as db, db.write() as session:
+        user_id = _user_id(session, username, en=en)
+        auth.set_active(session, principal=None, actor=cli_actor(), user_id=user_id, active=active)
+    if active:
+        message = f"user {username} may sign in again" if en else f"已启用用户 {username}"
+    else:
+        message = (
+            f"user {username} is disabled: cannot sign in; sessions ended, tokens refused"
+            if en
+            else f"已停用用户 {username}：无法登录，会话已结束，令牌不再有效"
+        )
+    console.print(message, markup=False)
+
+
+@users_app.command("disable")
+def disable(
+    username: str = typer.Argument(..., help="Whose account."), ui_lang: UILang = LangOption
+) -> None:
+    """Disable a user: they cannot sign in, their sessions end, their API tokens are refused."""
+    _set_active(username, active=False, ui_lang=ui_lang)
+
+
+@users_app.command("enable")
+def enable(
+    username: str = typer.Argument(..., help="Whose account."), ui_lang: UILang = LangOption
+) -> None:
+    """Enable a disabled user again (tokens revoked meanwhile stay revoked)."""
+    _set_active(username, active=True, ui_lang=ui_lang)
+
+
+@users_app.command("revoke-tokens")
+def revoke_tokens(
+    username: str = typer.Argument(..., help="Whose tokens."), ui_lang: UILang = LangOption
+) -> None:
+    """Revoke every API token of a user and end their web sessions."""
+    from ftzlink.auth import service as auth
+
+    lang = lang_of(ui_lang)
+    en = lang == "en"
+    with open_database(Settings.from_env(), lang=lang) as db, db.write() as session:
+        user_id = _user_id(session, username, en=en)
+        count = auth.revoke_all_tokens(session, principal=None, actor=cli_actor(), user_id=user_id)
+    console.print(
+        f"revoked {count} API token(s) of {username}; their sessions ended"
+        if en
+        else f"已吊销用户 {username} 的 {count} 个接口令牌，其会话已结束",
         markup=False,
     )

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 
 from ftzlink.catalogue.models import Catalogue
 from ftzlink.errors import InvalidInput, NotFound, Problem
+from ftzlink.exports import neutralise_frame
 from ftzlink.matching.columns import RegistryColumns
 from ftzlink.matching.compile_polars import evaluate_frame
 from ftzlink.matching.compile_sql import match_select, spellings
@@ -104,7 +105,7 @@ class _Writer:
             return
         if registry_format(self.out) == "csv":
             with self.out.open("w" if not self.parts else "a", encoding="utf-8") as handle:
-                frame.write_csv(handle, include_header=not self.parts)
+                neutralise_frame(frame).write_csv(handle, include_header=not self.parts)
             self.parts.append(self.out)
             return
         part = Path(self.tmp.name) / f"part-{len(self.parts):06d}.parquet"

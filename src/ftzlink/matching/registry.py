@@ -242,10 +242,19 @@ def _choice(u: pl.Expr, weights: Mapping[str, int], labels: Mapping[str, str]) -
     return expr.otherwise(pl.lit(labels[list(weights)[-1]], pl.String))  # type: ignore[no-any-return]
 
 
+# Rows are built in memory: a hundred million is already tens of gigabytes.
+MAX_SYNTHETIC = 100_000_000
+
+
 def synthesise(catalogue: Catalogue, n: int, seed: int, slots: int = 3) -> pl.DataFrame:
     """`n` synthetic enterprises shaped like the zones, as a registry with text labels:
     districts, zones, sectors and project kinds in Chinese, yes/no as 是/否, some cells empty.
     The same (n, seed) always gives the same rows."""
+    if not 1 <= n <= MAX_SYNTHETIC:
+        raise InvalidInput(
+            "cannot synthesise the registry",
+            [Problem(f"between 1 and {MAX_SYNTHETIC:,} enterprises, not {n:,}", field="--n")],
+        )
     label = {
         vocabulary: {t.id: t.label.zh for t in catalogue.terms(vocabulary)}
         for vocabulary in (

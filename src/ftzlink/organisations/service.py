@@ -13,7 +13,7 @@ from ftzlink.auth import permissions
 from ftzlink.auth.models import Role
 from ftzlink.auth.principal import Principal
 from ftzlink.catalogue.models import Catalogue
-from ftzlink.db import utcnow
+from ftzlink.db import contains_text, utcnow
 from ftzlink.errors import Conflict, Forbidden, InvalidInput, NotFound, Problem
 from ftzlink.organisations.models import Delegation, Organisation
 from ftzlink.profiles.loader import profile_from_data
@@ -197,7 +197,7 @@ def list_organisations(
     if zone:
         query = query.where(Organisation.zone == zone)
     if q:
-        query = query.where(or_(Organisation.name.contains(q), Organisation.uscc == q))
+        query = query.where(or_(contains_text(Organisation.name, q), Organisation.uscc == q))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(query.order_by(Organisation.id).offset(offset).limit(limit)).all()
     return list(rows), total

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import Field, StrictInt
 from sqlalchemy.orm import Session
 
-from ftzlink.api.deps import Auth, IdempotencyKey, Page, Public
+from ftzlink.api.deps import Auth, IdempotencyKey, Page, Public, client_of
 from ftzlink.api.schemas import Day, DbId, Listing, SafeText, Strict
 from ftzlink.auth.principal import Principal
 from ftzlink.talent import invitations as service
@@ -324,7 +324,7 @@ def verify(ctx: Public, body: VerifyRequest) -> Verification:
             session,
             code=body.code,
             today=ctx.today,
-            client=ctx.request.client.host if ctx.request.client else "unknown",
+            client=client_of(ctx.request, ctx.services.settings),
             guesses=ctx.services.invitation_checks,
         )
         if check is None:

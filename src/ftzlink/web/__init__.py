@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ftzlink.api.deps import SESSION_COOKIE
 from ftzlink.errors import FtzlinkError
 
 __all__ = ["CONTENT_SECURITY_POLICY", "install"]
@@ -40,9 +41,22 @@ def _is_api(request: Request) -> bool:
     return path.startswith("/api/") or path == "/openapi.json"
 
 
+def _personal(request: Request, response: Response) -> bool:
+    """An answer to someone signed in (a session cookie or an API token), or one that signs in."""
+    return (
+        SESSION_COOKIE in request.cookies
+        or "authorization" in request.headers
+        or any(
+            value.startswith(f"{SESSION_COOKIE}=")
+            for value in response.headers.getlist("set-cookie")
+        )
+    )
+
+
 def install(app: FastAPI) -> None:
     """Add the pages, the static files and the security headers to the platform's app."""
     from ftzlink.web import (
+        admin,
         auditor,
         calendar,
         dataflow,
@@ -67,6 +81,7 @@ def install(app: FastAPI) -> None:
         statistics,
         auditor,
         calendar,
+        admin,
         invitations,
         talent,
         pilots,
@@ -102,4 +117,9 @@ def install(app: FastAPI) -> None:
             response.headers.setdefault(name, value)
         if request.url.path.startswith("/static/"):
             response.headers["Cache-Control"] = "public, max-age=86400"
+        elif _personal(request, response):
+            # What a signed-in person sees is theirs: no shared or browser cache keeps it.
+            cache = response.headers.get("Cache-Control", "")
+            if "no-store" not in cache:
+                response.headers["Cache-Control"] = "no-store"
         return response

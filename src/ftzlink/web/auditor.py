@@ -50,6 +50,9 @@ ACTIONS = {
     "token.create": N_("API token issued"),
     "token.revoke": N_("API token revoked"),
     "user.create": N_("User created"),
+    "user.disable": N_("User disabled"),
+    "user.enable": N_("User enabled again"),
+    "user.revoke_tokens": N_("All of a user's API tokens revoked"),
 }
 OBJECTS = {
     "application": N_("Application"),

@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from ftzlink.api.deps import SESSION_COOKIE, Services
+from ftzlink.api.deps import SESSION_COOKIE, Services, secure_cookie
 from ftzlink.auth import permissions
 from ftzlink.auth import service as auth
 from ftzlink.auth.models import Role
@@ -31,7 +31,6 @@ __all__ = ["CSRF_COOKIE", "CSRF_FIELD", "LANG_COOKIE", "Web", "WebPage", "safe_n
 LANG_COOKIE = "ftzlink_lang"
 CSRF_COOKIE = "ftzlink_csrf"  # for visitors not signed in (the sign-in form itself)
 CSRF_FIELD = "csrf_token"
-LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
@@ -116,6 +115,8 @@ class Web:
             items.append(("/audit", self._("Audit log")))
         if p.is_platform_admin:
             items.append(("/admin/calendar", self._("Holiday schedules")))
+        if permissions.can_list_users(p):
+            items.append(("/admin/users", self._("Users")))
         return items
 
     def require(self) -> Principal:
@@ -212,9 +213,7 @@ class Web:
 
     def secure_cookie(self) -> bool:
         """Secure cookies unless on plain HTTP to a host other than this machine (tests)."""
-        if self.settings.secure_cookies or self.request.url.scheme == "https":
-            return True
-        return (self.request.url.hostname or "") in LOOPBACK
+        return secure_cookie(self.request, self.settings)
 
     def finish(self, response: Response) -> None:
         if self._new_csrf is not None:

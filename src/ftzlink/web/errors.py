@@ -25,6 +25,7 @@ MESSAGES = {
     "too_large": N_("The file is too large."),
     "unsupported_type": N_("The file must be a PDF, PNG or JPEG."),
     "rate_limited": N_("Too many attempts. Wait a while and try again."),
+    "own_account": N_("You cannot disable your own account."),
 }
 
 

@@ -17,6 +17,7 @@ from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ftzlink.api.deps import client_of
 from ftzlink.auth.models import Role
 from ftzlink.auth.principal import Principal
 from ftzlink.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited
@@ -480,7 +481,7 @@ async def check(web: WebPage) -> Response:
                 session,
                 code=code,
                 today=web.today,
-                client=web.request.client.host if web.request.client else "unknown",
+                client=client_of(web.request, web.settings),
                 guesses=web.services.invitation_checks,
             )
         except RateLimited as refused:

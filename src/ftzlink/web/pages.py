@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from fastapi.responses import Response
 
-from ftzlink.api.deps import SESSION_COOKIE
+from ftzlink.api.deps import SESSION_COOKIE, client_of
 from ftzlink.auth import service as auth
 from ftzlink.errors import FtzlinkError, NotAuthenticated, RateLimited
 from ftzlink.web.context import LANG_COOKIE, WebPage, safe_next
@@ -66,7 +66,7 @@ async def sign_in(web: WebPage) -> Response:
     opened = None
     if form.ok:
         settings = web.settings
-        client = web.request.client.host if web.request.client else "unknown"
+        client = client_of(web.request, settings)
         failure: FtzlinkError | None = None
         with web.write() as session:
             try:
@@ -77,6 +77,7 @@ async def sign_in(web: WebPage) -> Response:
                     client=client,
                     limit=settings.login_attempts,
                     window_seconds=settings.login_window_seconds,
+                    delay_cap_seconds=settings.login_delay_cap_seconds,
                 )
                 opened = auth.open_session(session, user=user, hours=settings.session_hours)
             except FtzlinkError as error:

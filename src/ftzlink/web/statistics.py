@@ -4,9 +4,7 @@ table beside it; the applications of a period download as CSV."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 import threading
 from collections import OrderedDict
@@ -18,6 +16,7 @@ from fastapi.responses import Response
 
 from ftzlink.applications.statistics import DIMENSIONS, Statistics, Tally, statistics
 from ftzlink.errors import NotFound
+from ftzlink.exports import csv_text
 from ftzlink.web.context import Web, WebPage
 from ftzlink.web.forms import N_, Form
 from ftzlink.web.labels import STATES
@@ -348,12 +347,9 @@ def statistics_csv(web: WebPage) -> Response:
             scope=None,
         )
     stats = _load(web, start, end)
-    out = io.StringIO()
-    out.write("\ufeff")  # so that Excel reads the file as UTF-8
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([web._(c) for c in CSV_COLUMNS])
+    rows = [[web._(c) for c in CSV_COLUMNS]]
     for a in stats.applications:
-        writer.writerow(
+        rows.append(
             [
                 a.reference,
                 a.organisation,
@@ -371,7 +367,7 @@ def statistics_csv(web: WebPage) -> Response:
     name += f"-{start.isoformat()}" if start else "-start"
     name += f"-{end.isoformat()}" if end else f"-{web.today.isoformat()}"
     return Response(
-        out.getvalue().encode("utf-8"),
+        csv_text(rows).encode("utf-8"),
         media_type="text/csv; charset=utf-8",
         headers={
             "Content-Disposition": f'attachment; filename="{name}.csv"',
