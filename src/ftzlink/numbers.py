@@ -3,11 +3,9 @@ are not integers at all. Every integer a request or a profile carries is one of 
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from pydantic import BeforeValidator
 
-__all__ = ["Integer"]
+__all__ = ["WHOLE_NUMBER"]
 
 
 def _whole_number(value: object) -> object:
@@ -21,4 +19,6 @@ def _whole_number(value: object) -> object:
     return value
 
 
-Integer = Annotated[int, BeforeValidator(_whole_number)]
+# Placed after the constraints (`Annotated[int, Field(ge=0), WHOLE_NUMBER]`): before them, it would
+# hide the constraints from the JSON Schema (`ge` instead of `minimum`).
+WHOLE_NUMBER = BeforeValidator(_whole_number)
