@@ -239,8 +239,9 @@ def test_one_application_two_tracks_decided_side_by_side(world: TalentWorld) -> 
     )
     assert limit["status"] == "allowed" and limit["five_year"] == "passed"
     assert any(r["citation"] for r in limit["reasons"])
-    last_day = dt.date.fromisoformat(limit["end"]) - dt.timedelta(days=1)
-    assert last_day <= wp_until
+    # `end` is the last valid day: five years from the start, the work permit's own last day.
+    assert limit["end"] == wp_until.isoformat()
+    last_day = dt.date.fromisoformat(limit["end"])
 
     too_long = police.post(
         f"{T}/cases/{case_id}/tracks/residence/approve",
@@ -251,10 +252,12 @@ def test_one_application_two_tracks_decided_side_by_side(world: TalentWorld) -> 
     )
     assert too_long.status_code == 422
     assert too_long.json()["errors"][0]["field"] == "valid_until"
+    assert f"the last day may be {limit['end']} at the latest" in too_long.text
+    # The limit copied as it is into the approval is accepted.
     page = shown(
         police.post(
             f"{T}/cases/{case_id}/tracks/residence/approve",
-            json={"valid_from": start.isoformat(), "valid_until": last_day.isoformat()},
+            json={"valid_from": start.isoformat(), "valid_until": limit["end"]},
         )
     )
     assert states(page) == {"work_permit": "approved", "residence": "approved"}

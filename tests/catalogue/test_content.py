@@ -6,8 +6,12 @@ from pathlib import Path
 
 import pytest
 
+from ftzlink.catalogue.conditions import AllOf, AnyOf, Condition, Not
 from ftzlink.catalogue.loader import BUNDLED_DIR
 from ftzlink.catalogue.models import Catalogue, Citation, MeasureKind, PeriodKind
+from ftzlink.profiles.models import EnterpriseProfile
+from ftzlink.rules.determinations import ConditionResult
+from ftzlink.rules.evaluate import evaluate
 
 # The seed documents live in shared/, beside the repository (as on developers' machines and CI).
 SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
@@ -140,3 +144,57 @@ def test_every_cap_is_stated_on_the_line_its_citation_names(catalogue: Catalogue
 def test_the_bundled_catalogue_ships_inside_the_package() -> None:
     assert (BUNDLED_DIR / "zones.yaml").is_file()
     assert len(list((BUNDLED_DIR / "policies").glob("*.tests.yaml"))) == 3
+
+
+# A condition's own clause, as the source states it: (policy, clause) -> words on the cited line.
+CONDITION_CLAUSES = {
+    ("changning-trial-2024", "I.B"): "Corporate and unincorporated organizations established in "
+    "Changning and having good credit records, as well as support recipients approved by the "
+    "district government.",
+    ("changning-zone-plan", "A2"): "A2: Centered on innovation-driven momentum",
+}
+
+
+def _conditions(node: Condition) -> list[Condition]:
+    children: list[Condition] = []
+    if isinstance(node, AllOf | AnyOf):
+        children = list(node.all if isinstance(node, AllOf) else node.any)
+    elif isinstance(node, Not):
+        children = [node.not_]
+    return [node, *(d for c in children for d in _conditions(c))]
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason="the seed documents are not beside this checkout")
+def test_every_condition_of_an_eligibility_clause_cites_the_line_that_states_it(
+    catalogue: Catalogue, example_profile: EnterpriseProfile
+) -> None:
+    cited = {
+        (policy.id, node.cite.clause)
+        for policy in catalogue.policies
+        for measure in policy.measures
+        for root in (policy.eligibility, measure.when)
+        if root is not None
+        for node in _conditions(root)
+        if node.cite is not None
+    }
+    assert cited == set(CONDITION_CLAUSES)
+    # What a person reads: each condition of the check, with the citation it shows.
+    shown = [
+        (d.policy_id, c)
+        for d in evaluate(catalogue, example_profile, dt.date(2025, 6, 1))
+        for root in d.conditions
+        for c in _results(root)
+    ]
+    for (policy_id, clause), words in CONDITION_CLAUSES.items():
+        policy = catalogue.policy(policy_id)
+        assert policy is not None
+        lines = (SEEDS / policy.citation.source).read_text(encoding="utf-8").splitlines()
+        showing = [c.citation for p, c in shown if p == policy_id and c.citation.clause == clause]
+        assert showing, (policy_id, clause)
+        for citation in showing:
+            assert citation.line is not None and citation.line != policy.citation.line
+            assert words in lines[citation.line - 1], (policy_id, clause, citation.line)
+
+
+def _results(result: ConditionResult) -> list[ConditionResult]:
+    return [result, *(d for c in result.children for d in _results(c))]

@@ -61,6 +61,15 @@ def test_residence_limit_never_beyond_the_work_permit(cli: CLI, tmp_path: Path) 
     )  # fmt: skip
     assert run.code == 0, run.err
     assert "last valid day at the latest: 2028-11-08" in run.out
+    assert "Never beyond the work permit's end: 2028-11-08" in run.out
+    as_json = cli(
+        "talent", "residence", str(facts), "--start", "2026-11-09",
+        "--work-permit-until", "2028-11-08", "--format", "json",
+    )  # fmt: skip
+    assert as_json.code == 0, as_json.err
+    shown = json.loads(as_json.out)
+    assert shown["end"] == "2028-11-08"  # the same last valid day as the table
+    assert any(r["text"]["en"].endswith(": 2028-11-08") for r in shown["reasons"])
     short = cli(
         "talent", "residence", str(facts), "--start", "2026-11-09",
         "--work-permit-until", "2026-12-31",

@@ -22,6 +22,8 @@ RESIDENCE = RULES.residence
 ROUTES = {r.id: r for r in RESIDENCE.five_year_routes}
 START = dt.date(2025, 3, 1)
 FAR = dt.date(2035, 1, 1)  # a work permit that outlasts any residence permit
+# Every day below is a last valid day, inclusive. Five years from START run through:
+FIVE_YEARS = dt.date(2030, 2, 28)
 LAW = "exit-entry-law"
 SHANGHAI = "shanghai-5-year-work-residence-2023"
 SEED = "seed-000"
@@ -83,16 +85,16 @@ def test_each_5_year_route_gives_five_years_inside_its_edge_and_not_outside(
 ) -> None:
     one_year = dt.date(2026, 3, 1)
     allowed = max_residence_end(
-        RULES, {**NO_ROUTE, **inside}, start=START, work_permit_end=FAR, requested_end=one_year
+        RULES, {**NO_ROUTE, **inside}, start=START, work_permit_until=FAR, requested_until=one_year
     )
     assert allowed.five_year is Outcome.PASSED
-    assert allowed.end == dt.date(2030, 3, 1)
+    assert allowed.end == FIVE_YEARS
     cited = [r for r in allowed.reasons if r.citation and r.citation.source == source]
     assert any(ROUTES[route].label.en in r.text.en for r in cited)
     assert next(r for r in allowed.routes if r.route == route).outcome is Outcome.PASSED
 
     refused = max_residence_end(
-        RULES, {**NO_ROUTE, **outside}, start=START, work_permit_end=FAR, requested_end=one_year
+        RULES, {**NO_ROUTE, **outside}, start=START, work_permit_until=FAR, requested_until=one_year
     )
     assert refused.five_year is Outcome.FAILED
     assert refused.end == one_year
@@ -113,7 +115,7 @@ def test_every_route_cites_the_shanghai_page_or_seed_000_with_high_confidence() 
 
 
 def test_the_law_bounds_cite_article_30() -> None:
-    result = max_residence_end(RULES, NO_ROUTE, start=START, work_permit_end=FAR)
+    result = max_residence_end(RULES, NO_ROUTE, start=START, work_permit_until=FAR)
     first = result.reasons[0]
     assert first.citation is not None
     assert (first.citation.source, first.citation.section) == (LAW, "art. 30")
@@ -122,33 +124,37 @@ def test_the_law_bounds_cite_article_30() -> None:
 
 
 @pytest.mark.parametrize(
-    ("case", "work_permit_end", "requested_end", "end", "why"),
+    ("case", "work_permit_until", "requested_until", "end", "why"),
     [
         # No route: what the case gives.
         (NO_ROUTE, FAR, dt.date(2027, 3, 1), dt.date(2027, 3, 1), "requested end"),
         (NO_ROUTE, dt.date(2027, 3, 1), None, dt.date(2027, 3, 1), "work permit's end"),
         # Never more than 5 years, even when asked for more.
-        (NO_ROUTE, FAR, dt.date(2031, 1, 1), dt.date(2030, 3, 1), "legal maximum"),
-        ({**NO_ROUTE, "works_in_lingang": True}, FAR, None, dt.date(2030, 3, 1), "Lingang"),
+        (NO_ROUTE, FAR, dt.date(2031, 1, 1), FIVE_YEARS, "legal maximum"),
+        ({**NO_ROUTE, "works_in_lingang": True}, FAR, None, FIVE_YEARS, "Lingang"),
         # Never beyond the work permit, even on a 5-year route.
         ({**NO_ROUTE, "works_in_lingang": True}, dt.date(2028, 6, 30), None, dt.date(2028, 6, 30),
          "work permit's end"),
-        # Never less than 90 days.
-        (NO_ROUTE, FAR, dt.date(2025, 4, 1), dt.date(2025, 5, 30), "legal minimum"),
-        (NO_ROUTE, dt.date(2025, 5, 30), None, dt.date(2025, 5, 30), "work permit's end"),
+        # Never less than 90 days: 1 March to 29 May.
+        (NO_ROUTE, FAR, dt.date(2025, 4, 1), dt.date(2025, 5, 29), "legal minimum"),
+        (NO_ROUTE, dt.date(2025, 5, 29), None, dt.date(2025, 5, 29), "work permit's end"),
     ],
     ids=["requested", "work-permit", "capped-5y", "route-5y", "route-capped-by-work-permit",
          "raised-to-90-days", "exactly-90-days"],
 )  # fmt: skip
 def test_the_longest_permit_stays_within_the_law_and_the_work_permit(
     case: dict[str, Any],
-    work_permit_end: dt.date,
-    requested_end: dt.date | None,
+    work_permit_until: dt.date,
+    requested_until: dt.date | None,
     end: dt.date,
     why: str,
 ) -> None:
     result = max_residence_end(
-        RULES, case, start=START, work_permit_end=work_permit_end, requested_end=requested_end
+        RULES,
+        case,
+        start=START,
+        work_permit_until=work_permit_until,
+        requested_until=requested_until,
     )
     assert result.status == "allowed"
     assert result.end == end
@@ -156,9 +162,9 @@ def test_the_longest_permit_stays_within_the_law_and_the_work_permit(
 
 
 def test_a_work_permit_ending_within_90_days_is_refused_with_the_reason() -> None:
-    day_89 = START + dt.timedelta(days=89)
+    day_89 = START + dt.timedelta(days=88)
     result = max_residence_end(
-        RULES, {**NO_ROUTE, "works_in_lingang": True}, start=START, work_permit_end=day_89
+        RULES, {**NO_ROUTE, "works_in_lingang": True}, start=START, work_permit_until=day_89
     )
     assert (result.status, result.end) == ("refused", None)
     last = result.reasons[-1]
@@ -171,30 +177,32 @@ def test_five_years_from_a_leap_day_ends_on_28_february() -> None:
         RULES,
         {**NO_ROUTE, "works_in_lingang": True},
         start=dt.date(2024, 2, 29),
-        work_permit_end=FAR,
+        work_permit_until=FAR,
     )
-    assert result.end == dt.date(2029, 2, 28)
+    assert result.end == dt.date(2029, 2, 27)
 
 
 def test_an_unknown_route_is_asked_about_only_when_it_could_lengthen_the_permit() -> None:
     requested = dt.date(2026, 3, 1)
     unknown = max_residence_end(
-        RULES, {}, start=START, work_permit_end=FAR, requested_end=requested
+        RULES, {}, start=START, work_permit_until=FAR, requested_until=requested
     )
     assert unknown.five_year is Outcome.UNKNOWN
     assert unknown.end == requested
     assert {q.field for q in unknown.questions} == {d.id for d in RESIDENCE.fields}
-    assert any("may run to 2030-03-01" in r.text.en for r in unknown.reasons)
+    assert any("may run to 2030-02-28" in r.text.en for r in unknown.reasons)
     # Without a request the work permit's end is the limit whatever the routes say.
-    no_request = max_residence_end(RULES, {}, start=START, work_permit_end=dt.date(2027, 1, 1))
+    no_request = max_residence_end(RULES, {}, start=START, work_permit_until=dt.date(2027, 1, 1))
     assert no_request.end == dt.date(2027, 1, 1)
     assert no_request.questions == []
 
 
 def test_one_route_established_decides_whatever_else_is_unknown() -> None:
-    result = max_residence_end(RULES, {"certified_talent": True}, start=START, work_permit_end=FAR)
+    result = max_residence_end(
+        RULES, {"certified_talent": True}, start=START, work_permit_until=FAR
+    )
     assert result.five_year is Outcome.PASSED
-    assert result.end == dt.date(2030, 3, 1)
+    assert result.end == FIVE_YEARS
 
 
 @pytest.mark.parametrize(
@@ -210,15 +218,18 @@ def test_malformed_case_facts_are_refused_naming_the_field(
     case: dict[str, Any], field: str, message: str
 ) -> None:
     with pytest.raises(InvalidInput) as caught:
-        max_residence_end(RULES, case, start=START, work_permit_end=FAR)
+        max_residence_end(RULES, case, start=START, work_permit_until=FAR)
     assert [p.field for p in caught.value.problems] == [field]
     assert message in caught.value.problems[0].message
 
 
-def test_a_requested_end_on_or_before_the_start_is_refused() -> None:
+def test_a_requested_last_day_before_the_start_is_refused() -> None:
+    day_before = START - dt.timedelta(days=1)
     with pytest.raises(InvalidInput) as caught:
-        max_residence_end(RULES, NO_ROUTE, start=START, work_permit_end=FAR, requested_end=START)
-    assert caught.value.problems[0].field == "requested_end"
+        max_residence_end(
+            RULES, NO_ROUTE, start=START, work_permit_until=FAR, requested_until=day_before
+        )
+    assert caught.value.problems[0].field == "requested_until"
 
 
 @st.composite
@@ -241,26 +252,28 @@ def cases(draw: st.DrawFn) -> dict[str, Any]:
     cases(),
     st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2090, 12, 31)),
     st.integers(min_value=-100, max_value=4000),
-    st.none() | st.integers(min_value=1, max_value=4000),
+    st.none() | st.integers(min_value=0, max_value=4000),
 )
 def test_the_end_is_never_beyond_five_years_the_work_permit_or_short_of_90_days(
     case: dict[str, Any], start: dt.date, permit_days: int, requested_days: int | None
 ) -> None:
-    work_permit_end = start + dt.timedelta(days=permit_days)
+    work_permit_until = start + dt.timedelta(days=permit_days)
     requested = None if requested_days is None else start + dt.timedelta(days=requested_days)
     result = max_residence_end(
-        RULES, case, start=start, work_permit_end=work_permit_end, requested_end=requested
+        RULES, case, start=start, work_permit_until=work_permit_until, requested_until=requested
     )
-    least = start + dt.timedelta(days=90)
-    if work_permit_end < least:
+    # Last valid days: 90 days from the start run through start + 89.
+    least = start + dt.timedelta(days=89)
+    most = add_years(start, 5) - dt.timedelta(days=1)
+    if work_permit_until < least:
         assert (result.status, result.end) == ("refused", None)
         assert "extend the work permit first" in result.reasons[-1].text.en
         return
     assert result.status == "allowed" and result.end is not None
-    assert least <= result.end <= add_years(start, 5)
-    assert result.end <= work_permit_end
+    assert least <= result.end <= most
+    assert result.end <= work_permit_until
     if result.five_year is Outcome.PASSED:
-        assert result.end == min(add_years(start, 5), work_permit_end)
+        assert result.end == min(most, work_permit_until)
     assert result.reasons[0].citation is not None
 
 
@@ -328,11 +341,11 @@ def test_a_covered_family_member_always_ends_on_the_principal_end(
 
 def test_a_family_member_ends_with_the_principal_permit_the_rules_allow() -> None:
     principal = max_residence_end(
-        RULES, {**NO_ROUTE, "works_in_lingang": True}, start=START, work_permit_end=FAR
+        RULES, {**NO_ROUTE, "works_in_lingang": True}, start=START, work_permit_until=FAR
     )
     assert principal.end is not None
     child = family_end(RULES, principal_end=principal.end, member={"relation": "child", "age": 6})
-    assert child.end == principal.end == dt.date(2030, 3, 1)
+    assert child.end == principal.end == FIVE_YEARS
 
 
 # Broken data files.

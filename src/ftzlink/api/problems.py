@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -124,10 +125,35 @@ def install(app: FastAPI) -> None:
         return problem_response(422, "invalid_input", "the request is invalid", errors=problems)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed", 401: "not_authenticated"}.get(
             error.status_code, "http_error"
         )
-        return problem_response(
-            error.status_code, code, str(error.detail), dict(error.headers or {})
+        headers = dict(error.headers or {})
+        if error.status_code == 405:
+            allowed = documented_methods(app.openapi(), request.url.path)
+            if allowed:
+                headers["Allow"] = ", ".join(allowed)
+        return problem_response(error.status_code, code, str(error.detail), headers)
+
+
+_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def documented_methods(document: dict[str, Any], path: str) -> list[str]:
+    """The methods the OpenAPI document lists for the path a request named (none if it names no
+    documented path). The router answers 405 with the methods of the first route whose path
+    matched, which is one of several routes sharing a path: the document knows them all."""
+    best: tuple[int, list[str]] | None = None
+    for template, operations in document.get("paths", {}).items():
+        segments = template.split("/")
+        pattern = "/".join(
+            "[^/]+" if s.startswith("{") and s.endswith("}") else re.escape(s) for s in segments
         )
+        if not re.fullmatch(pattern, path):
+            continue
+        fixed = sum(1 for s in segments if not s.startswith("{"))
+        if best is None or fixed > best[0]:  # a fixed path before a parameter's
+            methods = [m for m in _METHODS if m.lower() in operations]
+            best = (fixed, methods)
+    return best[1] if best else []

@@ -7,14 +7,16 @@ import re
 from typing import Annotated, Generic, TypeVar
 
 from fastapi import Path
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from ftzlink.numbers import WHOLE_NUMBER
 
 __all__ = ["Day", "DbId", "Listing", "SafeText", "Slug", "Strict", "Year", "Yuan"]
 
 # Text that a database can store as given: no NUL or other control characters but tab/newline.
 SafeText = Annotated[str, Field(pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")]
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=80)]
-Yuan = Annotated[StrictInt, Field(ge=0, le=10**13, description="integer yuan")]
+Yuan = Annotated[int, Field(ge=0, le=10**13, description="integer yuan"), WHOLE_NUMBER]
 
 
 def _iso_day(value: object) -> object:

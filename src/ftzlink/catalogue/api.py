@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import Field
@@ -12,7 +12,8 @@ from ftzlink.api.deps import Public
 from ftzlink.api.schemas import Day, SafeText, Strict
 from ftzlink.catalogue.zones import find_zones
 from ftzlink.errors import NotFound
-from ftzlink.profiles.loader import profile_from_data
+from ftzlink.profiles.loader import checked_profile
+from ftzlink.profiles.models import EnterpriseProfile
 from ftzlink.reports import (
     CheckReport,
     MeasureReport,
@@ -96,7 +97,7 @@ def get_measure(ctx: Public, measure_id: str, as_of: AsOf = None) -> MeasureOut:
 
 
 class CheckRequest(Strict):
-    profile: dict[str, Any] = Field(
+    profile: EnterpriseProfile = Field(
         description="an enterprise profile (see `ftzlink schema profile`)"
     )
     as_of: Day | None = Field(default=None, description="default today")
@@ -105,6 +106,6 @@ class CheckRequest(Strict):
 @router.post("/check", response_model=CheckReport)
 def check(ctx: Public, request: CheckRequest) -> CheckReport:
     """Every measure's determination for the profile: status, maximum amount, conditions, questions."""
-    profile = profile_from_data(request.profile, ctx.catalogue)
+    profile = checked_profile(request.profile, ctx.catalogue)
     day = request.as_of or ctx.today
     return check_report(profile, day, evaluate(ctx.catalogue, profile, day))

@@ -11,7 +11,8 @@ vectorised and SQL forms, without ever executing a string. YAML form, one operat
     {field: projects, exists: {field: kind, in: [rd_input]}}
 
 Any node may carry `label` (the condition in plain words, zh and en) and `cite` (the clause of
-the policy's source that states it, when that is not the measure's own clause).
+the policy's source that states it, and the line it is stated on, when that is not the measure's
+own clause: `cite: {clause: I.B, line: 9}`).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ __all__ = [
     "COMPARISON_OPS",
     "AllOf",
     "AnyOf",
+    "ClauseCite",
     "Compare",
     "Condition",
     "Exists",
@@ -50,11 +52,21 @@ COMPARISON_OPS: tuple[ComparisonOp, ...] = (
 )  # fmt: skip
 
 
+class ClauseCite(BaseModel):
+    """The clause of the policy's source that states a condition, and the line it is on: both,
+    so that a condition never shows its clause with the line of another."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    clause: str = Field(pattern=r"^[A-Z0-9]+(\.[A-Z0-9]+)*(\(\d+\))?$")
+    line: StrictInt = Field(ge=1)
+
+
 class _Node(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     label: Text | None = None
-    cite: str | None = Field(default=None, pattern=r"^[A-Z0-9]+(\.[A-Z0-9]+)*(\(\d+\))?$")
+    cite: ClauseCite | None = None
 
 
 class Compare(_Node):

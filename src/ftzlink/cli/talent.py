@@ -155,7 +155,7 @@ def residence(
         bundled_talent_rules(),
         _facts(path),
         start=_day(start, "--start"),
-        work_permit_end=_day(work_permit_until, "--work-permit-until") + dt.timedelta(days=1),
+        work_permit_until=_day(work_permit_until, "--work-permit-until"),
     )
     if format is OutputFormat.json:
         print_json(result)
@@ -164,8 +164,7 @@ def residence(
     if result.end is None:
         console.print("refused: no work-type residence permit can be issued", markup=False)
     else:
-        last = result.end - dt.timedelta(days=1)
-        console.print(f"last valid day at the latest: {last.isoformat()}", markup=False)
+        console.print(f"last valid day at the latest: {result.end.isoformat()}", markup=False)
     for reason in result.reasons:
         cited = f" [{reason.citation}]" if reason.citation else ""
         console.print(f"- {reason.text.get(ln)}{cited}", markup=False)

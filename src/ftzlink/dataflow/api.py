@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
-from pydantic import Field, StrictInt
+from pydantic import Field
 from sqlalchemy.orm import Session
 
 from ftzlink.api import problems
@@ -32,16 +32,17 @@ from ftzlink.dataflow.tables import (
     Transfer,
 )
 from ftzlink.ledger.keys import configured_signer
+from ftzlink.numbers import WHOLE_NUMBER
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/dataflow", tags=["dataflow"])
 
-Id = Annotated[StrictInt, Field(ge=1, le=2**31 - 1)]
+Id = Annotated[int, Field(ge=1, le=2**31 - 1), WHOLE_NUMBER]
 Title = Annotated[SafeText, Field(min_length=1, max_length=200)]
 Note = Annotated[SafeText, Field(min_length=1, max_length=2000)]
-Count = Annotated[StrictInt, Field(ge=0, le=10**15)]
-People = Annotated[StrictInt, Field(ge=0, le=2_000_000_000)]
+Count = Annotated[int, Field(ge=0, le=10**15), WHOLE_NUMBER]
+People = Annotated[int, Field(ge=0, le=2_000_000_000), WHOLE_NUMBER]
 
 
 def _rules() -> DataflowRules:
@@ -479,7 +480,7 @@ def reminder_out(r: Reminder) -> ReminderOut:
 
 
 class RemindRequest(Strict):
-    within_days: Annotated[StrictInt, Field(ge=0, le=366)] = 30
+    within_days: Annotated[int, Field(ge=0, le=366), WHOLE_NUMBER] = 30
 
 
 class RemindOut(Strict):
@@ -560,7 +561,7 @@ def _pick(p: Pick) -> PickOut:
 
 
 class DrawRequest(Strict):
-    count: Annotated[StrictInt, Field(ge=1, le=1000)]
+    count: Annotated[int, Field(ge=1, le=1000), WHOLE_NUMBER]
     checkpoint_id: Id | None = Field(default=None, description="default: the latest signed")
 
 
@@ -636,7 +637,7 @@ def inspection_out(i: Inspection) -> InspectionOut:
 
 class FindingsIn(Strict):
     findings: list[Note] = Field(min_length=1, max_length=50)
-    rectification_working_days: Annotated[StrictInt, Field(ge=1, le=250)]
+    rectification_working_days: Annotated[int, Field(ge=1, le=250), WHOLE_NUMBER]
 
 
 class CloseIn(Strict):

@@ -215,7 +215,7 @@ def list_runs(ctx: Auth, page: Page) -> Listing[RunOut]:
         )
 
 
-@router.get("/runs/{run_id}", response_model=RunOut)
+@router.get("/runs/{run_id:int}", response_model=RunOut)
 def get_run(ctx: Auth, run_id: DbId) -> RunOut:
     with ctx.read() as session:
         return run_out(service.get_run(session, principal=ctx.principal, run_id=run_id))

@@ -14,7 +14,13 @@ from ftzlink.profiles.fields import profile_fields
 from ftzlink.profiles.models import EnterpriseProfile
 from ftzlink.yamlfile import Document, read_document
 
-__all__ = ["load_profile", "parse_profile", "profile_from_data", "value_problems"]
+__all__ = [
+    "checked_profile",
+    "load_profile",
+    "parse_profile",
+    "profile_from_data",
+    "value_problems",
+]
 
 
 def load_profile(path: Path, catalogue: Catalogue) -> EnterpriseProfile:
@@ -86,6 +92,11 @@ def profile_from_data(data: dict[str, Any], catalogue: Catalogue) -> EnterpriseP
             for error in exc.errors()
         ]
         raise ProfileError("the profile is malformed", problems) from None
+    return checked_profile(profile, catalogue)
+
+
+def checked_profile(profile: EnterpriseProfile, catalogue: Catalogue) -> EnterpriseProfile:
+    """A well-formed profile whose values the catalogue knows, or ProfileError naming each."""
     found = value_problems(profile, catalogue)
     if found:
         problems = [Problem(message, field=".".join(map(str, loc))) for loc, message in found]

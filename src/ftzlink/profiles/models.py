@@ -15,18 +15,18 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictBool,
-    StrictInt,
     field_validator,
     model_validator,
 )
 
+from ftzlink.numbers import WHOLE_NUMBER
 from ftzlink.profiles.uscc import uscc_problem
 
 __all__ = ["EnterpriseProfile", "Project", "Talent"]
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
-Count = Annotated[StrictInt, Field(ge=0)]
-Yuan = Annotated[StrictInt, Field(ge=0, le=10**13)]
+Count = Annotated[int, Field(ge=0), WHOLE_NUMBER]
+Yuan = Annotated[int, Field(ge=0, le=10**13), WHOLE_NUMBER]
 
 
 def label(zh: str, en: str, vocabulary: str | None = None) -> dict[str, Any]:

@@ -95,7 +95,10 @@ class _Evaluation:
         citation: Citation,
         prefix: str = "",
     ) -> ConditionResult:
-        citation = citation.model_copy(update={"clause": node.cite}) if node.cite else citation
+        if node.cite is not None:
+            citation = citation.model_copy(
+                update={"clause": node.cite.clause, "line": node.cite.line, "item": None}
+            )
         text = describe(self.catalogue, node, fields)
         if isinstance(node, AllOf | AnyOf):
             children = [

@@ -860,8 +860,8 @@ def residence_limit(
     start: Annotated[Day | None, Query(description="the permit's first day; default today")] = None,
 ) -> ResidenceLimit:
     """The longest residence permit the case allows from `start`, with the reasons and their
-    citations. `end` is the expiry (the day after the last valid day). 409 until the work permit
-    is approved."""
+    citations. `end` is the last valid day, inclusive: what an approval's `valid_until` may be at
+    the latest. 409 until the work permit is approved."""
     with ctx.read() as session:
         case = cases.get_case(session, principal=ctx.principal, case_id=case_id)
         if case.status != CaseStatus.FILED:

@@ -1117,13 +1117,8 @@ def residence_limit(
         rules,
         residence_facts(session, case, work_permit, on),
         start=start,
-        # The work permit's last valid day, inclusive: a permit valid through D "ends" the day after.
-        work_permit_end=work_permit.valid_until + dt.timedelta(days=1),
-        requested_end=(
-            None
-            if case.requested_residence_end is None
-            else case.requested_residence_end + dt.timedelta(days=1)
-        ),
+        work_permit_until=work_permit.valid_until,
+        requested_until=case.requested_residence_end,
     )
 
 
@@ -1181,7 +1176,7 @@ def approve(
         if limit.status == "refused" or limit.end is None:
             reasons = "; ".join(r.text.en for r in limit.reasons)
             raise Conflict(f"no residence permit can be issued from {valid_from}: {reasons}")
-        last_day = limit.end - dt.timedelta(days=1)
+        last_day = limit.end
         if valid_until > last_day:
             reasons = "; ".join(r.text.en for r in limit.reasons)
             raise InvalidInput(

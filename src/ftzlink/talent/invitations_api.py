@@ -278,7 +278,7 @@ def issue(ctx: Auth, body: NewInvitation, key: IdempotencyKey = None) -> JSONRes
     return ctx.change(produce, status_code=201, key=key, secret_fields=("verification_code",))
 
 
-@router.get("/talent/invitations/{invitation_id}", response_model=InvitationOut)
+@router.get("/talent/invitations/{invitation_id:int}", response_model=InvitationOut)
 def get_invitation(ctx: Auth, invitation_id: DbId) -> InvitationOut:
     with ctx.read() as session:
         return invitation_out(

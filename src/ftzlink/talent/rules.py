@@ -115,7 +115,8 @@ class ResidenceLimit(_Result):
 
     status: Literal["allowed", "refused"]
     start: dt.date
-    end: dt.date | None  # the expiry date: start plus the permit's duration
+    # The permit's last valid day, inclusive, as an approval's `valid_until` takes it.
+    end: dt.date | None
     five_year: Outcome
     routes: list[RouteResult]
     reasons: list[Reason]
@@ -377,25 +378,36 @@ def max_residence_end(
     case: Mapping[str, Any],
     *,
     start: dt.date,
-    work_permit_end: dt.date,
-    requested_end: dt.date | None = None,
+    work_permit_until: dt.date,
+    requested_until: dt.date | None = None,
 ) -> ResidenceLimit:
-    """The latest end a work-type residence permit starting on `start` may have.
+    """The latest last valid day a work-type residence permit starting on `start` may have.
 
-    Five years when a 5-year route applies; otherwise what the case gives (`requested_end`, or
-    else the work permit's end). Never more than the law's maximum, never less than its minimum,
-    and never beyond the work permit's end: a work permit ending before the minimum is refused.
+    Every day here is a last valid day, inclusive, as permits print it and as an approval's
+    `valid_until` takes it: `work_permit_until` is the work permit's, `requested_until` the one
+    the employer asked for, and the result's `end` the residence permit's.
+
+    Five years when a 5-year route applies; otherwise what the case gives (`requested_until`, or
+    else the work permit's last day). Never more than the law's maximum, never less than its
+    minimum, never beyond the work permit: a work permit ending before the minimum is refused.
     """
     residence = rules.residence
     duration = residence.duration
-    if requested_end is not None and requested_end <= start:
+    if requested_until is not None and requested_until < start:
         raise InvalidInput(
             "the residence case is invalid",
-            [Problem(f"should be after the start {start.isoformat()}", field="requested_end")],
+            [
+                Problem(
+                    f"should be on or after the start {start.isoformat()}", field="requested_until"
+                )
+            ],
         )
     record = _nested(_facts(residence.fields, case, "residence rules"))
-    least = start + dt.timedelta(days=duration.min_days)
-    most = add_years(start, duration.max_years)
+    day = dt.timedelta(days=1)
+    # A permit of n days from `start` is valid through start + n - 1; of y years, through the day
+    # before the same calendar day y years later.
+    least = start + dt.timedelta(days=duration.min_days) - day
+    most = add_years(start, duration.max_years) - day
     evaluated = [(r, *condition_outcome(r.when, record)) for r in residence.five_year_routes]
     routes = [_route_result(r, outcome) for r, outcome, _ in evaluated]
     five_year = (
@@ -409,22 +421,23 @@ def max_residence_end(
         Reason(
             text=Text(
                 zh=f"工作类居留许可有效期为{duration.min_days}日至{duration.max_years}年："
-                f"自{start.isoformat()}起，最早{least.isoformat()}、最晚{most.isoformat()}到期",
+                f"自{start.isoformat()}起，有效期最早至{least.isoformat()}、"
+                f"最晚至{most.isoformat()}",
                 en=f"A work-type residence permit runs {duration.min_days} days to "
-                f"{duration.max_years} years: from {start.isoformat()}, it ends no earlier than "
-                f"{least.isoformat()} and no later than {most.isoformat()}",
+                f"{duration.max_years} years: from {start.isoformat()}, its last valid day is no "
+                f"earlier than {least.isoformat()} and no later than {most.isoformat()}",
             ),
             citation=duration.citation,
         )
     ]
-    if work_permit_end < least:
+    if work_permit_until < least:
         reasons.append(
             Reason(
                 text=Text(
-                    zh=f"工作许可于{work_permit_end.isoformat()}到期，早于最短期限"
+                    zh=f"工作许可有效期至{work_permit_until.isoformat()}，早于最短期限"
                     f"（{least.isoformat()}）：不能签发工作类居留许可，请先延续工作许可",
-                    en=f"The work permit ends on {work_permit_end.isoformat()}, before the "
-                    f"minimum ({least.isoformat()}): no work-type residence permit can be "
+                    en=f"The work permit is valid until {work_permit_until.isoformat()}, before "
+                    f"the minimum ({least.isoformat()}): no work-type residence permit can be "
                     "issued; extend the work permit first",
                 ),
                 citation=duration.citation,
@@ -454,15 +467,15 @@ def max_residence_end(
                     )
                 )
     else:
-        candidate = requested_end or work_permit_end
+        candidate = requested_until or work_permit_until
         given = (
             Text(
-                zh=f"申请的到期日{candidate.isoformat()}",
+                zh=f"申请的有效期截止日{candidate.isoformat()}",
                 en=f"the requested end {candidate.isoformat()}",
             )
-            if requested_end
+            if requested_until
             else Text(
-                zh=f"工作许可到期日{candidate.isoformat()}",
+                zh=f"工作许可有效期截止日{candidate.isoformat()}",
                 en=f"the work permit's end {candidate.isoformat()}",
             )
         )
@@ -474,17 +487,17 @@ def max_residence_end(
                 )
             )
         )
-        if five_year is U and candidate < min(most, work_permit_end):
+        if five_year is U and candidate < min(most, work_permit_until):
             unknown = [f for _, o, fields in evaluated if o is U for f in fields]
             questions = _questions(residence.fields, unknown)
             reasons.append(
                 Reason(
                     text=Text(
                         zh="如符合以下任一5年期情形，可延至"
-                        f"{min(most, work_permit_end).isoformat()}："
+                        f"{min(most, work_permit_until).isoformat()}："
                         + "；".join(r.label.zh for r, o, _ in evaluated if o is U),
                         en="If any of these 5-year routes applies, it may run to "
-                        f"{min(most, work_permit_end).isoformat()}: "
+                        f"{min(most, work_permit_until).isoformat()}: "
                         + "; ".join(r.label.en for r, o, _ in evaluated if o is U),
                     )
                 )
@@ -501,13 +514,13 @@ def max_residence_end(
                 citation=duration.citation,
             )
         )
-    if end > work_permit_end:
-        end = work_permit_end
+    if end > work_permit_until:
+        end = work_permit_until
         reasons.append(
             Reason(
                 text=Text(
-                    zh=f"不超过工作许可到期日：{work_permit_end.isoformat()}",
-                    en=f"Never beyond the work permit's end: {work_permit_end.isoformat()}",
+                    zh=f"不超过工作许可有效期：{work_permit_until.isoformat()}",
+                    en=f"Never beyond the work permit's end: {work_permit_until.isoformat()}",
                 )
             )
         )

@@ -1163,7 +1163,7 @@ def _status(
         kinds=list(TrackKind),
         sources={src.id: src.title.get(web.lang) for src in _rules().sources},
         documents_open=own and any(t.state == TrackState.RETURNED for t in view.tracks.values()),
-        last_day=(limit.end - dt.timedelta(days=1)) if limit and limit.end else None,
+        last_day=limit.end if limit else None,
     )
 
 
