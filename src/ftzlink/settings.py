@@ -59,6 +59,30 @@ class Settings(BaseModel):
         description="while serving, sign a checkpoint this often if the ledger grew (0: never)",
     )
 
+    outbox_max_age_seconds: int = Field(
+        default=3600,
+        gt=0,
+        description="/readyz fails when a notification has waited longer than this to be sent",
+    )
+    checkpoint_dir: Path | None = Field(
+        default=None,
+        description="where each signed checkpoint is published as a file; "
+        "data_dir/checkpoints unless set",
+    )
+    metrics: bool = Field(
+        default=False, description="serve Prometheus metrics at /metrics (off by default)"
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="with metrics on, a bearer token that lets a scraper on another host in; "
+        "without it only loopback clients are answered",
+    )
+    log_format: str = Field(
+        default="auto",
+        pattern=r"^(auto|json|console)$",
+        description="json lines, console text, or auto: console when stderr is a terminal",
+    )
+
     @property
     def ledger_key_path(self) -> Path:
         return self.ledger_key_file or self.data_dir / "ledger.key"
@@ -69,6 +93,10 @@ class Settings(BaseModel):
     @property
     def documents_dir(self) -> Path:
         return self.data_dir / "documents"
+
+    @property
+    def checkpoints_dir(self) -> Path:
+        return self.checkpoint_dir or self.data_dir / "checkpoints"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -84,14 +112,24 @@ class Settings(BaseModel):
             "invitation_check_failures",
             "invitation_check_window_seconds",
             "ledger_checkpoint_seconds",
+            "outbox_max_age_seconds",
         ):
             if raw := env.get(f"FTZLINK_{name.upper()}"):
                 values[name] = int(raw)
         if raw := env.get("FTZLINK_TODAY"):
             values["today"] = raw
-        for name in ("ledger_origin", "ledger_key_file", "ledger_key"):
+        for name in (
+            "ledger_origin",
+            "ledger_key_file",
+            "ledger_key",
+            "checkpoint_dir",
+            "metrics_token",
+            "log_format",
+        ):
             if raw := env.get(f"FTZLINK_{name.upper()}"):
                 values[name] = raw
+        if raw := env.get("FTZLINK_METRICS"):
+            values["metrics"] = raw.lower() in {"1", "true", "yes", "on"}
         if raw := env.get("FTZLINK_SECURE_COOKIES"):
             values["secure_cookies"] = raw.lower() in {"1", "true", "yes"}
         return cls.model_validate(values)

@@ -16,7 +16,7 @@ from ftzlink.api import problems
 from ftzlink.api.deps import Services
 from ftzlink.catalogue.loader import bundled_catalogue
 from ftzlink.catalogue.models import Catalogue
-from ftzlink.db import Database
+from ftzlink.db import Database, utcnow
 from ftzlink.ratelimit import FailureWindow
 from ftzlink.settings import Settings
 
@@ -33,9 +33,13 @@ async def _sign_checkpoints(services: Services) -> None:
 
     from ftzlink.ledger.checkpoints import sign_if_grown
 
+    from ftzlink.ledger.published import publish
+
     def sign() -> None:
         with services.db.write() as session:
-            sign_if_grown(session, services.settings)
+            issued = sign_if_grown(session, services.settings)
+        if issued is not None:
+            publish(services.settings.checkpoints_dir, issued)
 
     while True:
         await asyncio.sleep(services.settings.ledger_checkpoint_seconds)
@@ -83,10 +87,16 @@ def create_app(
     from ftzlink.talent.api import router as talent
     from ftzlink.talent.invitations_api import router as talent_invitations
 
+    from ftzlink.ops import logs, metrics
+    from ftzlink.ops.api import router as operations
+    from ftzlink.ops.middleware import RequestObserver
+
     settings = settings or Settings.from_env()
+    logs.configure(fmt=settings.log_format)
     db = database or Database(settings.database_url)
     if migrate:
         db.upgrade()
+    metrics.instrument_pool(db.engine)
     app = FastAPI(
         lifespan=_lifespan,
         title="ftzlink",
@@ -107,7 +117,9 @@ def create_app(
             window_seconds=settings.invitation_check_window_seconds,
         ),
     )
+    app.state.started_at = utcnow()
     problems.install(app)
+    app.include_router(operations)
 
     @app.middleware("http")
     async def _refuse_control_characters(
@@ -166,4 +178,6 @@ def create_app(
     from ftzlink.web import install as install_web
 
     install_web(app)
+    # Outermost: the request id and the request's log line and metrics cover everything inside.
+    app.add_middleware(RequestObserver)
     return app

@@ -139,9 +139,12 @@ def checkpoint(format: OutputFormat = FormatOption, ui_lang: UILang = LangOption
     """Sign a checkpoint of the whole log, after checking it extends the previous one."""
     from ftzlink.ledger import checkpoints
 
+    from ftzlink.ledger.published import publish
+
     settings = Settings.from_env()
     with open_database(settings, lang=lang_of(ui_lang)) as db, db.write() as session:
         issued = checkpoints.sign(session, settings)
+    publish(settings.checkpoints_dir, issued)
     if format is OutputFormat.json:
         print_json_data({"size": issued.size, "root_hash": issued.root_hex, "note": issued.note})
     else:
