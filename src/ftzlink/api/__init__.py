@@ -32,7 +32,6 @@ async def _sign_checkpoints(services: Services) -> None:
     from starlette.concurrency import run_in_threadpool
 
     from ftzlink.ledger.checkpoints import sign_if_grown
-
     from ftzlink.ledger.published import publish
 
     def sign() -> None:
@@ -81,15 +80,14 @@ def create_app(
     from ftzlink.catalogue.api import router as catalogue_routes
     from ftzlink.dataflow.api import router as dataflow
     from ftzlink.ledger.api import router as ledger
+    from ftzlink.ops import logs, metrics
+    from ftzlink.ops.api import router as operations
+    from ftzlink.ops.middleware import RequestObserver
     from ftzlink.organisations.api import router as organisations
     from ftzlink.pilots.api import router as pilots
     from ftzlink.proactive.api import router as proactive
     from ftzlink.talent.api import router as talent
     from ftzlink.talent.invitations_api import router as talent_invitations
-
-    from ftzlink.ops import logs, metrics
-    from ftzlink.ops.api import router as operations
-    from ftzlink.ops.middleware import RequestObserver
 
     settings = settings or Settings.from_env()
     logs.configure(fmt=settings.log_format)

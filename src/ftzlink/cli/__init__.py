@@ -41,6 +41,7 @@ def main() -> None:
     """
     from ftzlink.cli import (  # noqa: F401  (registers commands)
         audit,
+        backup,
         catalogue,
         check,
         database,

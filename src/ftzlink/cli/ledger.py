@@ -138,7 +138,6 @@ def show(format: OutputFormat = FormatOption, ui_lang: UILang = LangOption) -> N
 def checkpoint(format: OutputFormat = FormatOption, ui_lang: UILang = LangOption) -> None:
     """Sign a checkpoint of the whole log, after checking it extends the previous one."""
     from ftzlink.ledger import checkpoints
-
     from ftzlink.ledger.published import publish
 
     settings = Settings.from_env()

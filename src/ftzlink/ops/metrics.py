@@ -158,7 +158,7 @@ def render(db: Database, settings: Settings) -> bytes:
     followed by the database's."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
         processes = generate_latest(registry)
     else:
         processes = generate_latest(REGISTRY)

@@ -39,7 +39,7 @@ def route_template(scope: Scope) -> str:
 def _request_id(scope: Scope) -> str:
     for name, value in scope.get("headers", ()):
         if name == b"x-request-id":
-            text = value.decode("latin-1").strip()
+            text = str(value.decode("latin-1")).strip()
             if _GOOD_ID.match(text):
                 return text
             break
