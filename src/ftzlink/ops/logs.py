@@ -8,6 +8,7 @@ secret, or whose value looks like an API token, is masked on the way out.
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import re
@@ -15,7 +16,7 @@ import sys
 from collections.abc import MutableMapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
 import structlog
 from sqlalchemy import event
@@ -98,10 +99,23 @@ def _dumps(value: Any, **kwargs: Any) -> str:
     return json.dumps(value, ensure_ascii=False, **kwargs)
 
 
+class _Stderr(io.TextIOBase):
+    """Whatever `sys.stderr` is when a line is written (it may be replaced after configuring)."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+    def isatty(self) -> bool:
+        return sys.stderr.isatty()
+
+
 def configure(*, fmt: str = "auto", stream: TextIO | None = None) -> None:
     """Send the platform's log lines to `stream` (stderr): JSON lines, or readable text when
     `fmt` is "console", or "auto" and the stream is a terminal."""
-    out = stream or sys.stderr
+    out: TextIO = stream or cast(TextIO, _Stderr())
     console = fmt == "console" or (fmt == "auto" and out.isatty())
     renderer: Any = (
         structlog.dev.ConsoleRenderer(colors=False)
@@ -130,7 +144,10 @@ def logger() -> Any:
 
 
 def record_event(session: Session, **fields: Any) -> None:
-    """Log a domain event once `session` commits (nothing, if it rolls back)."""
+    """Log a domain event of the current request once `session` commits (nothing, if it rolls
+    back). Outside a request (a CLI command) nothing is logged: the command reports itself."""
+    if _current.get() is None:
+        return
     session.info.setdefault(_EVENTS_KEY, []).append(fields)
 
 
