@@ -100,6 +100,25 @@ class Settings(BaseModel):
             raise ValueError(reason[0])
         return networks
 
+    outbox_max_age_seconds: int = Field(
+        default=3600,
+        gt=0,
+        description="/readyz fails when a notification has waited longer than this to be sent",
+    )
+    metrics: bool = Field(
+        default=False, description="serve Prometheus metrics at /metrics (off by default)"
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="with metrics on, a bearer token that lets a scraper on another host in; "
+        "without it only loopback clients are answered",
+    )
+    log_format: str = Field(
+        default="auto",
+        pattern=r"^(auto|json|console)$",
+        description="json lines, console text, or auto: console when stderr is a terminal",
+    )
+
     @property
     def ledger_key_path(self) -> Path:
         return self.ledger_key_file or self.data_dir / "ledger.key"
@@ -114,6 +133,11 @@ class Settings(BaseModel):
     @property
     def documents_dir(self) -> Path:
         return self.data_dir / "documents"
+
+    @property
+    def checkpoints_dir(self) -> Path:
+        """Where the signed checkpoints are published (the ledger's checkpoint directory)."""
+        return self.ledger_checkpoint_dir or self.data_dir / "checkpoints"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -209,7 +233,7 @@ def _reason(failure: ErrorDetails) -> tuple[str, str]:
 def _problem(name: str, value: str, reason: tuple[str, str]) -> str:
     # Bilingual in one line: the settings are read before any --lang option is known. A secret
     # setting's value is never repeated.
-    shown = "" if name == "ledger_key" else f"={value!r}"
+    shown = "" if name in ("ledger_key", "metrics_token") else f"={value!r}"
     en, zh = reason
     return f"{variable(name)}{shown}: {en}（设置无效：{zh}）"
 

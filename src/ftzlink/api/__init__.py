@@ -16,7 +16,7 @@ from ftzlink.api import problems
 from ftzlink.api.deps import Services
 from ftzlink.catalogue.loader import bundled_catalogue
 from ftzlink.catalogue.models import Catalogue
-from ftzlink.db import Database
+from ftzlink.db import Database, utcnow
 from ftzlink.ratelimit import FailureWindow
 from ftzlink.settings import Settings
 
@@ -77,6 +77,9 @@ def create_app(
     from ftzlink.catalogue.api import router as catalogue_routes
     from ftzlink.dataflow.api import router as dataflow
     from ftzlink.ledger.api import router as ledger
+    from ftzlink.ops import logs, metrics
+    from ftzlink.ops.api import router as operations
+    from ftzlink.ops.middleware import RequestObserver
     from ftzlink.organisations.api import router as organisations
     from ftzlink.pilots.api import router as pilots
     from ftzlink.proactive.api import router as proactive
@@ -84,9 +87,11 @@ def create_app(
     from ftzlink.talent.invitations_api import router as talent_invitations
 
     settings = settings or Settings.from_env()
+    logs.configure(fmt=settings.log_format)
     db = database or Database(settings.database_url)
     if migrate:
         db.upgrade()
+    metrics.instrument_pool(db.engine)
     app = FastAPI(
         lifespan=_lifespan,
         title="ftzlink",
@@ -107,7 +112,9 @@ def create_app(
             window_seconds=settings.invitation_check_window_seconds,
         ),
     )
+    app.state.started_at = utcnow()
     problems.install(app)
+    app.include_router(operations)
 
     @app.middleware("http")
     async def _refuse_control_characters(
@@ -166,4 +173,6 @@ def create_app(
     from ftzlink.web import install as install_web
 
     install_web(app)
+    # Outermost: the request id and the request's log line and metrics cover everything inside.
+    app.add_middleware(RequestObserver)
     return app

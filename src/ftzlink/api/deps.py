@@ -24,6 +24,7 @@ from ftzlink.auth.principal import Principal
 from ftzlink.catalogue.models import Catalogue
 from ftzlink.db import Database
 from ftzlink.errors import Conflict, Forbidden, NotAuthenticated
+from ftzlink.ops.logs import note_principal
 from ftzlink.ratelimit import FailureWindow, client_address
 from ftzlink.settings import Settings
 from ftzlink.text import Lang
@@ -209,7 +210,9 @@ def _context(
     services: Annotated[Services, Depends(_services)],
     fingerprint: Annotated[str, Depends(_fingerprint)],
 ) -> Context:
-    return Context(request, services, _principal(request, services), fingerprint)
+    principal = _principal(request, services)
+    note_principal(principal)  # for the request's log line
+    return Context(request, services, principal, fingerprint)
 
 
 def _authenticated(context: Annotated[Context, Depends(_context)]) -> Context:

@@ -28,6 +28,7 @@ from ftzlink.audit.models import AuditEntry, AuditHead
 from ftzlink.db import utcnow
 from ftzlink.ledger import log as ledger
 from ftzlink.ledger.tables import LedgerEntry
+from ftzlink.ops.logs import record_event
 
 if TYPE_CHECKING:
     from ftzlink.ledger.integrity import LedgerCheck
@@ -123,6 +124,19 @@ def append(
     head.seq, head.hash = entry.seq, entry.hash
     session.flush()
     ledger.append(session, kind=AUDIT_KIND, body=ledger_body(entry))
+    # One log line per domain event, written when (and if) the transaction commits; no detail
+    # and no state: they may name people.
+    record_event(
+        session,
+        domain="audit",
+        action=action,
+        object_type=object_type,
+        object_id=entry.object_id,
+        seq=entry.seq,
+        actor_id=actor.user_id,
+        actor=actor.name,
+        acted_for_id=actor.acted_for_id,
+    )
     return entry
 
 

@@ -48,6 +48,7 @@ def main() -> None:
     """
     from ftzlink.cli import (  # noqa: F401  (registers commands)
         audit,
+        backup,
         calendar,
         catalogue,
         check,

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,6 +57,7 @@ from ftzlink.errors import (
     Problem,
 )
 from ftzlink.money import format_yuan
+from ftzlink.ops import metrics
 from ftzlink.organisations.models import Organisation
 from ftzlink.organisations.service import delegations_to, enterprise_profile
 from ftzlink.proactive.tables import (
@@ -304,6 +306,7 @@ def run_match(
 ) -> MatchRun:
     """Match the catalogue over the organisations in the caller's scope (a platform admin: all;
     a reviewer: the districts reviewed), from their stored profiles, from a registry, or both."""
+    started = time.perf_counter()
     scope = _scope(principal)
     if not organisations and registry is None:
         raise InvalidInput(
@@ -357,6 +360,7 @@ def run_match(
         after=run_snapshot(run),
         detail=f"{run.new_candidates} new candidates as of {as_of.isoformat()}",
     )
+    metrics.MATCH_RUN_SECONDS.observe(time.perf_counter() - started)
     return run
 
 
@@ -1038,7 +1042,12 @@ def deliver(
         query = query.limit(limit)
     sent = []
     for note in session.scalars(query):
-        sink.send(message_of(session, note))
+        try:
+            sink.send(message_of(session, note))
+        except Exception:
+            metrics.OUTBOX_FAILURES.labels(sink.name).inc()
+            raise
+        metrics.OUTBOX_DELIVERED.labels(sink.name).inc()
         note.sent_at, note.channel = utcnow(), sink.name
         append(
             session,

@@ -22,6 +22,7 @@ from ftzlink.auth import service as auth
 from ftzlink.auth.models import Role
 from ftzlink.auth.principal import Principal
 from ftzlink.errors import Forbidden, NotAuthenticated
+from ftzlink.ops.logs import note_principal
 from ftzlink.text import Lang
 from ftzlink.web import i18n
 from ftzlink.web.render import environment
@@ -58,6 +59,7 @@ class Web:
                     self.principal, self._session_csrf = auth.resolve_session(session, cookie)
             except NotAuthenticated:
                 self.principal = None
+        note_principal(self.principal)  # for the request's log line
         asked = request.cookies.get(LANG_COOKIE, "")
         self.lang: Lang = "en" if asked == "en" else "zh"
         self.translations = i18n.translations(self.lang)

@@ -1,0 +1,1 @@
+"""Running the platform in production: readiness, metrics, structured logs, backups."""
