@@ -114,4 +114,5 @@ def serve(
                 f"如需试提交申请，请以 FTZLINK_TODAY={TRY_AS_OF} 重新启动",
                 markup=False,
             )
-    uvicorn.run(application, host=host, port=port)
+    # The platform writes its own request lines (request id, route, user): no second access log.
+    uvicorn.run(application, host=host, port=port, access_log=False)
