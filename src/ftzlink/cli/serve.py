@@ -115,5 +115,6 @@ def serve(
                 markup=False,
             )
     # uvicorn would believe X-Forwarded-For from 127.0.0.1; the platform decides that itself
-    # (FTZLINK_TRUSTED_PROXIES, none by default).
-    uvicorn.run(application, host=host, port=port, proxy_headers=False)
+    # (FTZLINK_TRUSTED_PROXIES, none by default). It writes its own request lines (request id,
+    # route, user): no second access log.
+    uvicorn.run(application, host=host, port=port, proxy_headers=False, access_log=False)

@@ -45,12 +45,15 @@ class Readiness:
         }
 
 
-def calendar_years() -> range:
-    """The years the working-day calendar covers. The one place readiness asks the calendar, so
-    that a replacement calendar is re-pointed here and nowhere else."""
-    from ftzlink.talent.workdays import covered_years
+def calendar_years(session: Session | None = None) -> range:
+    """The years with an official holiday schedule (bundled, and loaded in the database when a
+    session is given). Later years are counted provisionally; readiness wants today's year
+    official. The one place readiness asks the calendar."""
+    from ftzlink.workdays import bundled_calendar
+    from ftzlink.workdays.service import current_calendar
 
-    return covered_years()
+    calendar = current_calendar(session) if session is not None else bundled_calendar()
+    return range(calendar.first_year, calendar.last_official_year + 1)
 
 
 @cache
@@ -197,5 +200,9 @@ def readiness(
                 checks.append(step(session))
         except Exception as error:
             checks.append(Check(name, False, f"cannot be checked: {_reason(error)}"))
+    if years is calendar_years and checks[0].ok and checks[1].ok:
+        with db.read() as session:
+            loaded = calendar_years(session)
+        years = lambda: loaded  # noqa: E731
     checks.append(_calendar(settings.current_date(), years))
     return Readiness(tuple(checks))
