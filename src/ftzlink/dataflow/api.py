@@ -264,6 +264,10 @@ class RegistrationOut(Strict):
         "expiry); null when the calendar cannot count it yet, or for other routes"
     )
     extension_note: str | None
+    extension_provisional: bool = Field(
+        description="the window was counted through a year whose official holiday schedule is "
+        "not loaded yet; it is counted again when it is"
+    )
 
 
 def registration_out(r: Registration) -> RegistrationOut:
@@ -280,6 +284,7 @@ def registration_out(r: Registration) -> RegistrationOut:
         valid_until=r.valid_until,
         extension_opens_on=window.opens_on if window else None,
         extension_note=window.not_computable if window else None,
+        extension_provisional=bool(window and window.provisional),
     )
 
 
