@@ -13,7 +13,9 @@ from tests.web.conftest import SiteFactory, Visitor
 
 
 def row_of(page_text: str, username: str) -> str:
-    found = re.search(rf'<tr id="user-(\d+)">\s*<th scope="row">{username}</th>.*?</tr>', page_text, re.S)
+    found = re.search(
+        rf'<tr id="user-(\d+)">\s*<th scope="row">{username}</th>.*?</tr>', page_text, re.S
+    )
     assert found, f"no row for {username}"
     return found.group(0)
 
@@ -30,7 +32,7 @@ def test_a_platform_admin_disables_a_user_who_then_cannot_sign_in_and_enables_th
     admin = make_visitor()
     admin.sign_in("admin")
     page = admin.get("/admin/users")
-    assert page.status_code == 200 and "<h1 class=\"heading-l\">用户管理</h1>" in page.text
+    assert page.status_code == 200 and '<h1 class="heading-l">用户管理</h1>' in page.text
     number = user_number(page.text, "cn-ai-staff")
     done = admin.submit(f"/admin/users/{number}/disable")
     assert "已停用 cn-ai-staff" in done.text

@@ -191,7 +191,7 @@ def test_a_name_that_is_a_spreadsheet_formula_reaches_the_csv_as_text(
         )
     visitor.sign_in("cn-reviewer")
     answer = visitor.get("/statistics.csv?from=2025-01-01&to=2025-12-31")
-    header, *rows = rows_of(answer.content.decode("utf-8"))
+    _header, *rows = rows_of(answer.content.decode("utf-8"))
     names = {r[1] for r in rows}  # the organisation column
     assert "'" + formula in names
     assert not [cell for row in rows for cell in row if cell[:1] in ("=", "+", "-", "@")]
