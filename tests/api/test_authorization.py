@@ -338,6 +338,10 @@ def _new_user(api: Api, side: Side) -> Call:
 NEW_USCC = {"own": uscc("310105", "MA1KD2W5"), "other": uscc("310105", "MA1LE3X6")}
 
 
+def _administered(api: Api, side: Side) -> int:
+    return api.principal("admin_o" if side.which == "own" else "admin_b").user_id
+
+
 def _new_organisation(api: Api, side: Side) -> Call:
     return Call(
         "POST",
@@ -478,6 +482,18 @@ MATRIX: dict[tuple[str, str], Entry] = {
         own_account=True,
     ),
     ("POST", "/users"): Entry(_new_user, platform_admin_only(201)),
+    ("GET", "/users"): Entry(lambda a, s: Call("GET", "/users"), auditing),
+    # administering another user (never one of the callers: admin_o, admin_b)
+    ("POST", "/users/{user_id}/disable"): Entry(
+        lambda a, s: Call("POST", f"/users/{_administered(a, s)}/disable"), platform_admin_only(200)
+    ),
+    ("POST", "/users/{user_id}/enable"): Entry(
+        lambda a, s: Call("POST", f"/users/{_administered(a, s)}/enable"), platform_admin_only(200)
+    ),
+    ("POST", "/users/{user_id}/revoke-tokens"): Entry(
+        lambda a, s: Call("POST", f"/users/{_administered(a, s)}/revoke-tokens"),
+        platform_admin_only(200),
+    ),
     # organisations and delegations
     ("GET", "/organisations"): Entry(
         lambda a, s: Call("GET", "/organisations", params={"q": ORGANISATIONS[s.org][0]}),
