@@ -208,12 +208,12 @@ def _hypothesis_replay_failed(error: AssertionError) -> bool:
 def test_linked_operations_of_a_platform_admin_get_no_server_error_and_match_the_schema(
     api: Api,
 ) -> None:
-    failures = _workflows(api, "platform_admin", scenarios=40, steps=8)
+    failures = _workflows(api, "platform_admin", scenarios=30, steps=8)
     assert not failures, "\n\n".join(failures)
 
 
 def test_linked_operations_of_an_enterprise_member_get_no_server_error_and_match_the_schema(
     api: Api,
 ) -> None:
-    failures = _workflows(api, "member_a", scenarios=40, steps=8)
+    failures = _workflows(api, "member_a", scenarios=30, steps=8)
     assert not failures, "\n\n".join(failures)
