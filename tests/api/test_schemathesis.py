@@ -95,8 +95,11 @@ def _fuzz(api: Api, user: str, modes: list[GenerationMode], max_examples: int) -
         operation = result.ok()
         operations += 1
         token = new_token()
-        # Revoking a token may revoke the one in use: such an operation gets a new one each call.
-        revokes_tokens = operation.path.startswith("/api/v1/tokens/")
+        # Revoking a token may revoke the one in use (and an admin may revoke all of their own):
+        # such an operation gets a new one each call.
+        revokes_tokens = operation.path.startswith("/api/v1/tokens/") or operation.path.endswith(
+            "/revoke-tokens"
+        )
         for mode in modes:
             headers = new_token if revokes_tokens else _always(token)
             found = _examine(operation, mode, headers, max_examples)
