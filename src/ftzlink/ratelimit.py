@@ -99,7 +99,8 @@ class FailureWindow:
             now = self._clock()
             times = self._recent(key, now)
             if times is not None and len(times) >= self.limit:
-                wait = max(1, math.ceil(times[0] + self.window - now))
+                # Rounded first: float sums (t + window - now) can exceed the window by 1e-15.
+                wait = max(1, math.ceil(round(times[0] + self.window - now, 6)))
                 raise RateLimited(
                     "too many codes that match nothing; try again later", retry_after=wait
                 )
