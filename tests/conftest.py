@@ -87,6 +87,14 @@ def _own_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Any:
     patch.undo()
 
 
+@pytest.fixture(autouse=True)
+def _own_test_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test has a data directory of its own, so its published ledger checkpoints too: that
+    directory is append-only, and tests sharing one would see each other's logs as rewritten."""
+    monkeypatch.setenv("FTZLINK_DATA_DIR", str(tmp_path / "ftzlink-data"))
+    monkeypatch.delenv("FTZLINK_LEDGER_CHECKPOINT_DIR", raising=False)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """With FTZLINK_TEST_DATABASE_ONLY=1, run only the tests that run on a database backend.
 

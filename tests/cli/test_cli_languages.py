@@ -236,7 +236,7 @@ def test_demo_load_speaks_english_on_request_and_serve_in_both(
 
     # Serving itself is uvicorn's; what the command prints before it is ours.
     served: list[int] = []
-    monkeypatch.setattr(uvicorn, "run", lambda app, host, port: served.append(port))
+    monkeypatch.setattr(uvicorn, "run", lambda app, host, port, **options: served.append(port))
     monkeypatch.setenv("FTZLINK_TODAY", "2026-11-24")  # the Changning trial has ended: a note
     in_both(
         cli, "serve", "--demo", "--port", "8123",
@@ -251,7 +251,7 @@ def test_demo_load_speaks_english_on_request_and_serve_in_both(
 def test_serve_into_an_empty_database_says_it_loaded_the_demo_in_chinese(
     cli: CLI, service_db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(uvicorn, "run", lambda app, host, port: None)
+    monkeypatch.setattr(uvicorn, "run", lambda app, host, port, **options: None)
     run = cli("serve", "--demo")
     assert run.code == 0, run.err
     speaks(
