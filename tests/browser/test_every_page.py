@@ -45,6 +45,9 @@ NOT_PAGES = {
     "/review/{application_id}/documents/{document_id}": "a document download",
     "/talent/cases/{case_id}/documents/{document_id}": "a document download",
     "/dataflow/transfers/{transfer_id}/receipt": "a receipt download (JSON)",
+    "/healthz": "the liveness probe (JSON, for the operator's load balancer)",
+    "/readyz": "the readiness probe (JSON)",
+    "/metrics": "Prometheus metrics (text, off by default)",
 }
 
 
