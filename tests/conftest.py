@@ -13,12 +13,14 @@ from typing import Any
 import pytest
 import yaml
 
+from ftzlink.auth.passwords import ENV as PASSWORD_HASHING
 from ftzlink.catalogue.loader import BUNDLED_DIR, bundled_catalogue
 from ftzlink.catalogue.models import Catalogue
-from ftzlink.cli import main
+from ftzlink.cli import main, output
 from ftzlink.profiles.models import EnterpriseProfile
 
-ROOT = Path(__file__).resolve().parent.parent
+TESTS = Path(__file__).resolve().parent
+ROOT = TESTS.parent
 EXAMPLE = ROOT / "examples" / "enterprise-changning-ai.yaml"
 
 
@@ -49,6 +51,9 @@ class Run:
 def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Callable[..., Run]:
     """Run `ftzlink ARGS...` in this process, as a user would from a shell."""
     monkeypatch.setenv("COLUMNS", "200")
+    # The consoles read COLUMNS when made, and pytest-xdist's workers start with COLUMNS=80.
+    for console in (output.console, output.err_console):
+        monkeypatch.setattr(console, "width", 200)
 
     def run(*args: str | Path) -> Run:
         monkeypatch.setattr(sys, "argv", ["ftzlink", *map(str, args)])
@@ -74,26 +79,45 @@ def catalogue_copy(tmp_path: Path) -> Path:
 
 # --- the service: databases, and never the developer's own data directory ----------------------
 
-from tests.databases import BACKENDS, fresh_database  # noqa: E402
+from tests.databases import BACKENDS, drop_templates, fresh_database  # noqa: E402
 
 
 @pytest.fixture(scope="session", autouse=True)
 def _own_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    """Point the platform at a throwaway data directory for the whole run."""
+    """Point the platform at a throwaway data directory for the whole run, with the cheap
+    password hashing (unless the environment asks for another profile), and drop the template
+    databases the run made when it ends."""
     patch = pytest.MonkeyPatch()
     patch.setenv("FTZLINK_DATA_DIR", str(tmp_path_factory.mktemp("ftzlink-data")))
     patch.delenv("FTZLINK_DATABASE_URL", raising=False)
+    patch.setenv(PASSWORD_HASHING, os.environ.get(PASSWORD_HASHING) or "fast")
     yield
     patch.undo()
+    drop_templates()
 
 
+# Marked by module, so that the files themselves need not say it.
+SCHEMATHESIS_MODULES = {"test_schemathesis.py"}
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """With FTZLINK_TEST_DATABASE_ONLY=1, run only the tests that run on a database backend.
+    """Mark the schemathesis tests `schemathesis` (deselected by default: .ci/run runs them as a
+    step of their own) and the browser tests one pytest-xdist group; then, with
+    FTZLINK_TEST_DATABASE_ONLY=1, keep only the tests that run on a database backend.
+
+    The browser tests share one worker, in their order: the every-page check counts the pages the
+    journeys before it checked, in that process.
 
     Every test that touches a database is parametrized by the backends under test; the others
     (the catalogue, the engine, the docs, ruff and mypy, the browser) do the same on any backend,
     so a second pass on PostgreSQL (.ci/run) leaves them out instead of running them twice.
     """
+    for item in items:
+        if item.path.name in SCHEMATHESIS_MODULES:
+            item.add_marker(pytest.mark.schemathesis)
+        if item.path.parent.name == "browser" and item.path.parent.parent == TESTS:
+            item.add_marker(pytest.mark.xdist_group("browser"))
     if os.environ.get("FTZLINK_TEST_DATABASE_ONLY") != "1":
         return
     keep, drop = [], []

@@ -7,8 +7,6 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
@@ -23,6 +21,7 @@ from ftzlink.auth.models import (
     User,
     WebSession,
 )
+from ftzlink.auth.passwords import hash_password, verify_password
 from ftzlink.auth.principal import Grant, Principal
 from ftzlink.db import utcnow
 from ftzlink.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, Problem, RateLimited
@@ -41,9 +40,6 @@ __all__ = [
     "resolve_token",
 ]
 
-_hasher = PasswordHasher()
-# Verified against when the user does not exist, so that timing does not reveal usernames.
-_DUMMY_HASH = _hasher.hash("not a password of anyone")
 MIN_PASSWORD = 10
 
 
@@ -90,7 +86,7 @@ def create_user(
     user = User(
         username=username,
         display_name=display_name,
-        password_hash=_hasher.hash(password) if password else None,
+        password_hash=hash_password(password) if password else None,
         language=language,
         roles=[
             RoleAssignment(
@@ -147,11 +143,7 @@ def authenticate(
             "too many failed sign-in attempts; try again later", retry_after=window_seconds
         )
     user = session.scalar(select(User).where(User.username == username, User.active))
-    try:
-        _hasher.verify(user.password_hash if user and user.password_hash else _DUMMY_HASH, password)
-        ok = user is not None and user.password_hash is not None
-    except (VerificationError, InvalidHashError):
-        ok = False
+    ok = verify_password(user.password_hash if user else None, password)
     session.add(LoginAttempt(username=username[:64], client=client[:64], succeeded=ok, at=now))
     session.flush()
     if not ok or user is None:
