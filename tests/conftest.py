@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 from collections.abc import Callable
@@ -19,8 +20,7 @@ from ftzlink.catalogue.models import Catalogue
 from ftzlink.cli import main, output
 from ftzlink.profiles.models import EnterpriseProfile
 
-TESTS = Path(__file__).resolve().parent
-ROOT = TESTS.parent
+ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "enterprise-changning-ai.yaml"
 
 
@@ -103,11 +103,8 @@ SCHEMATHESIS_MODULES = {"test_schemathesis.py"}
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark the schemathesis tests `schemathesis` (deselected by default: .ci/run runs them as a
-    step of their own) and the browser tests one pytest-xdist group; then, with
-    FTZLINK_TEST_DATABASE_ONLY=1, keep only the tests that run on a database backend.
-
-    The browser tests share one worker, in their order: the every-page check counts the pages the
-    journeys before it checked, in that process.
+    step of their own); then, with FTZLINK_TEST_DATABASE_ONLY=1, keep only the tests that run on a
+    database backend.
 
     Every test that touches a database is parametrized by the backends under test; the others
     (the catalogue, the engine, the docs, ruff and mypy, the browser) do the same on any backend,
@@ -116,8 +113,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.path.name in SCHEMATHESIS_MODULES:
             item.add_marker(pytest.mark.schemathesis)
-        if item.path.parent.name == "browser" and item.path.parent.parent == TESTS:
-            item.add_marker(pytest.mark.xdist_group("browser"))
     if os.environ.get("FTZLINK_TEST_DATABASE_ONLY") != "1":
         return
     keep, drop = [], []
@@ -129,6 +124,32 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
+
+
+# The browser tests of one language, in their order (tests/browser/conftest.py puts the every-page
+# check last), go to one pytest-xdist worker: that check counts the pages the journeys before it
+# checked in its language, in its process. Any other test goes wherever a worker is free.
+_BROWSER_ZH = re.compile(r"^tests/browser/.*\[zh(-[^\]]*)?\]$")
+
+
+def _xdist_scope(nodeid: str) -> str:
+    if nodeid.startswith("tests/browser/"):
+        return "browser-zh" if _BROWSER_ZH.match(nodeid) else "browser-en"
+    return nodeid
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Scheduling(LoadScopeScheduling):  # type: ignore[misc]
+        """Scopes of work: each language's browser tests, and every other test on its own.
+        The largest scopes start first (the browser tests, one language on each worker)."""
+
+        def _split_scope(self, nodeid: str) -> str:
+            return _xdist_scope(nodeid)
+
+    return Scheduling(config, log)
 
 
 @pytest.fixture(params=BACKENDS)
