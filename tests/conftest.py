@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 from collections.abc import Callable
@@ -13,9 +14,10 @@ from typing import Any
 import pytest
 import yaml
 
+from ftzlink.auth.passwords import ENV as PASSWORD_HASHING
 from ftzlink.catalogue.loader import BUNDLED_DIR, bundled_catalogue
 from ftzlink.catalogue.models import Catalogue
-from ftzlink.cli import main
+from ftzlink.cli import main, output
 from ftzlink.profiles.models import EnterpriseProfile
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,6 +51,9 @@ class Run:
 def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Callable[..., Run]:
     """Run `ftzlink ARGS...` in this process, as a user would from a shell."""
     monkeypatch.setenv("COLUMNS", "200")
+    # The consoles read COLUMNS when made, and pytest-xdist's workers start with COLUMNS=80.
+    for console in (output.console, output.err_console):
+        monkeypatch.setattr(console, "width", 200)
 
     def run(*args: str | Path) -> Run:
         monkeypatch.setattr(sys, "argv", ["ftzlink", *map(str, args)])
@@ -74,17 +79,21 @@ def catalogue_copy(tmp_path: Path) -> Path:
 
 # --- the service: databases, and never the developer's own data directory ----------------------
 
-from tests.databases import BACKENDS, fresh_database  # noqa: E402
+from tests.databases import BACKENDS, drop_templates, fresh_database  # noqa: E402
 
 
 @pytest.fixture(scope="session", autouse=True)
 def _own_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    """Point the platform at a throwaway data directory for the whole run."""
+    """Point the platform at a throwaway data directory for the whole run, with the cheap
+    password hashing (unless the environment asks for another profile), and drop the template
+    databases the run made when it ends."""
     patch = pytest.MonkeyPatch()
     patch.setenv("FTZLINK_DATA_DIR", str(tmp_path_factory.mktemp("ftzlink-data")))
     patch.delenv("FTZLINK_DATABASE_URL", raising=False)
+    patch.setenv(PASSWORD_HASHING, os.environ.get(PASSWORD_HASHING) or "fast")
     yield
     patch.undo()
+    drop_templates()
 
 
 @pytest.fixture(autouse=True)
@@ -95,13 +104,23 @@ def _own_test_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("FTZLINK_LEDGER_CHECKPOINT_DIR", raising=False)
 
 
+# Marked by module, so that the files themselves need not say it.
+SCHEMATHESIS_MODULES = {"test_schemathesis.py"}
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """With FTZLINK_TEST_DATABASE_ONLY=1, run only the tests that run on a database backend.
+    """Mark the schemathesis tests `schemathesis` (deselected by default: .ci/run runs them as a
+    step of their own); then, with FTZLINK_TEST_DATABASE_ONLY=1, keep only the tests that run on a
+    database backend.
 
     Every test that touches a database is parametrized by the backends under test; the others
     (the catalogue, the engine, the docs, ruff and mypy, the browser) do the same on any backend,
     so a second pass on PostgreSQL (.ci/run) leaves them out instead of running them twice.
     """
+    for item in items:
+        if item.path.name in SCHEMATHESIS_MODULES:
+            item.add_marker(pytest.mark.schemathesis)
     if os.environ.get("FTZLINK_TEST_DATABASE_ONLY") != "1":
         return
     keep, drop = [], []
@@ -113,6 +132,32 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
+
+
+# The browser tests of one language, in their order (tests/browser/conftest.py puts the every-page
+# check last), go to one pytest-xdist worker: that check counts the pages the journeys before it
+# checked in its language, in its process. Any other test goes wherever a worker is free.
+_BROWSER_ZH = re.compile(r"^tests/browser/.*\[zh(-[^\]]*)?\]$")
+
+
+def _xdist_scope(nodeid: str) -> str:
+    if nodeid.startswith("tests/browser/"):
+        return "browser-zh" if _BROWSER_ZH.match(nodeid) else "browser-en"
+    return nodeid
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Scheduling(LoadScopeScheduling):  # type: ignore[misc]
+        """Scopes of work: each language's browser tests, and every other test on its own.
+        The largest scopes start first (the browser tests, one language on each worker)."""
+
+        def _split_scope(self, nodeid: str) -> str:
+            return _xdist_scope(nodeid)
+
+    return Scheduling(config, log)
 
 
 @pytest.fixture(params=BACKENDS)

@@ -1,8 +1,8 @@
 """A site to visit as a person would: the platform with its demo data, a client that keeps cookies,
 follows the forms' CSRF tokens and signs in through the sign-in page.
 
-The demo is loaded once per session into a SQLite file that each test copies; on PostgreSQL it is
-loaded into each test's own schema.
+The demo is loaded once per session (per pytest-xdist worker) into a SQLite file and a PostgreSQL
+template database, which each test copies.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from ftzlink.dataflow.demo import ensure_ledger_signer
 from ftzlink.db import Database
 from ftzlink.demo import DEMO_PASSWORD, TRY_AS_OF, load_demo
 from ftzlink.settings import Settings
-from tests.databases import fresh_database
+from tests.databases import Template, copy_of, make_template
 
 # The day the demo can still take new applications under Changning's trial policy.
 OPEN_DAY = TRY_AS_OF
@@ -82,11 +82,30 @@ class Visitor:
         self.submit("/sign-out", {}, follow_redirects=False)
 
 
+@pytest.fixture(scope="session")
+def _demo_postgresql(_demo_template: Path, catalogue: Catalogue) -> Template:
+    """The demo loaded once into a PostgreSQL template database, signed with the same ledger key
+    as the SQLite template's (ledger.key beside it)."""
+
+    def load(db: Database) -> None:
+        with db.write() as session:
+            load_demo(
+                session,
+                catalogue=catalogue,
+                documents_root=Settings.from_env().documents_dir,
+                ledger_signer=ensure_ledger_signer(
+                    Settings(data_dir=_demo_template.parent, database_url=db.url)
+                )[0],
+            )
+
+    return make_template("postgresql", fill=load)
+
+
 @pytest.fixture
 def demo_database(
-    backend: str, tmp_path: Path, _demo_template: Path, catalogue: Catalogue
+    backend: str, tmp_path: Path, _demo_template: Path, request: pytest.FixtureRequest
 ) -> Iterator[Database]:
-    """The demo, in a database of its own, on each backend under test."""
+    """The demo, in a database of its own (a copy of the session's), on each backend under test."""
     if backend == "sqlite":
         target = tmp_path / "ftzlink.db"
         shutil.copyfile(_demo_template, target)
@@ -96,16 +115,7 @@ def demo_database(
         finally:
             db.dispose()
         return
-    with fresh_database(backend, tmp_path) as db:
-        with db.write() as session:
-            load_demo(
-                session,
-                catalogue=catalogue,
-                documents_root=Settings.from_env().documents_dir,
-                ledger_signer=ensure_ledger_signer(
-                    Settings(data_dir=tmp_path / "data", database_url=db.url)
-                )[0],
-            )
+    with copy_of(request.getfixturevalue("_demo_postgresql"), tmp_path) as db:
         yield db
 
 

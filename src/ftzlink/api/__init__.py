@@ -70,7 +70,11 @@ def create_app(
     database: Database | None = None,
     migrate: bool = True,
 ) -> FastAPI:
-    """The platform's web application. Migrates the database first unless told not to."""
+    """The platform's web application. Migrates the database first unless told not to.
+
+    Without `settings`, as `uvicorn --factory` serves it, it is configured by the environment and
+    refuses the test suite's cheap password hashing (ftzlink.auth.passwords).
+    """
     from ftzlink.applications.api import router as applications
     from ftzlink.audit.api import router as audit
     from ftzlink.auth.api import router as auth
@@ -86,7 +90,11 @@ def create_app(
     from ftzlink.talent.api import router as talent
     from ftzlink.talent.invitations_api import router as talent_invitations
 
-    settings = settings or Settings.from_env()
+    if settings is None:  # served as configured by the environment (uvicorn --factory)
+        from ftzlink.auth.passwords import refuse_test_profile
+
+        refuse_test_profile()
+        settings = Settings.from_env()
     logs.configure(fmt=settings.log_format)
     db = database or Database(settings.database_url)
     if migrate:

@@ -10,7 +10,7 @@ from ftzlink.cli import app
 from ftzlink.cli.database import database_label, open_database
 from ftzlink.cli.demo import print_logins
 from ftzlink.cli.output import LangOption, UILang, console, lang_of
-from ftzlink.errors import FtzlinkError
+from ftzlink.errors import FtzlinkError, InvalidInput
 from ftzlink.settings import Settings
 
 if TYPE_CHECKING:
@@ -48,8 +48,26 @@ def serve(
             f"the web service is not available in this installation: {error}"
         ) from None
 
+    from ftzlink.auth.passwords import ENV, profile
+
     lang = lang_of(ui_lang)
     en = lang == "en"
+    if profile() == "fast":
+        # The test suite's cheap hashing: refused for a platform, said aloud for the demo.
+        if not demo:
+            raise InvalidInput(
+                f"{ENV}=fast is for the test suite only: a served platform hashes passwords at "
+                f"full strength (unset {ENV})"
+                if en
+                else f"{ENV}=fast 仅供测试使用：对外服务的平台须以完整强度散列密码"
+                f"（请取消设置 {ENV}）"
+            )
+        console.print(
+            f"note: {ENV}=fast, passwords are hashed cheaply (tests and demos only)"
+            if en
+            else f"注：{ENV}=fast，密码以低强度散列（仅供测试与演示）",
+            markup=False,
+        )
     settings = Settings.from_env()
     catalogue = bundled_catalogue()
     label = database_label(settings.database_url)
