@@ -11,6 +11,7 @@ import datetime as dt
 import re
 import shutil
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from html import unescape
 from pathlib import Path
 from typing import Any
@@ -93,9 +94,14 @@ def _demo_postgresql(_demo_template: Path, catalogue: Catalogue) -> Template:
                 session,
                 catalogue=catalogue,
                 documents_root=Settings.from_env().documents_dir,
-                ledger_signer=ensure_ledger_signer(
-                    Settings(data_dir=_demo_template.parent, database_url=db.url)
-                )[0],
+                # Same key, but publishing nowhere: the SQLite template's checkpoints are in that
+                # directory already, and this is another log (the copies publish in their own).
+                ledger_signer=replace(
+                    ensure_ledger_signer(
+                        Settings(data_dir=_demo_template.parent, database_url=db.url)
+                    )[0],
+                    publish_to=None,
+                ),
             )
 
     return make_template("postgresql", fill=load)
