@@ -82,14 +82,24 @@ class OwnAccount(Conflict):
 
 
 class InvalidTransition(Conflict):
-    """A workflow step that the application's current state does not allow."""
+    """A workflow step that the object's current state does not allow (see ftzlink.workflow)."""
 
     code = "invalid_transition"
 
-    def __init__(self, *, action: str, state: str, allowed_from: list[str]) -> None:
+    def __init__(
+        self,
+        *,
+        action: str,
+        state: str,
+        allowed_from: list[str],
+        kind: str = "application",
+        workflow: str = "applications",
+    ) -> None:
         self.action, self.state, self.allowed_from = action, state, allowed_from
+        self.kind, self.workflow = kind, workflow
+        article = "an" if kind[:1] in "aeiou" else "a"
         super().__init__(
-            f"cannot {action} an application that is {state}; "
+            f"cannot {action} {article} {kind} that is {state}; "
             f"{action} is allowed from: {', '.join(allowed_from) or 'no state'}"
         )
 

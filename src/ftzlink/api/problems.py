@@ -95,7 +95,7 @@ def domain_problem(error: errors.FtzlinkError) -> JSONResponse:
     if isinstance(error, errors.CapExceeded):
         extra.update(limit=error.limit, requested=error.requested, remaining=error.remaining)
     if isinstance(error, errors.InvalidTransition):
-        extra.update(state=error.state, allowed_from=error.allowed_from)
+        extra.update(state=error.state, allowed_from=error.allowed_from, workflow=error.workflow)
     if isinstance(error, errors.NotEligible):
         extra.update(eligibility=error.status, questions=error.questions)
     if isinstance(error, errors.RateLimited):

@@ -9,14 +9,12 @@ draft, submitted, returned, resubmitted ──withdraw──▶ withdrawn
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
-from typing import Literal
 
 from ftzlink.applications.models import State
-from ftzlink.errors import InvalidTransition
+from ftzlink.workflow import Transition, Workflow
 
-__all__ = ["TRANSITIONS", "Action", "Transition", "transition"]
+__all__ = ["TRANSITIONS", "WORKFLOW", "Action", "Transition", "transition"]
 
 
 class Action(StrEnum):
@@ -28,39 +26,38 @@ class Action(StrEnum):
     WITHDRAW = "withdraw"
 
 
-@dataclass(frozen=True)
-class Transition:
-    action: Action
-    sources: tuple[State, ...]
-    target: State
-    by: Literal["applicant", "reviewer"]
-
-
 _UNDER_REVIEW = (State.SUBMITTED, State.RESUBMITTED)
 
-TRANSITIONS: dict[Action, Transition] = {
-    t.action: t
-    for t in (
-        Transition(Action.SUBMIT, (State.DRAFT,), State.SUBMITTED, "applicant"),
-        Transition(Action.RETURN, _UNDER_REVIEW, State.RETURNED, "reviewer"),
-        Transition(Action.RESUBMIT, (State.RETURNED,), State.RESUBMITTED, "applicant"),
-        Transition(Action.APPROVE, _UNDER_REVIEW, State.APPROVED, "reviewer"),
-        Transition(Action.REJECT, _UNDER_REVIEW, State.REJECTED, "reviewer"),
+_ROUTE = "POST /api/v1/applications/{id}/"
+
+WORKFLOW = Workflow(
+    name="applications",
+    kind="application",
+    title_zh="资金申请",
+    title_en="Grant applications",
+    states=tuple(State),
+    initial=State.DRAFT,
+    transitions=(
+        Transition(Action.SUBMIT, (State.DRAFT,), State.SUBMITTED, "applicant", _ROUTE + "submit"),
+        Transition(Action.RETURN, _UNDER_REVIEW, State.RETURNED, "reviewer", _ROUTE + "return"),
+        Transition(
+            Action.RESUBMIT, (State.RETURNED,), State.RESUBMITTED, "applicant", _ROUTE + "resubmit"
+        ),
+        Transition(Action.APPROVE, _UNDER_REVIEW, State.APPROVED, "reviewer", _ROUTE + "approve"),
+        Transition(Action.REJECT, _UNDER_REVIEW, State.REJECTED, "reviewer", _ROUTE + "reject"),
         Transition(
             Action.WITHDRAW,
             (State.DRAFT, State.SUBMITTED, State.RETURNED, State.RESUBMITTED),
             State.WITHDRAWN,
             "applicant",
+            _ROUTE + "withdraw",
         ),
-    )
-}
+    ),
+)
+
+TRANSITIONS: dict[Action, Transition] = {Action(t.action): t for t in WORKFLOW.transitions}
 
 
 def transition(action: Action, current: str) -> State:
     """The state `action` leads to from `current`, or InvalidTransition (a 409) saying why."""
-    t = TRANSITIONS[action]
-    if State(current) not in t.sources:
-        raise InvalidTransition(
-            action=action.value, state=current, allowed_from=[s.value for s in t.sources]
-        )
-    return t.target
+    return State(WORKFLOW.step(action, current))

@@ -21,7 +21,7 @@ from ftzlink.applications import service as applications
 from ftzlink.applications.budgets import measure_districts
 from ftzlink.applications.caps import Limit
 from ftzlink.applications.models import Application, State
-from ftzlink.applications.workflow import TRANSITIONS, Action
+from ftzlink.applications.workflow import WORKFLOW, Action
 from ftzlink.auth import permissions
 from ftzlink.auth.models import Role, User
 from ftzlink.auth.principal import Principal
@@ -274,7 +274,7 @@ def _ids(values: list[str]) -> list[int]:
 
 def _plan(web: Web, principal: Principal, session: Session, ids: list[int]) -> list[Planned]:
     """What signing will do to each selected application: approve it for the amount requested."""
-    under_review = {s.value for s in TRANSITIONS[Action.APPROVE].sources}
+    under_review = set(WORKFLOW.states_allowing(Action.APPROVE))
     found: list[Planned] = []
     apps: list[Application] = []
     for application_id in ids:
@@ -410,7 +410,7 @@ def _application_page(
         )
         who = select(User.id, User.display_name).where(User.id.in_({e.actor_id for e in events}))
         people = dict(session.execute(who).all())
-        under_review = app.status in {s.value for s in TRANSITIONS[Action.APPROVE].sources}
+        under_review = WORKFLOW.allowed(Action.APPROVE, app.status)
         decides = under_review and permissions.can_review(principal, district=org.district)
         defaults = {
             "amount": f"{app.requested_amount:,}" if app.requested_amount is not None else ""
