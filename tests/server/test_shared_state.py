@@ -46,7 +46,7 @@ class Served:
             stderr=subprocess.STDOUT,
         )
 
-    def wait_until_ready(self, timeout: float = 30) -> None:
+    def wait_until_ready(self, timeout: float = 90) -> None:  # start-up on a busy machine
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -142,19 +142,19 @@ def test_two_server_processes_on_one_database_behave_as_one(
         assert refused.status_code == 429 and refused.json()["code"] == "rate_limited"
 
     # Sign-in: wrong passwords sent alternately are throttled after the same count; then even
-    # the right password waits, on either server.
+    # the right password waits, on either server (within the first wait: 2 s).
     for _ in range(ATTEMPTS):
         wrong = httpx.post(
             f"{next(alternately).url}/api/v1/session",
             json={"username": "member", "password": "not the password"},
         )
         assert wrong.status_code == 401, wrong.text
-    for server in (a, b):
-        for password in ("not the password", PASSWORD):
-            waits = httpx.post(
-                f"{server.url}/api/v1/session", json={"username": "member", "password": password}
-            )
-            assert waits.status_code == 429 and int(waits.headers["retry-after"]) >= 1
+    for password in (PASSWORD, "not the password"):
+        waits = httpx.post(
+            f"{next(alternately).url}/api/v1/session",
+            json={"username": "member", "password": password},
+        )
+        assert waits.status_code == 429 and int(waits.headers["retry-after"]) >= 1, waits.text
 
     # Checkpoints: both servers sign on a one-second timer while the ledger grows through both.
     headers = {"Authorization": f"Bearer {token}"}
