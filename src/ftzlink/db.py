@@ -97,6 +97,7 @@ def load_models() -> MetaData:
     from ftzlink.organisations import models as _organisations  # noqa: F401
     from ftzlink.pilots import tables as _pilots  # noqa: F401
     from ftzlink.proactive import tables as _proactive  # noqa: F401
+    from ftzlink.ratelimit import FailedAttempt as _throttles  # noqa: F401
     from ftzlink.talent import invitation_tables as _invitations  # noqa: F401
     from ftzlink.talent import tables as _talent  # noqa: F401
     from ftzlink.workdays import tables as _workdays  # noqa: F401

@@ -268,7 +268,10 @@ def test_a_client_guessing_codes_is_refused_for_a_while_with_retry_after(officia
     )
     services = api.app.state.services
     api.app.state.services = replace(
-        services, invitation_checks=FailureWindow(limit=3, window_seconds=600)
+        services,
+        invitation_checks=FailureWindow(
+            services.db, scope="invitation_check", limit=3, window_seconds=600
+        ),
     )
     anyone = api.client()
     assert anyone.post(VERIFY, json={"code": code}).json()["genuine"] is True  # not counted

@@ -355,7 +355,8 @@ def test_serve_demo_loads_the_demo_and_answers_on_the_printed_url(
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        # The default is a worker per core, each importing the application: slow on a busy machine.
+        deadline = time.monotonic() + 90
         status = None
         while time.monotonic() < deadline and process.poll() is None:
             try:
@@ -383,6 +384,7 @@ def test_serve_demo_loads_the_demo_and_answers_on_the_printed_url(
     output = log.read_text(encoding="utf-8")
     # The README's command, so in the default language: Chinese.
     assert f"ftzlink 服务地址：{base}/" in output
+    assert f"工作进程：{os.cpu_count() or 1} 个" in output  # a worker per core by default
     assert "演示数据已载入空数据库" in output and "演示登录账号" in output
     assert "cn-reviewer" in output and DEMO_PASSWORD in output
     if backend == "sqlite":

@@ -215,7 +215,12 @@ def test_a_visitor_guessing_codes_is_asked_to_wait(visitor: Visitor) -> None:
     app = visitor.client.app
     app.state.services = replace(  # type: ignore[attr-defined]
         app.state.services,  # type: ignore[attr-defined]
-        invitation_checks=FailureWindow(limit=2, window_seconds=600),
+        invitation_checks=FailureWindow(
+            app.state.services.db,  # type: ignore[attr-defined]
+            scope="invitation_check",
+            limit=2,
+            window_seconds=600,
+        ),
     )
     for _ in range(2):
         visitor.get("/invitations/check")

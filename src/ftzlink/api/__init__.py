@@ -116,6 +116,8 @@ def create_app(
         db=db,
         catalogue=catalogue or bundled_catalogue(),
         invitation_checks=FailureWindow(
+            db,
+            scope="invitation_check",
             limit=settings.invitation_check_failures,
             window_seconds=settings.invitation_check_window_seconds,
         ),

@@ -71,7 +71,7 @@ class Services:
     settings: Settings
     db: Database
     catalogue: Catalogue
-    # Per process: public invitation checks that matched nothing, per client (ftzlink.ratelimit).
+    # Public invitation checks that matched nothing, per client; rows of the database.
     invitation_checks: FailureWindow
 
 

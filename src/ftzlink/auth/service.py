@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from ftzlink import locks
 from ftzlink.audit.log import Actor, append
 from ftzlink.auth import permissions
 from ftzlink.auth.models import (
@@ -184,13 +185,16 @@ def authenticate(
     office behind one NAT, or an attacker) delay nobody else, neither that user elsewhere nor
     other users there, and a waiting user is let in once the delay has passed. A failure counts
     for `window_seconds`, or until the user signs in from that address. The attempts are rows of
-    the database, so every server process sees the same throttle.
+    the database, and attempts of one pair take turns (`ftzlink.locks`), so every server
+    process, on any machine, counts the same attempts: wrong passwords sent alternately to two
+    processes are throttled at the same count as when sent to one.
 
     Runs in a write transaction so that the attempt is recorded even when it fails; the caller
     commits it and then raises the error it got back, if any.
     """
     now = now or utcnow()
     username, client = username[:64], client[:64]
+    locks.hold(session, "sign_in", f"{username}\0{client}")
     pair = (LoginAttempt.username == username, LoginAttempt.client == client)
     since = now - dt.timedelta(seconds=window_seconds)
     last_success = session.scalar(

@@ -1,8 +1,10 @@
-"""`ftzlink serve`: migrate the database, optionally load the demo, and run the web service."""
+"""`ftzlink serve`: migrate the database, optionally load the demo, and run the web service in
+one or more worker processes (uvicorn's), which share everything through the database."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import os
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -14,7 +16,17 @@ from ftzlink.errors import FtzlinkError, InvalidInput
 from ftzlink.settings import Settings
 
 if TYPE_CHECKING:
+    from fastapi import FastAPI
+
     from ftzlink.demo import Login
+
+
+def worker_app() -> FastAPI:
+    """One worker's application (`--workers` above 1; uvicorn imports it by name in each
+    process). `serve` has already migrated the database and judged the password profile."""
+    from ftzlink.api import create_app
+
+    return create_app(Settings.from_env(), migrate=False)
 
 
 def _base_url(host: str, port: int) -> str:
@@ -29,11 +41,22 @@ def serve(
     demo: bool = typer.Option(
         False, "--demo", help="Load the demo first if the database has no users yet."
     ),
+    workers: int | None = typer.Option(
+        None,
+        "--workers",
+        min=1,
+        max=512,
+        envvar="FTZLINK_WORKERS",
+        help="Worker processes (default: the number of CPU cores). Rate limits, sign-in "
+        "throttles, sessions and checkpoint signing are shared through the database.",
+        show_default=False,
+    ),
     ui_lang: UILang = LangOption,
 ) -> None:
     """Serve the platform (web pages and REST API) until interrupted, after migrating the database.
 
-    Which database: FTZLINK_DATABASE_URL, else FTZLINK_DATA_DIR/ftzlink.db.
+    Which database: FTZLINK_DATABASE_URL, else FTZLINK_DATA_DIR/ftzlink.db. On SQLite several
+    workers read in parallel and take turns to write; PostgreSQL is the database for many.
     """
     import uvicorn
 
@@ -106,7 +129,7 @@ def serve(
                             else "数据库中已有用户，因此未载入演示数据；如需演示，"
                             "请使用新的 FTZLINK_DATA_DIR 或 FTZLINK_DATABASE_URL"
                         )
-    application = create_app(settings)
+    count = workers or os.cpu_count() or 1
     url = _base_url(host, port)
     console.print(
         f"serving ftzlink at {url}/  (web pages in Chinese; English via the switcher)"
@@ -132,7 +155,29 @@ def serve(
                 f"如需试提交申请，请以 FTZLINK_TODAY={TRY_AS_OF} 重新启动",
                 markup=False,
             )
+    _say_workers(count, sqlite=settings.database_url.startswith("sqlite"), en=en)
     # uvicorn would believe X-Forwarded-For from 127.0.0.1; the platform decides that itself
     # (FTZLINK_TRUSTED_PROXIES, none by default). It writes its own request lines (request id,
     # route, user): no second access log.
-    uvicorn.run(application, host=host, port=port, proxy_headers=False, access_log=False)
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "proxy_headers": False,
+        "access_log": False,
+    }
+    if count == 1:
+        uvicorn.run(create_app(settings, migrate=False), **options)
+    else:
+        uvicorn.run(f"{__name__}:worker_app", factory=True, workers=count, **options)
+
+
+def _say_workers(count: int, *, sqlite: bool, en: bool) -> None:
+    if en:
+        line = f"{count} worker process{'es' if count > 1 else ''}"
+        if sqlite and count > 1:
+            line += " on one SQLite file: they read in parallel and write one at a time"
+    else:
+        line = f"工作进程：{count} 个"
+        if sqlite and count > 1:
+            line += "，共用一个 SQLite 文件：可并行读取，写入依次进行"
+    console.print(line, markup=False)

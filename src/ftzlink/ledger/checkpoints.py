@@ -15,6 +15,11 @@ a new signature. With a signer that publishes (`Signer.publish_to`, from the set
 holds for the largest checkpoint in the directory outside the database, so deleting the
 database's checkpoints does not clear the way either; and each checkpoint signed is written
 there once the transaction commits (`ftzlink.ledger.published`).
+
+One signer at a time: signing holds the lock `ledger.checkpoint` for its transaction
+(`ftzlink.locks`), so however many server processes sign on their timers, each reads the latest
+checkpoint only after the one before it committed; a log that did not grow since is not signed
+again, and no two checkpoints are made of the same tree at once.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ftzlink import locks
 from ftzlink.errors import Conflict
 from ftzlink.ledger import log, published
 from ftzlink.ledger.keys import Signer, load_signer
@@ -48,7 +54,10 @@ __all__ = [
     "latest_published",
     "sign",
     "sign_checkpoint",
+    "sign_if_grown",
 ]
+
+SIGNING = "ledger.checkpoint"  # the lock every signer holds (ftzlink.locks)
 
 
 @dataclass(frozen=True)
@@ -154,6 +163,7 @@ def sign_checkpoint(session: Session, signer: Signer) -> IssuedCheckpoint:
     Refuses (Conflict) if the log is not consistent with the latest checkpoint issued before,
     or with the largest one in the checkpoint directory.
     """
+    locks.hold(session, SIGNING)
     head = log.head(session)
     previous = latest(session)
     if previous is not None:
@@ -190,7 +200,9 @@ def sign(session: Session, settings: Settings) -> IssuedCheckpoint:
 
 
 def sign_if_grown(session: Session, settings: Settings) -> IssuedCheckpoint | None:
-    """Sign a checkpoint with the configured key if the log grew since the last one."""
+    """Sign a checkpoint with the configured key if the log grew since the last one (decided
+    while holding the signing lock, so two processes never both sign the same growth)."""
+    locks.hold(session, SIGNING)
     last = latest(session)
     if last is not None and last.size >= log.size(session):
         return None
