@@ -32,6 +32,7 @@ from ftzlink.pilots.tables import (
     PilotStep,
     PilotUnit,
 )
+from ftzlink.pilots.workflow import NOT_STATED, WORKFLOW, action_to, next_stages
 
 __all__ = [
     "EDITOR_ROLES",
@@ -56,9 +57,6 @@ __all__ = [
 # body that runs the data-service platform the cases come from). Everyone else reads it.
 EDITOR_ROLES = (Role.PLATFORM_ADMIN, Role.DATA_REGULATOR)
 
-# The stage filter's word for "the source does not say".
-NOT_STATED = "not_stated"
-
 
 class StageOutOfOrder(InvalidTransition):
     """A move that skips a stage or goes back: refused, the case unchanged (409)."""
@@ -66,8 +64,8 @@ class StageOutOfOrder(InvalidTransition):
     code = "stage_out_of_order"
 
     def __init__(self, *, case: str, state: str, to: str, allowed: list[str]) -> None:
-        self.action, self.state, self.allowed_from = f"advance to {to}", state, allowed
-        self.to = to
+        self.action, self.state, self.allowed_from = f"advance_to_{to}", state, allowed
+        self.to, self.kind, self.workflow = to, WORKFLOW.kind, WORKFLOW.name
         Conflict.__init__(
             self,
             f"case {case} is at {state}: it moves forward one stage at a time, "
@@ -84,14 +82,6 @@ def _require_editor(principal: Principal) -> Actor:
     if not can_edit(principal):
         raise Forbidden("only platform administrators and data regulators keep the pilot cases")
     return Actor(principal.user_id, principal.username)
-
-
-def next_stages(stage: str | None) -> list[PilotStage]:
-    """Where a case at `stage` may go next: any stage when its stage is not stated."""
-    if stage is None:
-        return list(STAGE_ORDER)
-    index = STAGE_ORDER.index(PilotStage(stage))
-    return list(STAGE_ORDER[index + 1 : index + 2])
 
 
 def snapshot(case: PilotCase) -> dict[str, Any]:
@@ -275,8 +265,8 @@ def advance(
     before the case's last dated step or after today."""
     who = _require_editor(principal)
     case = get_case(session, case_id)
-    allowed = next_stages(case.stage)
-    if to not in allowed:
+    if not WORKFLOW.allowed(action_to(to), case.stage or NOT_STATED):
+        allowed = next_stages(case.stage)
         raise StageOutOfOrder(
             case=case.slug,
             state=case.stage or NOT_STATED,

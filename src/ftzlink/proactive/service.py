@@ -49,7 +49,6 @@ from ftzlink.auth.principal import Grant, Principal
 from ftzlink.catalogue.models import Catalogue, Measure, MeasureKind, PeriodKind, Policy
 from ftzlink.db import utcnow
 from ftzlink.errors import (
-    Conflict,
     Forbidden,
     FtzlinkError,
     InvalidInput,
@@ -60,6 +59,7 @@ from ftzlink.money import format_yuan
 from ftzlink.ops import metrics
 from ftzlink.organisations.models import Organisation
 from ftzlink.organisations.service import delegations_to, enterprise_profile
+from ftzlink.proactive import workflow
 from ftzlink.proactive.tables import (
     Candidate,
     CandidateKind,
@@ -69,6 +69,7 @@ from ftzlink.proactive.tables import (
     NotificationKind,
     RunSource,
 )
+from ftzlink.proactive.workflow import Action, WrongState
 from ftzlink.rules.determinations import Status
 from ftzlink.text import Lang, Text
 
@@ -103,12 +104,6 @@ def _clean(value: Any, limit: int = 200) -> str | None:
         return None
     text = "".join(c for c in str(value) if c >= " " and c != "\x7f").strip()
     return text[:limit] or None
-
-
-class WrongState(Conflict):
-    """A step the candidate's state does not allow (confirming a struck one, say)."""
-
-    code = "wrong_state"
 
 
 def catalogue_sha256(catalogue: Catalogue) -> str:
@@ -707,13 +702,6 @@ def decide(
     return results
 
 
-def _pending(candidate: Candidate, step: str) -> None:
-    if candidate.status != CandidateStatus.PENDING:
-        raise WrongState(
-            f"cannot {step} a candidate that is {candidate.status}; only a pending one"
-        )
-
-
 def strike(
     session: Session, *, principal: Principal, candidate_id: int, reason: str, today: dt.date
 ) -> Candidate:
@@ -721,13 +709,13 @@ def strike(
         session, principal=principal, candidate_id=candidate_id, on=today, lock=True
     )
     _as_reviewer(session, principal, candidate)
-    _pending(candidate, "strike")
+    status = workflow.step(Action.STRIKE, candidate.status)
     if not reason.strip():
         raise InvalidInput(
             "cannot strike the candidate", [Problem("say why it is struck", field="reason")]
         )
     before = candidate_snapshot(candidate)
-    candidate.status, candidate.strike_reason = CandidateStatus.STRUCK.value, reason.strip()
+    candidate.status, candidate.strike_reason = status.value, reason.strip()
     _decided(candidate, principal)
     append(
         session,
@@ -764,13 +752,17 @@ def confirm(
         session, principal=principal, candidate_id=candidate_id, on=today, lock=True
     )
     org = _as_reviewer(session, principal, candidate)
-    _pending(candidate, "confirm")
+    workflow.step(Action.CONFIRM, candidate.status)
     if candidate.kind != CandidateKind.ELIGIBLE:
         raise WrongState(
-            f"candidate {candidate.id} needs one more answer ({candidate.question}) before it "
-            "can be confirmed"
+            action=Action.CONFIRM,
+            state=candidate.status,
+            allowed_from=list(workflow.WORKFLOW[Action.CONFIRM].sources),
+            question=candidate.question or "",
         )
     policy, measure = applications.find_measure(catalogue, candidate.measure_id)
+    action = Action.GRANT if measure.granted_without_application else Action.CONFIRM
+    status = workflow.step(action, candidate.status)
     before = candidate_snapshot(candidate)
     grant = measure.kind is MeasureKind.GRANT
     amount = (amount if amount is not None else candidate.amount) if grant else None
@@ -805,11 +797,10 @@ def confirm(
             amount=amount,
             today=today,
         )
-        candidate.status = CandidateStatus.GRANTED.value
         kind = NotificationKind.GRANTED
     else:
-        candidate.status = CandidateStatus.CONFIRMED.value
         kind = NotificationKind.OFFER
+    candidate.status = status.value
     if amount is not None:
         candidate.amount = amount
     _decided(candidate, principal)
@@ -886,15 +877,12 @@ def _notify(
 
 
 def _offered(
-    session: Session, principal: Principal, candidate_id: int, today: dt.date, step: str
+    session: Session, principal: Principal, candidate_id: int, today: dt.date, action: Action
 ) -> Candidate:
     candidate = get_candidate(
         session, principal=principal, candidate_id=candidate_id, on=today, lock=True
     )
-    if candidate.status != CandidateStatus.CONFIRMED:
-        raise WrongState(
-            f"cannot {step} to a candidate that is {candidate.status}; only to a confirmed one"
-        )
+    workflow.step(action, candidate.status)
     assert candidate.application_id is not None
     return candidate
 
@@ -904,14 +892,14 @@ def _answered(
     principal: Principal,
     candidate: Candidate,
     before: dict[str, Any],
-    status: CandidateStatus,
+    action: Action,
 ) -> None:
-    candidate.status = status.value
+    candidate.status = workflow.step(action, candidate.status).value
     candidate.updated_at, candidate.version = utcnow(), candidate.version + 1
     append(
         session,
         actor=Actor(principal.user_id, principal.username, candidate.organisation_id),
-        action=f"candidate.{'consent' if status is CandidateStatus.CONSENTED else 'decline'}",
+        action=f"candidate.{action}",
         object_type="match_candidate",
         object_id=candidate.id,
         before=before,
@@ -930,7 +918,7 @@ def consent(
 ) -> Candidate:
     """The enterprise consents: its pre-filled draft is submitted through the normal workflow,
     re-checked by the engine as of today."""
-    candidate = _offered(session, principal, candidate_id, today, "consent")
+    candidate = _offered(session, principal, candidate_id, today, Action.CONSENT)
     before = candidate_snapshot(candidate)
     assert candidate.application_id is not None
     applications.submit(
@@ -941,7 +929,7 @@ def consent(
         today=today,
         lang=lang,
     )
-    _answered(session, principal, candidate, before, CandidateStatus.CONSENTED)
+    _answered(session, principal, candidate, before, Action.CONSENT)
     return candidate
 
 
@@ -949,13 +937,13 @@ def decline(
     session: Session, *, principal: Principal, candidate_id: int, today: dt.date
 ) -> Candidate:
     """The enterprise declines: the pre-filled draft is withdrawn; nothing is granted."""
-    candidate = _offered(session, principal, candidate_id, today, "decline")
+    candidate = _offered(session, principal, candidate_id, today, Action.DECLINE)
     before = candidate_snapshot(candidate)
     assert candidate.application_id is not None
     applications.withdraw(
         session, principal=principal, application_id=candidate.application_id, today=today
     )
-    _answered(session, principal, candidate, before, CandidateStatus.DECLINED)
+    _answered(session, principal, candidate, before, Action.DECLINE)
     return candidate
 
 
