@@ -18,11 +18,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ftzlink.audit.log import Actor, append
-from ftzlink.auth.models import Role
 from ftzlink.auth.principal import Principal
 from ftzlink.catalogue.models import Catalogue
 from ftzlink.errors import Conflict, Forbidden, InvalidInput, InvalidTransition, NotFound, Problem
 from ftzlink.pilots.loader import PilotSeed, SeedCase, bundled_pilot_seed, decimal_text
+from ftzlink.pilots.permissions import EDITOR_ROLES, can_edit
 from ftzlink.pilots.tables import (
     STAGE_ORDER,
     PilotCase,
@@ -53,10 +53,6 @@ __all__ = [
     "steps_of",
 ]
 
-# Who keeps the registry: the platform's administrators and the municipal data regulator (the
-# body that runs the data-service platform the cases come from). Everyone else reads it.
-EDITOR_ROLES = (Role.PLATFORM_ADMIN, Role.DATA_REGULATOR)
-
 
 class StageOutOfOrder(InvalidTransition):
     """A move that skips a stage or goes back: refused, the case unchanged (409)."""
@@ -72,10 +68,6 @@ class StageOutOfOrder(InvalidTransition):
             f"so it can go next to {', '.join(allowed) or 'no stage (it is at the last)'}, "
             f"not to {to}",
         )
-
-
-def can_edit(principal: Principal | None) -> bool:
-    return principal is not None and any(principal.has(role) for role in EDITOR_ROLES)
 
 
 def _require_editor(principal: Principal) -> Actor:
