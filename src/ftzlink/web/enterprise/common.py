@@ -16,7 +16,7 @@ from ftzlink.applications.models import Application
 from ftzlink.applications.workflow import WORKFLOW, Action
 from ftzlink.auth.principal import Principal
 from ftzlink.catalogue.models import Measure, MeasureKind, PeriodKind, Policy
-from ftzlink.errors import InvalidInput, NotFound
+from ftzlink.errors import InvalidInput, NotEligible, NotFound
 from ftzlink.organisations import service as organisations
 from ftzlink.organisations.models import Organisation
 from ftzlink.rules.determinations import Determination, Question
@@ -27,6 +27,9 @@ from ftzlink.web.forms import N_, Form
 
 PAGES = "pages/enterprise/"
 MAX_YUAN = 10**13  # far above any cap; keeps a typo from reaching the database
+
+# The refusals the enterprise's forms show beside a field; others get the error page.
+SHOWN = (InvalidInput, NotEligible)
 
 # The dashboard's groups, in the order a person deals with them.
 # The states come from the declared workflow, so the groups follow it.

@@ -20,6 +20,7 @@ from ftzlink.web.enterprise.common import (
     LIMIT_NAMES,
     PAGES,
     REQUEST_FIELDS,
+    SHOWN,
     Loaded,
     _determination,
     _extra,
@@ -96,6 +97,8 @@ async def save_request(web: WebPage, application_id: int) -> Response:
         )
         if isinstance(refusal, InvalidInput):
             _problems_to_form(web, form, refusal, REQUEST_FIELDS)
+        elif refusal is not None:
+            raise refusal  # no field to show it beside: the error page says it, as before
     if not form.ok:
         with web.read() as session:
             loaded = _load(web, session, principal, application_id)
@@ -246,8 +249,10 @@ async def save_questions(web: WebPage, application_id: int) -> Response:
                 today=web.today,
             ),
         )
-        if refusal is not None:
+        if isinstance(refusal, SHOWN):
             form.error(_field_id(questions[0].field), message_for(web, refusal))
+        elif refusal is not None:
+            raise refusal
     if not form.ok:
         return web.page(
             PAGES + "questions.html",
@@ -336,6 +341,8 @@ async def submit(web: WebPage, application_id: int) -> Response:
             lang=web.lang,
         ),
     )
+    if refusal is not None and not isinstance(refusal, SHOWN):
+        raise refusal
     if refusal is not None:
         with web.read() as session:
             loaded = _load(web, session, principal, application_id)

@@ -163,6 +163,8 @@ async def create(web: WebPage) -> Response:
         )
         if isinstance(refusal, InvalidInput):
             _problems_to_form(web, form, refusal, REQUEST_FIELDS)
+        elif refusal is not None:
+            raise refusal  # no field to show it beside: the error page says it, as before
     if app_id is None:
         with web.read() as session:
             return web.page(

@@ -16,6 +16,7 @@ from ftzlink.web.enterprise.common import (
     ACTIONS,
     LIMIT_NAMES,
     PAGES,
+    SHOWN,
     _limits,
     _load,
     _page_values,
@@ -112,6 +113,8 @@ async def respond(web: WebPage, application_id: int) -> Response:
         )
         if refusal is None:
             return web.redirect(f"/applications/{application_id}")
+        if not isinstance(refusal, SHOWN):
+            raise refusal
         form.error("response", str(refusal) or message_for(web, refusal))
     with web.read() as session:
         loaded = _load(web, session, principal, application_id)
