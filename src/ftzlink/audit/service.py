@@ -23,6 +23,7 @@ __all__ = [
     "Choices",
     "EntryFilters",
     "Names",
+    "entries_in_order",
     "entry_exists",
     "filter_choices",
     "get_entry",
@@ -90,6 +91,22 @@ def list_entries(
         query.order_by(AuditEntry.seq.desc()).offset((page - 1) * page_size).limit(page_size)
     )
     return list(entries), total, page
+
+
+def entries_in_order(
+    session: Session,
+    *,
+    principal: Principal,
+    filters: EntryFilters = EntryFilters(),
+    offset: int = 0,
+    limit: int = 50,
+) -> tuple[list[AuditEntry], int]:
+    """Entries in the chain's order (oldest first) from `offset`, and how many match in all."""
+    _require(principal)
+    query = filters.apply(select(AuditEntry))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(AuditEntry.seq).offset(offset).limit(limit))
+    return list(rows), total
 
 
 def get_entry(session: Session, *, principal: Principal, seq: int) -> AuditEntry:
