@@ -12,6 +12,7 @@ __all__ = [
     "CatalogueError",
     "Conflict",
     "Forbidden",
+    "FormExpired",
     "FtzlinkError",
     "InvalidInput",
     "InvalidTransition",
@@ -67,6 +68,12 @@ class Forbidden(FtzlinkError):
     """The caller may see the object but not do this to it (an auditor writing, say)."""
 
     code = "forbidden"
+
+
+class FormExpired(Forbidden):
+    """A posted form without its security (CSRF) token, or with an expired one: nothing changed."""
+
+    code = "form_expired"
 
 
 class Conflict(FtzlinkError):

@@ -24,7 +24,7 @@ from fastapi.testclient import TestClient
 from ftzlink.api import create_app
 from ftzlink.catalogue.models import Catalogue
 from ftzlink.db import Database
-from ftzlink.proactive import service
+from ftzlink.proactive import decisions, runs, service
 from ftzlink.settings import Settings
 from tests.proactive.conftest import AI, FOCUS, ORGANISATIONS, TODAY, World, build, marked_catalogue
 
@@ -153,7 +153,7 @@ def test_every_proactive_route_has_a_row(tmp_path: Path, catalogue: Catalogue) -
 
 def _prepare(world: World) -> Ids:
     with world.database.write() as s:
-        run = service.run_match(
+        run = runs.run_match(
             s, principal=world.users["platform_admin"], catalogue=world.catalogue, as_of=TODAY
         )
         rows, _ = service.list_candidates(
@@ -163,11 +163,11 @@ def _prepare(world: World) -> Ids:
             filters=service.CandidateFilters(organisation_id=world.org["a"]),
         )
         ids = {c.measure_id: c.id for c in rows}
-        service.decide(
+        decisions.decide(
             s,
             principal=world.users["reviewer"],
             catalogue=world.catalogue,
-            items=[service.Decision(ids[FOCUS], "confirm")],
+            items=[decisions.Decision(ids[FOCUS], "confirm")],
             today=TODAY,
             lang="en",
         )

@@ -15,8 +15,8 @@ from sqlalchemy import update
 from ftzlink.api import create_app
 from ftzlink.audit.log import Actor
 from ftzlink.db import utcnow
-from ftzlink.proactive import service
-from ftzlink.proactive.service import Message
+from ftzlink.proactive import outbox as notification_outbox
+from ftzlink.proactive.outbox import Message
 from ftzlink.proactive.tables import Notification
 from tests.proactive.conftest import AI, FOCUS, World
 from tests.proactive.test_service import candidate, confirm, run
@@ -59,7 +59,7 @@ def test_backlog_failures_and_a_stalled_outbox_are_visible(world: World, tmp_pat
     assert client.get("/readyz").json()["checks"]["outbox"]["ok"]  # just queued: draining
 
     with pytest.raises(ConnectionError), world.database.write() as s:
-        service.deliver(s, actor=Actor(None, "cli"), sink=BrokenSink())
+        notification_outbox.deliver(s, actor=Actor(None, "cli"), sink=BrokenSink())
     text = scrape(client)
     assert sample(text, failures) == failed_before + 1
     assert sample(text, "ftzlink_outbox_backlog") == 2  # nothing was marked sent

@@ -15,7 +15,7 @@ from ftzlink.applications.models import Application, Grant
 from ftzlink.audit.log import Actor, verify
 from ftzlink.errors import Forbidden, InvalidInput
 from ftzlink.organisations import service as orgs
-from ftzlink.proactive import service
+from ftzlink.proactive import decisions, outbox, runs, service
 from ftzlink.proactive.sinks import ConsoleSink, FileSink
 from ftzlink.proactive.tables import Candidate, MatchRun, Notification
 from tests.proactive.conftest import AI, AI_REQUEST, FOCUS, TODAY, YEAR, World
@@ -23,7 +23,7 @@ from tests.proactive.conftest import AI, AI_REQUEST, FOCUS, TODAY, YEAR, World
 
 def run(world: World, user: str = "reviewer") -> MatchRun:
     with world.database.write() as s:
-        return service.run_match(
+        return runs.run_match(
             s, principal=world.users[user], catalogue=world.catalogue, as_of=TODAY
         )
 
@@ -39,9 +39,9 @@ def candidate(world: World, org: str, measure: str) -> Candidate:
         return found
 
 
-def decide(world: World, user: str, *items: service.Decision) -> list[service.DecisionResult]:
+def decide(world: World, user: str, *items: decisions.Decision) -> list[decisions.DecisionResult]:
     with world.database.write() as s:
-        return service.decide(
+        return decisions.decide(
             s,
             principal=world.users[user],
             catalogue=world.catalogue,
@@ -51,8 +51,8 @@ def decide(world: World, user: str, *items: service.Decision) -> list[service.De
         )
 
 
-def confirm(world: World, user: str, candidate_id: int) -> service.DecisionResult:
-    return decide(world, user, service.Decision(candidate_id, "confirm"))[0]
+def confirm(world: World, user: str, candidate_id: int) -> decisions.DecisionResult:
+    return decide(world, user, decisions.Decision(candidate_id, "confirm"))[0]
 
 
 def audit_ok(world: World) -> None:
@@ -83,9 +83,7 @@ def test_a_reviewer_matches_only_the_districts_reviewed_and_one_answer_candidate
         len(rows),
     )
     with world.database.write() as s, pytest.raises(Forbidden):
-        service.run_match(
-            s, principal=world.users["member_a"], catalogue=world.catalogue, as_of=TODAY
-        )
+        runs.run_match(s, principal=world.users["member_a"], catalogue=world.catalogue, as_of=TODAY)
 
 
 def test_rerunning_a_match_does_not_duplicate_candidates_and_an_answer_upgrades_one_in_place(
@@ -135,10 +133,10 @@ def test_a_struck_candidate_gets_no_draft_no_notification_and_is_not_offered_aga
 ) -> None:
     run(world)
     focus = candidate(world, "a", FOCUS)
-    no_reason = decide(world, "reviewer", service.Decision(focus.id, "strike"))[0]
+    no_reason = decide(world, "reviewer", decisions.Decision(focus.id, "strike"))[0]
     assert (no_reason.outcome, no_reason.code) == ("refused", "invalid_input")
     struck = decide(
-        world, "reviewer", service.Decision(focus.id, "strike", reason="Already funded in 2025.")
+        world, "reviewer", decisions.Decision(focus.id, "strike", reason="Already funded in 2025.")
     )[0]
     assert struck.outcome == "struck"
     assert confirm(world, "reviewer", focus.id).outcome == "wrong_state"
@@ -187,8 +185,8 @@ def test_a_budget_overdraft_refuses_the_grant_with_the_reason_and_changes_nothin
     results = decide(
         world,
         "reviewer",
-        service.Decision(ai.id, "confirm"),
-        service.Decision(focus.id, "confirm"),
+        decisions.Decision(ai.id, "confirm"),
+        decisions.Decision(focus.id, "confirm"),
     )
     refused, confirmed = results
     assert (refused.outcome, refused.code, refused.limit, refused.remaining) == (
@@ -205,7 +203,7 @@ def test_a_budget_overdraft_refuses_the_grant_with_the_reason_and_changes_nothin
         assert s.scalars(select(Grant)).all() == []
         assert [n.kind for n in s.scalars(select(Notification))] == ["offer"]
     # within what is left, the official may grant less
-    lower = decide(world, "reviewer", service.Decision(ai.id, "confirm", amount=AI_REQUEST - 1))
+    lower = decide(world, "reviewer", decisions.Decision(ai.id, "confirm", amount=AI_REQUEST - 1))
     assert lower[0].outcome == "granted"
     audit_ok(world)
 
@@ -217,25 +215,25 @@ def test_notification_delivery_is_idempotent(world: World, tmp_path: Path) -> No
     sink = FileSink(tmp_path / "outbox.jsonl")
     cli = Actor(None, "cli")
     with world.database.write() as s:
-        first = service.deliver(s, actor=cli, sink=sink)
+        first = outbox.deliver(s, actor=cli, sink=sink)
     with world.database.write() as s:
-        second = service.deliver(s, actor=cli, sink=sink)
+        second = outbox.deliver(s, actor=cli, sink=sink)
     assert (len(first), second) == (2, [])
     lines = [json.loads(x) for x in (tmp_path / "outbox.jsonl").read_text().splitlines()]
     assert [m["id"] for m in lines] == [n.id for n in first]
     assert {m["kind"] for m in lines} == {"offer", "granted"}
     with world.database.read() as s:
         assert all(n.channel == "file" for n in s.scalars(select(Notification)))
-        unsent, _ = service.list_notifications(
+        unsent, _ = outbox.list_notifications(
             s, principal=world.users["member_a"], on=TODAY, unsent=True
         )
         assert unsent == []
     out = io.StringIO()
     with world.database.write() as s:
-        assert service.deliver(s, actor=cli, sink=ConsoleSink(Console(file=out))) == []
+        assert outbox.deliver(s, actor=cli, sink=ConsoleSink(Console(file=out))) == []
     assert out.getvalue() == ""
     with world.database.write() as s, pytest.raises(Forbidden):
-        service.deliver_as(s, principal=world.users["reviewer"], sink=sink)
+        outbox.deliver_as(s, principal=world.users["reviewer"], sink=sink)
     audit_ok(world)
 
 
@@ -245,7 +243,7 @@ def test_a_declined_consent_leaves_nothing_granted(world: World) -> None:
     result = confirm(world, "reviewer", focus.id)
     # the official may not consent for the enterprise
     with world.database.write() as s, pytest.raises(Forbidden):
-        service.consent(
+        decisions.consent(
             s,
             principal=world.users["reviewer"],
             catalogue=world.catalogue,
@@ -254,7 +252,7 @@ def test_a_declined_consent_leaves_nothing_granted(world: World) -> None:
             lang="en",
         )
     with world.database.write() as s:
-        declined = service.decline(
+        declined = decisions.decline(
             s, principal=world.users["member_a"], candidate_id=focus.id, today=TODAY
         )
         assert declined.status == "declined"
@@ -263,7 +261,7 @@ def test_a_declined_consent_leaves_nothing_granted(world: World) -> None:
         assert app is not None and app.status == "withdrawn"
         assert s.scalars(select(Grant)).all() == []
     with world.database.write() as s, pytest.raises(service.WrongState):
-        service.consent(
+        decisions.consent(
             s,
             principal=world.users["member_a"],
             catalogue=world.catalogue,
@@ -284,7 +282,7 @@ def test_registry_rows_without_a_registered_organisation_are_reported_not_droppe
         encoding="utf-8",
     )
     with world.database.write() as s:
-        found = service.run_match(
+        found = runs.run_match(
             s,
             principal=world.users["platform_admin"],
             catalogue=world.catalogue,
@@ -306,7 +304,7 @@ def test_a_registry_that_cannot_be_read_is_refused_naming_it_and_nothing_is_reco
     broken = tmp_path / "broken.parquet"
     broken.write_bytes(b"not a parquet file\x00")
     with pytest.raises(InvalidInput) as refused, world.database.write() as s:
-        service.run_match(
+        runs.run_match(
             s,
             principal=world.users["platform_admin"],
             catalogue=world.catalogue,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -52,6 +52,7 @@ __all__ = [
     "get_application",
     "history",
     "list_applications",
+    "references_of",
     "reject",
     "remaining",
     "resubmit",
@@ -782,3 +783,12 @@ def remaining(
         year=year,
         project=project,
     )
+
+
+def references_of(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
+    """Application references by id (for applications the caller was allowed to see)."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    query = select(Application.id, Application.reference).where(Application.id.in_(wanted))
+    return dict(session.execute(query).all())

@@ -6,12 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import Field
-from sqlalchemy import func, select
 
 from ftzlink.api.deps import Auth, Page
 from ftzlink.api.schemas import Listing, SafeText, Strict
+from ftzlink.audit import service as audit
 from ftzlink.audit.log import verify
-from ftzlink.audit.models import AuditEntry
+from ftzlink.audit.service import EntryFilters
 from ftzlink.auth.permissions import can_read_audit
 from ftzlink.errors import Forbidden
 from ftzlink.ledger.keys import configured_verifier
@@ -58,19 +58,17 @@ def list_entries(
     object_id: Annotated[SafeText | None, Query(max_length=64)] = None,
     acted_for_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
 ) -> Listing[AuditEntryOut]:
-    _require(ctx)
-    query = select(AuditEntry)
-    if object_type:
-        query = query.where(AuditEntry.object_type == object_type)
-    if object_id:
-        query = query.where(AuditEntry.object_id == object_id)
-    if acted_for_id:
-        query = query.where(AuditEntry.acted_for_id == acted_for_id)
+    filters = EntryFilters(
+        object_type=object_type or "", object_id=object_id or "", acted_for=acted_for_id
+    )
     with ctx.read() as session:
-        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        rows = session.scalars(
-            query.order_by(AuditEntry.seq).offset(page.offset).limit(page.limit)
-        ).all()
+        rows, total = audit.entries_in_order(
+            session,
+            principal=ctx.principal,
+            filters=filters,
+            offset=page.offset,
+            limit=page.limit,
+        )
         items = [AuditEntryOut.model_validate(r, from_attributes=True) for r in rows]
     return Listing(items=items, total=total, offset=page.offset, limit=page.limit)
 

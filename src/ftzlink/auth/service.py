@@ -7,6 +7,7 @@ import hashlib
 import math
 import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select
@@ -45,6 +46,7 @@ __all__ = [
     "authenticate",
     "create_token",
     "create_user",
+    "display_names",
     "end_session",
     "hash_secret",
     "list_users",
@@ -401,3 +403,12 @@ def revoke_all_tokens(
         after={"revoked": sorted(t.id for t in live)},
     )
     return len(live)
+
+
+def display_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
+    """Users' display names by id (who acted on something the caller may see)."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    query = select(User.id, User.display_name).where(User.id.in_(wanted))
+    return dict(session.execute(query).all())

@@ -107,11 +107,11 @@ def run(
     format: OutputFormat = FormatOption,
 ) -> None:
     """Match the catalogue and record the run: counts, candidates, unlinked registry rows."""
-    from ftzlink.proactive import service
+    from ftzlink.proactive import runs, service
 
     catalogue = catalogue_from(catalogue_dir)
     with _session(username, write=True) as (session, principal, today):
-        found = service.run_match(
+        found = runs.run_match(
             session,
             principal=principal,
             catalogue=catalogue,
@@ -194,11 +194,11 @@ def candidates(
 def _decide(
     username: str, items: list[Any], format: OutputFormat, lang: UILang, catalogue_dir: Path | None
 ) -> None:
-    from ftzlink.proactive import service
+    from ftzlink.proactive import decisions
 
     catalogue = catalogue_from(catalogue_dir)
     with _session(username, write=True) as (session, principal, today):
-        results = service.decide(
+        results = decisions.decide(
             session,
             principal=principal,
             catalogue=catalogue,
@@ -242,7 +242,7 @@ def confirm(
     """Confirm candidates: each gets a pre-filled draft and a notification, or, for a measure
     granted without application, the grant itself within caps and budget. A result per item;
     exit 1 when none was done."""
-    from ftzlink.proactive.service import Decision
+    from ftzlink.proactive.decisions import Decision
 
     if amount is not None and len(ids) != 1:
         raise InvalidInput("--amount is for one candidate", [Problem("name one", field="--amount")])
@@ -260,7 +260,7 @@ def strike(
     lang: UILang = LangOption,
 ) -> None:
     """Strike candidates: nothing is offered to them this year."""
-    from ftzlink.proactive.service import Decision
+    from ftzlink.proactive.decisions import Decision
 
     _decide(username, [Decision(i, "strike", reason=reason) for i in ids], format, lang, None)
 
@@ -273,11 +273,11 @@ def consent(
     lang: UILang = LangOption,
 ) -> None:
     """The enterprise consents: its pre-filled application is submitted (checked by the engine)."""
-    from ftzlink.proactive import service
+    from ftzlink.proactive import decisions
 
     catalogue = catalogue_from(catalogue_dir)
     with _session(username, write=True) as (session, principal, today):
-        found = service.consent(
+        found = decisions.consent(
             session,
             principal=principal,
             catalogue=catalogue,
@@ -297,10 +297,10 @@ def decline(
     username: str = AsOption,
 ) -> None:
     """The enterprise declines: the pre-filled application is withdrawn."""
-    from ftzlink.proactive import service
+    from ftzlink.proactive import decisions
 
     with _session(username, write=True) as (session, principal, today):
-        found = service.decline(
+        found = decisions.decline(
             session, principal=principal, candidate_id=candidate_id, today=today
         )
         console.print(
@@ -317,11 +317,11 @@ def notifications(
     lang: UILang = LangOption,
 ) -> None:
     """The notifications the user may see."""
-    from ftzlink.proactive import service
+    from ftzlink.proactive import outbox
 
     language = lang_of(lang)
     with _session(username, write=False) as (session, principal, today):
-        rows, _ = service.list_notifications(
+        rows, _ = outbox.list_notifications(
             session, principal=principal, on=today, unsent=unsent, limit=10_000
         )
         data: list[dict[str, Any]] = [
@@ -359,8 +359,8 @@ def deliver(
 ) -> None:
     """Send the notifications not yet sent and mark them sent; running it again sends nothing
     twice."""
-    from ftzlink.proactive import service
-    from ftzlink.proactive.service import Sink
+    from ftzlink.proactive import outbox
+    from ftzlink.proactive.outbox import Sink
     from ftzlink.proactive.sinks import ConsoleSink, FileSink, default_outbox
 
     settings = Settings.from_env()
@@ -372,5 +372,5 @@ def deliver(
     else:
         raise InvalidInput("invalid --sink", [Problem("console or file", field="--sink")])
     with open_database(settings) as db, db.write() as session:
-        sent = service.deliver(session, actor=cli_actor(), sink=chosen)
+        sent = outbox.deliver(session, actor=cli_actor(), sink=chosen)
     err_console.print(f"{len(sent)} notifications sent ({chosen.name})")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Select, or_, select
@@ -29,6 +30,8 @@ __all__ = [
     "get_organisation",
     "list_delegations",
     "list_organisations",
+    "names_of",
+    "organisations_of",
     "revoke_delegation",
     "snapshot",
     "update_organisation",
@@ -386,3 +389,22 @@ def revoke_delegation(session: Session, *, principal: Principal, delegation_id: 
         after=delegation_snapshot(d),
     )
     return d
+
+
+def organisations_of(session: Session, ids: Iterable[int]) -> dict[int, Organisation]:
+    """Organisations by id, for objects the caller has already been allowed to see."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    return {
+        o.id: o for o in session.scalars(select(Organisation).where(Organisation.id.in_(wanted)))
+    }
+
+
+def names_of(session: Session, ids: Iterable[int]) -> dict[int, str]:
+    """Organisation names by id, for objects the caller has already been allowed to see."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    query = select(Organisation.id, Organisation.name).where(Organisation.id.in_(wanted))
+    return dict(session.execute(query).all())

@@ -18,11 +18,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ftzlink.audit.log import Actor, append
-from ftzlink.auth.models import Role
 from ftzlink.auth.principal import Principal
 from ftzlink.catalogue.models import Catalogue
 from ftzlink.errors import Conflict, Forbidden, InvalidInput, InvalidTransition, NotFound, Problem
 from ftzlink.pilots.loader import PilotSeed, SeedCase, bundled_pilot_seed, decimal_text
+from ftzlink.pilots.permissions import EDITOR_ROLES, can_edit
 from ftzlink.pilots.tables import (
     STAGE_ORDER,
     PilotCase,
@@ -32,6 +32,7 @@ from ftzlink.pilots.tables import (
     PilotStep,
     PilotUnit,
 )
+from ftzlink.pilots.workflow import NOT_STATED, WORKFLOW, action_to, next_stages
 
 __all__ = [
     "EDITOR_ROLES",
@@ -52,13 +53,6 @@ __all__ = [
     "steps_of",
 ]
 
-# Who keeps the registry: the platform's administrators and the municipal data regulator (the
-# body that runs the data-service platform the cases come from). Everyone else reads it.
-EDITOR_ROLES = (Role.PLATFORM_ADMIN, Role.DATA_REGULATOR)
-
-# The stage filter's word for "the source does not say".
-NOT_STATED = "not_stated"
-
 
 class StageOutOfOrder(InvalidTransition):
     """A move that skips a stage or goes back: refused, the case unchanged (409)."""
@@ -66,8 +60,8 @@ class StageOutOfOrder(InvalidTransition):
     code = "stage_out_of_order"
 
     def __init__(self, *, case: str, state: str, to: str, allowed: list[str]) -> None:
-        self.action, self.state, self.allowed_from = f"advance to {to}", state, allowed
-        self.to = to
+        self.action, self.state, self.allowed_from = f"advance_to_{to}", state, allowed
+        self.to, self.kind, self.workflow = to, WORKFLOW.kind, WORKFLOW.name
         Conflict.__init__(
             self,
             f"case {case} is at {state}: it moves forward one stage at a time, "
@@ -76,22 +70,10 @@ class StageOutOfOrder(InvalidTransition):
         )
 
 
-def can_edit(principal: Principal | None) -> bool:
-    return principal is not None and any(principal.has(role) for role in EDITOR_ROLES)
-
-
 def _require_editor(principal: Principal) -> Actor:
     if not can_edit(principal):
         raise Forbidden("only platform administrators and data regulators keep the pilot cases")
     return Actor(principal.user_id, principal.username)
-
-
-def next_stages(stage: str | None) -> list[PilotStage]:
-    """Where a case at `stage` may go next: any stage when its stage is not stated."""
-    if stage is None:
-        return list(STAGE_ORDER)
-    index = STAGE_ORDER.index(PilotStage(stage))
-    return list(STAGE_ORDER[index + 1 : index + 2])
 
 
 def snapshot(case: PilotCase) -> dict[str, Any]:
@@ -275,8 +257,8 @@ def advance(
     before the case's last dated step or after today."""
     who = _require_editor(principal)
     case = get_case(session, case_id)
-    allowed = next_stages(case.stage)
-    if to not in allowed:
+    if not WORKFLOW.allowed(action_to(to), case.stage or NOT_STATED):
+        allowed = next_stages(case.stage)
         raise StageOutOfOrder(
             case=case.slug,
             state=case.stage or NOT_STATED,

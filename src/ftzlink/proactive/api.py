@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from ftzlink.api.deps import Auth, IdempotencyKey, Page
 from ftzlink.api.schemas import Day, DbId, Listing, SafeText, Slug, Strict, Yuan
 from ftzlink.errors import InvalidInput, Problem, TooLarge
-from ftzlink.proactive import service
+from ftzlink.proactive import decisions, outbox, runs, service
 from ftzlink.proactive.sinks import FileSink, default_outbox
 from ftzlink.proactive.tables import (
     Candidate,
@@ -146,7 +146,7 @@ def run_organisations(ctx: Auth, body: NewRun, key: IdempotencyKey = None) -> JS
     profiles (a reviewer: the districts reviewed; a platform admin: all)."""
 
     def produce(session: Session) -> RunOut:
-        run = service.run_match(
+        run = runs.run_match(
             session,
             principal=ctx.principal,
             catalogue=ctx.catalogue,
@@ -189,7 +189,7 @@ def run_registry(
         path.write_bytes(data)
 
         def produce(session: Session) -> RunOut:
-            run = service.run_match(
+            run = runs.run_match(
                 session,
                 principal=ctx.principal,
                 catalogue=ctx.catalogue,
@@ -317,12 +317,12 @@ def decide(ctx: Auth, body: DecisionsRequest, key: IdempotencyKey = None) -> JSO
     Confirming pre-fills a draft and notifies the enterprise; for a measure granted without
     application it approves at once within caps and budget. Each item has its own result."""
     items = [
-        service.Decision(i.candidate_id, i.decision, i.reason, i.amount, i.project_name)
+        decisions.Decision(i.candidate_id, i.decision, i.reason, i.amount, i.project_name)
         for i in body.items
     ]
 
     def produce(session: Session) -> DecisionsResult:
-        results = service.decide(
+        results = decisions.decide(
             session,
             principal=ctx.principal,
             catalogue=ctx.catalogue,
@@ -359,7 +359,7 @@ def consent(ctx: Auth, candidate_id: DbId, key: IdempotencyKey = None) -> JSONRe
     """The enterprise consents: its pre-filled draft is submitted (re-checked by the engine)."""
     return ctx.change(
         lambda s: candidate_out(
-            service.consent(
+            decisions.consent(
                 s,
                 principal=ctx.principal,
                 catalogue=ctx.catalogue,
@@ -377,7 +377,9 @@ def decline(ctx: Auth, candidate_id: DbId, key: IdempotencyKey = None) -> JSONRe
     """The enterprise declines: the pre-filled draft is withdrawn."""
     return ctx.change(
         lambda s: candidate_out(
-            service.decline(s, principal=ctx.principal, candidate_id=candidate_id, today=ctx.today)
+            decisions.decline(
+                s, principal=ctx.principal, candidate_id=candidate_id, today=ctx.today
+            )
         ),
         key=key,
     )
@@ -416,7 +418,7 @@ def list_notifications(
     ctx: Auth, page: Page, unsent: Annotated[bool, Query()] = False
 ) -> Listing[NotificationOut]:
     with ctx.read() as session:
-        rows, total = service.list_notifications(
+        rows, total = outbox.list_notifications(
             session,
             principal=ctx.principal,
             on=ctx.today,
@@ -444,7 +446,7 @@ def deliver(ctx: Auth, key: IdempotencyKey = None) -> JSONResponse:
     sink = FileSink(default_outbox(ctx.services.settings.data_dir))
 
     def produce(session: Session) -> DeliveryOut:
-        sent = service.deliver_as(session, principal=ctx.principal, sink=sink)
+        sent = outbox.deliver_as(session, principal=ctx.principal, sink=sink)
         return DeliveryOut(sent=[n.id for n in sent], channel=sink.name)
 
     return ctx.change(produce, key=key)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from ftzlink.auth.principal import Principal
 from ftzlink.catalogue.models import Catalogue
 from ftzlink.organisations.models import Organisation
-from ftzlink.proactive import service
+from ftzlink.proactive import decisions, runs
 from ftzlink.proactive.tables import Candidate
 
 __all__ = ["MATCHED_AS_OF", "load_proactive_demo"]
@@ -58,7 +58,7 @@ def load_proactive_demo(
     """One match run over Changning by its reviewer, and candidates in every state. Returns the
     candidates' count by status for the demo's summary."""
     reviewer = people["cn-reviewer"]
-    run = service.run_match(session, principal=reviewer, catalogue=catalogue, as_of=MATCHED_AS_OF)
+    run = runs.run_match(session, principal=reviewer, catalogue=catalogue, as_of=MATCHED_AS_OF)
 
     def candidate(org: str, measure: str) -> int:
         found = session.scalar(
@@ -71,9 +71,9 @@ def load_proactive_demo(
         assert found is not None, f"the demo's run found no candidate {org} / {measure}"
         return found
 
-    items = [service.Decision(candidate(o, m), "confirm") for o, m in _CONFIRMED]
-    items += [service.Decision(candidate(o, m), "strike", reason) for o, m, reason in _STRUCK]
-    results = service.decide(
+    items = [decisions.Decision(candidate(o, m), "confirm") for o, m in _CONFIRMED]
+    items += [decisions.Decision(candidate(o, m), "strike", reason) for o, m, reason in _STRUCK]
+    results = decisions.decide(
         session,
         principal=reviewer,
         catalogue=catalogue,
@@ -86,7 +86,7 @@ def load_proactive_demo(
 
     admins = {"cn-ai": people["cn-ai-admin"], "cn-air": people["cn-air-admin"]}
     for org, measure in _CONSENTED:
-        service.consent(
+        decisions.consent(
             session,
             principal=admins[org],
             catalogue=catalogue,
@@ -95,7 +95,7 @@ def load_proactive_demo(
             lang="zh",
         )
     for org, measure in _DECLINED:
-        service.decline(
+        decisions.decline(
             session,
             principal=admins[org],
             candidate_id=candidate(org, measure),

@@ -1,6 +1,6 @@
 """Notification sinks: where the outbox is delivered. A file of JSON lines under the data
 directory and the console are built in; e-mail or SMS is another class with `name` and `send`
-(the `ftzlink.proactive.service.Sink` protocol), not part of the platform."""
+(the `ftzlink.proactive.outbox.Sink` protocol), not part of the platform."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 
 from rich.console import Console
 
-from ftzlink.proactive.service import Message
+from ftzlink.proactive.outbox import Message
 
 __all__ = ["ConsoleSink", "FileSink", "default_outbox"]
 

@@ -60,7 +60,7 @@ def users(web: WebPage, done: str | None = None, user: str | None = None) -> Res
     )
 
 
-async def _change(web: WebPage, user_id: int, what: str) -> Response:
+async def _administer(web: WebPage, user_id: int, what: str) -> Response:
     principal = web.require()
     if not permissions.can_administer_users(principal):
         raise Forbidden("only a platform admin administers users")
@@ -83,14 +83,14 @@ async def _change(web: WebPage, user_id: int, what: str) -> Response:
 
 @router.post("/admin/users/{user_id}/disable")
 async def disable(web: WebPage, user_id: int) -> Response:
-    return await _change(web, user_id, "disabled")
+    return await _administer(web, user_id, "disabled")
 
 
 @router.post("/admin/users/{user_id}/enable")
 async def enable(web: WebPage, user_id: int) -> Response:
-    return await _change(web, user_id, "enabled")
+    return await _administer(web, user_id, "enabled")
 
 
 @router.post("/admin/users/{user_id}/revoke-tokens")
 async def revoke_tokens(web: WebPage, user_id: int) -> Response:
-    return await _change(web, user_id, "revoked")
+    return await _administer(web, user_id, "revoked")

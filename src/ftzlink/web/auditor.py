@@ -7,28 +7,24 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import Response
-from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from ftzlink.applications.models import Application
+from ftzlink.audit import service as audit
 from ftzlink.audit.log import verify
 from ftzlink.audit.models import AuditEntry
-from ftzlink.auth.models import User
+from ftzlink.audit.service import SHANGHAI, EntryFilters
 from ftzlink.auth.permissions import can_read_audit
-from ftzlink.errors import Forbidden, NotFound
+from ftzlink.errors import Forbidden
 from ftzlink.ledger.keys import configured_verifier
-from ftzlink.organisations.models import Organisation
 from ftzlink.web.context import Web, WebPage
-from ftzlink.web.forms import N_, Form
+from ftzlink.web.forms import N_, Form, parse_day
 
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 50
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))  # the platform's day; no daylight saving
 
 # What each recorded action is called on the page (unknown ones show as recorded).
 ACTIONS = {
@@ -82,44 +78,10 @@ def object_label(web: Web, object_type: str) -> str:
 # --- filters -------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Filters:
-    actor: str = ""
-    acted_for: int | None = None
-    action: str = ""
-    object_type: str = ""
-    object_id: str = ""
-    start: dt.date | None = None
-    end: dt.date | None = None
-
-    def apply(self, query: Select[Any]) -> Select[Any]:
-        if self.actor:
-            query = query.where(func.lower(AuditEntry.actor) == self.actor.lower())
-        if self.acted_for:
-            query = query.where(AuditEntry.acted_for_id == self.acted_for)
-        if self.action:
-            query = query.where(AuditEntry.action == self.action)
-        if self.object_type:
-            query = query.where(AuditEntry.object_type == self.object_type)
-        if self.object_id:
-            query = query.where(AuditEntry.object_id == self.object_id)
-        # Entries record their moment in UTC as ISO 8601 text; days are Shanghai days.
-        if self.start:
-            query = query.where(AuditEntry.at >= _utc_text(self.start))
-        if self.end:
-            query = query.where(AuditEntry.at < _utc_text(self.end + dt.timedelta(days=1)))
-        return query
-
-
-def _utc_text(day: dt.date) -> str:
-    moment = dt.datetime.combine(day, dt.time(), SHANGHAI).astimezone(dt.UTC)
-    return moment.isoformat(timespec="microseconds")
-
-
 FIELDS = ("actor", "acted_for", "action", "object_type", "object_id", "from", "to")
 
 
-def _filters(web: Web) -> tuple[Form, Filters]:
+def _filters(web: Web) -> tuple[Form, EntryFilters]:
     params = web.request.query_params
     form = Form({k: params[k] for k in FIELDS if k in params})
 
@@ -127,13 +89,10 @@ def _filters(web: Web) -> tuple[Form, Filters]:
         text = form.get(name)
         if not text:
             return None
-        try:
-            if len(text) != 10:
-                raise ValueError(text)
-            return dt.date.fromisoformat(text)
-        except ValueError:
+        found = parse_day(text)
+        if found is None:
             form.error(name, message)
-            return None
+        return found
 
     start = day("from", web._("Enter the first day as a date, like 2025-01-31"))
     end = day("to", web._("Enter the last day as a date, like 2025-12-31"))
@@ -145,7 +104,7 @@ def _filters(web: Web) -> tuple[Form, Filters]:
             acted_for = int(form.get("acted_for"))
         except ValueError:
             form.error("acted_for", web._("Choose an organisation from the list"))
-    return form, Filters(
+    return form, EntryFilters(
         actor=form.get("actor")[:64],
         acted_for=acted_for,
         action=form.get("action")[:64],
@@ -178,26 +137,8 @@ class Row:
 
 
 def _rows(session: Session, web: Web, entries: list[AuditEntry]) -> list[Row]:
-    user_ids = {e.actor_id for e in entries if e.actor_id}
-    org_ids = {e.acted_for_id for e in entries if e.acted_for_id}
-    app_ids = {
-        int(e.object_id)
-        for e in entries
-        if e.object_type == "application" and e.object_id.isdigit()
-    }
-    names = dict(
-        session.execute(select(User.id, User.display_name).where(User.id.in_(user_ids))).all()
-    )
-    orgs = dict(
-        session.execute(
-            select(Organisation.id, Organisation.name).where(Organisation.id.in_(org_ids))
-        ).all()
-    )
-    references = dict(
-        session.execute(
-            select(Application.id, Application.reference).where(Application.id.in_(app_ids))
-        ).all()
-    )
+    known = audit.names_of(session, principal=web.require(), entries=entries)
+    names, orgs, references = known.users, known.organisations, known.references
     rows = []
     for e in entries:
         what = object_label(web, e.object_type)
@@ -226,21 +167,15 @@ def _by_label(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
 
 def _choices(session: Session, web: Web) -> dict[str, list[tuple[str, str]]]:
     """The values the filters offer: those present in the log."""
-    actions = session.scalars(select(AuditEntry.action).distinct()).all()
-    types = session.scalars(select(AuditEntry.object_type).distinct()).all()
-    acted_for = session.scalars(
-        select(AuditEntry.acted_for_id).distinct().where(AuditEntry.acted_for_id.is_not(None))
-    ).all()
-    orgs = session.execute(
-        select(Organisation.id, Organisation.name)
-        .where(Organisation.id.in_(list(acted_for)))
-        .order_by(Organisation.name)
-    ).all()
+    present = audit.filter_choices(session, principal=web.require())
     anything = ("", web._("Any"))
     return {
-        "action": [anything, *_by_label((a, action_label(web, a)) for a in actions)],
-        "object_type": [anything, *_by_label((t, object_label(web, t)) for t in types)],
-        "acted_for": [anything, *((str(i), name) for i, name in orgs)],
+        "action": [anything, *_by_label((a, action_label(web, a)) for a in present.actions)],
+        "object_type": [
+            anything,
+            *_by_label((t, object_label(web, t)) for t in present.object_types),
+        ],
+        "acted_for": [anything, *((str(i), name) for i, name in present.organisations)],
     }
 
 
@@ -257,16 +192,8 @@ def audit_log(web: WebPage) -> Response:
         rows: list[Row] = []
         total = 0
         if form.ok:
-            query = filters.apply(select(AuditEntry))
-            total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-            last_page = max(1, -(-total // PAGE_SIZE))
-            number = min(number, last_page)
-            entries = list(
-                session.scalars(
-                    query.order_by(AuditEntry.seq.desc())
-                    .offset((number - 1) * PAGE_SIZE)
-                    .limit(PAGE_SIZE)
-                )
+            entries, total, number = audit.list_entries(
+                session, principal=web.require(), filters=filters, page=number, page_size=PAGE_SIZE
             )
             rows = _rows(session, web, entries)
     kept = {k: v for k, v in form.values.items() if v}
@@ -293,9 +220,7 @@ def audit_log(web: WebPage) -> Response:
 def audit_entry(web: WebPage, seq: int) -> Response:
     _require(web)
     with web.read() as session:
-        entry = session.get(AuditEntry, seq)
-        if entry is None:
-            raise NotFound(f"no audit entry {seq}")
+        entry = audit.get_entry(session, principal=web.require(), seq=seq)
         row = _rows(session, web, [entry])[0]
     return web.page("pages/auditor/entry.html", row=row)
 
@@ -307,8 +232,5 @@ async def verify_chain(web: WebPage) -> Response:
     key = configured_verifier(web.services.settings)
     with web.read() as session:
         result = verify(session, key=key)
-        exists = (
-            result.first_bad_seq is not None
-            and session.get(AuditEntry, result.first_bad_seq) is not None
-        )
+        exists = audit.entry_exists(session, principal=web.require(), seq=result.first_bad_seq)
     return web.page("pages/auditor/verified.html", result=result, bad_entry_exists=exists)

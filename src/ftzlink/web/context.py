@@ -21,7 +21,7 @@ from ftzlink.auth import permissions
 from ftzlink.auth import service as auth
 from ftzlink.auth.models import Role
 from ftzlink.auth.principal import Principal
-from ftzlink.errors import Forbidden, NotAuthenticated
+from ftzlink.errors import FormExpired, NotAuthenticated
 from ftzlink.ops.logs import note_principal
 from ftzlink.text import Lang
 from ftzlink.web import i18n
@@ -150,7 +150,7 @@ class Web:
             or not expected
             or not hmac.compare_digest(sent.encode(), expected.encode())
         ):
-            raise Forbidden("the form was sent without its security token")
+            raise FormExpired("the form was sent without its security token")
         return form
 
     # -- data -------------------------------------------------------------------------------

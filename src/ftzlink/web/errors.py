@@ -83,7 +83,7 @@ def error_page(request: Request, error: Exception) -> Response:
             ),
         )
     if isinstance(error, errors.Forbidden):
-        if "security token" in str(error):
+        if isinstance(error, errors.FormExpired):
             return _page(
                 web,
                 403,

@@ -12,18 +12,18 @@ from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, Path
 from fastapi.responses import FileResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ftzlink.applications import budgets as budget_service
 from ftzlink.applications import documents
+from ftzlink.applications import permissions as app_permissions
 from ftzlink.applications import service as applications
 from ftzlink.applications.budgets import measure_districts
 from ftzlink.applications.caps import Limit
 from ftzlink.applications.models import Application, State
-from ftzlink.applications.workflow import WORKFLOW, Action
 from ftzlink.auth import permissions
-from ftzlink.auth.models import Role, User
+from ftzlink.auth import service as users
+from ftzlink.auth.models import Role
 from ftzlink.auth.principal import Principal
 from ftzlink.catalogue.models import Measure, MeasureKind, Policy
 from ftzlink.errors import (
@@ -34,11 +34,12 @@ from ftzlink.errors import (
     InvalidInput,
     NotFound,
 )
+from ftzlink.organisations import service as organisations
 from ftzlink.organisations.models import Organisation
 from ftzlink.rules.determinations import Determination
 from ftzlink.web.context import Web, WebPage
 from ftzlink.web.errors import message_for
-from ftzlink.web.forms import N_, Form
+from ftzlink.web.forms import N_, Form, parse_day
 from ftzlink.web.render import money
 
 router = APIRouter(include_in_schema=False)
@@ -89,27 +90,12 @@ def parse_yuan(text: str) -> int | None:
     return amount if amount < _MAX_YUAN else None
 
 
-def parse_day(text: str) -> dt.date | None:
-    try:
-        return (
-            dt.date.fromisoformat(text)
-            if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text)
-            else None
-        )
-    except ValueError:
-        return None
-
-
 # --- who may use these pages -------------------------------------------------------------------
 
 
 def _official(web: Web) -> Principal:
     principal = web.require()
-    if not (
-        principal.districts(Role.REVIEWER)
-        or principal.districts(Role.BUDGET_OFFICER)
-        or permissions.reads_everything(principal)
-    ):
+    if not app_permissions.is_official(principal):
         raise Forbidden("these pages are for district officials")
     return principal
 
@@ -117,7 +103,7 @@ def _official(web: Web) -> Principal:
 def _districts(web: Web, principal: Principal) -> list[str]:
     if permissions.reads_everything(principal):
         return sorted(web.catalogue.known_terms("districts"))
-    return sorted(principal.districts(Role.REVIEWER) | principal.districts(Role.BUDGET_OFFICER))
+    return sorted(app_permissions.official_districts(principal))
 
 
 def _measures_for(web: Web, districts: set[str]) -> list[tuple[Policy, Measure]]:
@@ -233,10 +219,7 @@ def _state_name(state: str) -> str:
 
 
 def _organisation_names(session: Session, ids: set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    query = select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids))
-    return dict(session.execute(query).all())
+    return organisations.names_of(session, ids)
 
 
 @router.get("/review")
@@ -274,7 +257,6 @@ def _ids(values: list[str]) -> list[int]:
 
 def _plan(web: Web, principal: Principal, session: Session, ids: list[int]) -> list[Planned]:
     """What signing will do to each selected application: approve it for the amount requested."""
-    under_review = set(WORKFLOW.states_allowing(Action.APPROVE))
     found: list[Planned] = []
     apps: list[Application] = []
     for application_id in ids:
@@ -297,7 +279,7 @@ def _plan(web: Web, principal: Principal, session: Session, ids: list[int]) -> l
                 measure.title.get(web.lang),
                 app.requested_amount if grant else None,
                 measure.kind.value,
-                app.status in under_review,
+                app_permissions.is_under_review(app),
             )
         )
     return found
@@ -386,8 +368,7 @@ def _application_page(
         app = applications.get_application(
             session, principal=principal, application_id=application_id, on=web.today
         )
-        org = session.get(Organisation, app.organisation_id)
-        assert org is not None
+        org = organisations.organisations_of(session, {app.organisation_id})[app.organisation_id]
         policy, measure = applications.find_measure(web.catalogue, app.measure_id)
         determination = _determination(web, org, app)
         limits: list[Limit] = []
@@ -408,10 +389,8 @@ def _application_page(
         events = applications.history(
             session, principal=principal, application_id=app.id, today=web.today
         )
-        who = select(User.id, User.display_name).where(User.id.in_({e.actor_id for e in events}))
-        people = dict(session.execute(who).all())
-        under_review = WORKFLOW.allowed(Action.APPROVE, app.status)
-        decides = under_review and permissions.can_review(principal, district=org.district)
+        people = users.display_names(session, {e.actor_id for e in events})
+        decides = app_permissions.can_decide(principal, app, district=org.district)
         defaults = {
             "amount": f"{app.requested_amount:,}" if app.requested_amount is not None else ""
         }

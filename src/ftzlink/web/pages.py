@@ -83,7 +83,7 @@ async def sign_in(web: WebPage) -> Response:
             except FtzlinkError as error:
                 failure = error  # the failed attempt is committed, then reported
         if isinstance(failure, RateLimited):
-            form.error("username", message_for(web, failure))
+            form.error("username", message_for(web, failure), code=failure.code)
         elif isinstance(failure, NotAuthenticated):
             form.error("username", web._("The username or password is wrong"))
         elif failure is not None:
@@ -91,7 +91,7 @@ async def sign_in(web: WebPage) -> Response:
     if opened is None:
         return web.page(
             "pages/account/sign_in.html",
-            status_code=429 if "rate" in str(form.errors) else 400,
+            status_code=429 if form.has_code(RateLimited.code) else 400,
             errors=form.errors,
             values={"username": username},
             next=target,

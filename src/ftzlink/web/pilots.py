@@ -5,7 +5,6 @@ a case to its next stage and to add a figure."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from decimal import Decimal
 from typing import Any
@@ -19,6 +18,7 @@ from ftzlink.auth.principal import Principal
 from ftzlink.errors import Conflict, Forbidden, InvalidInput
 from ftzlink.pilots import service
 from ftzlink.pilots.loader import bundled_pilot_seed
+from ftzlink.pilots.permissions import can_edit
 from ftzlink.pilots.service import StageOutOfOrder
 from ftzlink.pilots.tables import (
     STAGE_ORDER,
@@ -29,7 +29,7 @@ from ftzlink.pilots.tables import (
     PilotUnit,
 )
 from ftzlink.web.context import Web, WebPage
-from ftzlink.web.forms import N_, Form
+from ftzlink.web.forms import N_, Form, parse_day
 from ftzlink.web.render import BABEL_LOCALE
 
 __all__ = ["router"]
@@ -194,7 +194,7 @@ def registry(web: WebPage, stage: str = "") -> Response:
         counts=lingang.counts if lingang else [],
         zone_name=lingang.name.get(web.lang) if lingang else "",
         seed_source=_source(web, bundled_pilot_seed().sources[0].seed_file, None),
-        editor=service.can_edit(web.principal),
+        editor=can_edit(web.principal),
     )
 
 
@@ -215,7 +215,7 @@ def _case_page(
         ]
         figures = [_figure(web, f) for f in service.figures_of(session, c)]
         allowed = service.next_stages(c.stage)
-    editor = service.can_edit(web.principal)
+    editor = can_edit(web.principal)
     return web.page(
         PAGES + "case.html",
         status_code=status,
@@ -318,7 +318,7 @@ async def create_case(web: WebPage) -> Response:
     stage = form.get("stage")
     if stage and stage not in {s.value for s in STAGE_ORDER}:
         form.error("stage", web._("Choose the stage the case has reached"))
-    stage_on = _day(form.get("stage_on")) if form.get("stage_on") else None
+    stage_on = parse_day(form.get("stage_on")) if form.get("stage_on") else None
     if form.get("stage_on") and stage_on is None:
         form.error("stage_on", web._("Enter the day as a date, like 2025-05-20"))
     elif stage_on is not None and not stage:
@@ -366,23 +366,16 @@ def case_page(web: WebPage, case_id: int) -> Response:
 
 def _editor(web: Web) -> Principal:
     principal = web.require()
-    if not service.can_edit(principal):
+    if not can_edit(principal):
         raise Forbidden("only platform administrators and data regulators keep the pilot cases")
     return principal
-
-
-def _day(text: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        return None
 
 
 @router.post("/pilots/{case_id:int}/advance")
 async def advance(web: WebPage, case_id: int) -> Response:
     principal = _editor(web)
     form = Form(await web.form())
-    to, day, note = form.get("to"), _day(form.get("on")), form.get("note")
+    to, day, note = form.get("to"), parse_day(form.get("on")), form.get("note")
     if to not in {s.value for s in STAGE_ORDER}:
         form.error("to", web._("Choose the stage the case has reached"))
     if day is None:
@@ -437,7 +430,7 @@ async def add_figure(web: WebPage, case_id: int) -> Response:
         form.error("unit", web._("Choose what the figure counts in"))
     if form.get("qualifier", PilotQualifier.EXACT.value) not in QUALIFIERS:
         form.error("qualifier", web._("Choose how exact the figure is"))
-    as_of = _day(form.get("as_of")) if form.get("as_of") else None
+    as_of = parse_day(form.get("as_of")) if form.get("as_of") else None
     if form.get("as_of") and as_of is None:
         form.error("as_of", web._("Enter the day as a date, like 2025-05-20"))
     elif as_of is not None and as_of > web.today:

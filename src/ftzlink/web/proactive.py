@@ -12,24 +12,32 @@ from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Path
 from fastapi.responses import Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
-from ftzlink.applications.models import Application
-from ftzlink.auth import permissions
-from ftzlink.auth.models import Role, User
+from ftzlink.applications import service as applications
+from ftzlink.auth import service as users
 from ftzlink.auth.principal import Principal
 from ftzlink.catalogue.models import Measure, MeasureKind, PeriodKind
 from ftzlink.errors import Conflict, Forbidden, InvalidInput, NotEligible, NotFound
 from ftzlink.organisations.models import Organisation
 from ftzlink.organisations.service import delegations_to
+from ftzlink.proactive import decisions as candidate_decisions
+from ftzlink.proactive import runs as match_runs
 from ftzlink.proactive import service
-from ftzlink.proactive.tables import Candidate, CandidateKind, CandidateStatus
+from ftzlink.proactive.permissions import (
+    OFFERED,
+    can_decide_candidates,
+    can_run_match,
+    is_confirmable,
+    is_official,
+    is_open_offer,
+)
+from ftzlink.proactive.tables import Candidate
 from ftzlink.web.context import Web, WebPage
 from ftzlink.web.errors import MESSAGES
-from ftzlink.web.forms import N_, FieldError, Form
-from ftzlink.web.official import _label, parse_day
+from ftzlink.web.forms import N_, FieldError, Form, parse_day
+from ftzlink.web.official import _label
 from ftzlink.web.render import money
 
 __all__ = ["router"]
@@ -69,28 +77,15 @@ OUTCOMES = {
     "refused": N_("Refused"),
 }
 _DONE = ("confirmed", "granted", "struck")
-_OFFERED = (
-    CandidateStatus.CONFIRMED,
-    CandidateStatus.CONSENTED,
-    CandidateStatus.DECLINED,
-    CandidateStatus.GRANTED,
-)
+_OFFERED = OFFERED
 
 
 def _official(web: Web) -> Principal:
     """Reviewers, budget officers, the platform admin and the auditor see these pages."""
     principal = web.require()
-    if not (
-        principal.districts(Role.REVIEWER)
-        or principal.districts(Role.BUDGET_OFFICER)
-        or permissions.reads_everything(principal)
-    ):
+    if not is_official(principal):
         raise Forbidden("these pages are for district officials")
     return principal
-
-
-def _runs_match(principal: Principal) -> bool:
-    return principal.is_platform_admin or bool(principal.districts(Role.REVIEWER))
 
 
 def _measure(web: Web, measure_id: str) -> Measure | None:
@@ -103,9 +98,7 @@ def _title(web: Web, measure_id: str) -> str:
 
 
 def _people(session: Session, ids: set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    return dict(session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all())
+    return users.display_names(session, ids)
 
 
 # --- match runs --------------------------------------------------------------------------------
@@ -131,7 +124,7 @@ def _runs_page(
             runs=runs,
             total=total,
             people=people,
-            can_run=_runs_match(principal),
+            can_run=can_run_match(principal),
             sources=SOURCES,
         )
 
@@ -159,7 +152,7 @@ async def start_run(web: WebPage) -> Response:
     as_of = _as_of(web, form, "as_of")
     if form.ok:
         with web.write() as session:
-            run = service.run_match(
+            run = match_runs.run_match(
                 session, principal=principal, catalogue=web.catalogue, as_of=as_of
             )
             run_id = run.id
@@ -192,7 +185,7 @@ async def start_registry_run(web: WebPage) -> Response:
             path.write_bytes(raw)
             try:
                 with web.write() as session:
-                    run = service.run_match(
+                    run = match_runs.run_match(
                         session,
                         principal=principal,
                         catalogue=web.catalogue,
@@ -254,7 +247,7 @@ NAME_MAX = 200
 def _needs_name(c: Candidate, measure: Measure | None) -> str:
     if measure is None or measure.cap is None or c.project_name:
         return ""
-    if c.status != CandidateStatus.PENDING or c.kind != CandidateKind.ELIGIBLE:
+    if not is_confirmable(c):
         return ""
     return PER_NAME.get(measure.cap.period, "")
 
@@ -322,7 +315,7 @@ def _candidates(web: Web, principal: Principal, params: dict[str, str]) -> dict[
         "pages": max(1, -(-total // PAGE_SIZE)),
         "page_url": lambda n: web.url("/proactive/candidates", **query, page=n),
         "query": web.url("", **query).lstrip("?"),
-        "decides": bool(principal.districts(Role.REVIEWER)),
+        "decides": can_decide_candidates(principal),
         "measures": [("", web._("All measures"))] + [(m, t) for m, t in measures],
         "kinds": [("", web._("All kinds"))] + [(k, web._(v)) for k, v in KINDS.items()],
         "statuses": [("", web._("All statuses"))] + [(k, web._(v)) for k, v in STATUSES.items()],
@@ -443,13 +436,13 @@ async def decide(web: WebPage) -> Response:
             values=form.values,
         )
     items = [
-        service.Decision(i, "strike", reason=reason)
+        candidate_decisions.Decision(i, "strike", reason=reason)
         if decisions[i] == "strike"
-        else service.Decision(i, "confirm", project_name=names[i] or None)
+        else candidate_decisions.Decision(i, "confirm", project_name=names[i] or None)
         for i in ids
     ]
     with web.write() as session:
-        results = service.decide(
+        results = candidate_decisions.decide(
             session,
             principal=principal,
             catalogue=web.catalogue,
@@ -474,7 +467,7 @@ async def decide(web: WebPage) -> Response:
         )
 
 
-def _explain(web: Web, result: service.DecisionResult) -> str:
+def _explain(web: Web, result: candidate_decisions.DecisionResult) -> str:
     """Why an item was not done, in the reader's language."""
     if result.outcome in _DONE:
         return ""
@@ -543,14 +536,10 @@ def _offers(web: Web, session: Session, principal: Principal) -> list[Offer]:
             limit=500,
         )
         found += [c for c in rows if c.organisation_id in own]
-    found.sort(key=lambda c: (c.status != CandidateStatus.CONFIRMED, -c.id))
+    found.sort(key=lambda c: (not is_open_offer(c), -c.id))
     orgs = service.organisations_of(session, {c.organisation_id for c in found})
     app_ids = {c.application_id for c in found if c.application_id}
-    references = dict(
-        session.execute(
-            select(Application.id, Application.reference).where(Application.id.in_(app_ids))
-        ).all()
-    )
+    references = applications.references_of(session, app_ids)
     offers = []
     for c in found:
         measure = _measure(web, c.measure_id)
@@ -620,7 +609,7 @@ async def consent(web: WebPage, candidate_id: DbId) -> Response:
     try:
         with web.write() as session:
             _offer(web, session, principal, candidate_id)
-            service.consent(
+            candidate_decisions.consent(
                 session,
                 principal=principal,
                 catalogue=web.catalogue,
@@ -649,13 +638,15 @@ def decline_page(web: WebPage, candidate_id: DbId) -> Response:
     principal = _member(web)
     with web.read() as session:
         candidate = _offer(web, session, principal, candidate_id)
-        org = session.get(Organisation, candidate.organisation_id)
+        org = service.organisations_of(session, {candidate.organisation_id}).get(
+            candidate.organisation_id
+        )
         return web.page(
             "pages/proactive/decline.html",
             candidate=candidate,
             organisation=org,
             measure=_title(web, candidate.measure_id),
-            open=candidate.status == CandidateStatus.CONFIRMED,
+            open=is_open_offer(candidate),
             status_names=STATUSES,
         )
 
@@ -666,5 +657,7 @@ async def decline(web: WebPage, candidate_id: DbId) -> Response:
     await web.form()
     with web.write() as session:
         _offer(web, session, principal, candidate_id)
-        service.decline(session, principal=principal, candidate_id=candidate_id, today=web.today)
+        candidate_decisions.decline(
+            session, principal=principal, candidate_id=candidate_id, today=web.today
+        )
     return web.redirect(web.url("/proactive/offers", done="declined", offer=candidate_id))

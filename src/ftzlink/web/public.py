@@ -24,7 +24,7 @@ from ftzlink.rules.describe import PERIOD_TEXT
 from ftzlink.rules.determinations import ConditionResult, Determination, Outcome, Question, Status
 from ftzlink.rules.evaluate import evaluate, evaluate_measure
 from ftzlink.web.context import Web, WebPage
-from ftzlink.web.forms import N_, Form
+from ftzlink.web.forms import N_, Form, parse_day
 
 __all__ = ["next_question", "router"]
 
@@ -47,13 +47,8 @@ _INTEGER = re.compile(r"^\d{1,3}(,\d{3})*$|^\d+$")
 
 def _day(text: str | None) -> dt.date | None:
     """A strict ISO day (YYYY-MM-DD) in a sensible range, or None."""
-    if not text or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
-        return None
-    try:
-        day = dt.date.fromisoformat(text.strip())
-    except ValueError:
-        return None
-    return day if FIRST_DAY <= day <= LAST_DAY else None
+    day = parse_day(text.strip()) if text else None
+    return day if day is not None and FIRST_DAY <= day <= LAST_DAY else None
 
 
 def _sources(catalogue: Catalogue) -> dict[str, Any]:
