@@ -187,3 +187,60 @@ def test_an_application_not_approved_has_no_approval_notice(
     assert refused.status_code == 409
     with demo_database.read() as session:
         assert session.scalars(select(CertificateRow)).all() == []
+
+
+def _first(db: Database, query: Any) -> Any:
+    with db.read() as session:
+        found = session.scalars(query).first()
+        assert found is not None
+        return found
+
+
+@pytest.mark.parametrize(
+    ("kind", "titles", "shown"),
+    [
+        ("invitation", ("口岸签证邀请函", "Letter of Invitation for a Port Visa"), ("Rahul Mehta", "印度", "India")),
+        ("transfer", ("数据出境回执", "Receipt of a Cross-border Data Transfer"), ("Manifest SHA-256",)),
+    ],
+)  # fmt: skip
+def test_invitations_and_transfer_receipts_print_as_bilingual_certificates_that_verify(
+    site: SiteFactory,
+    demo_database: Database,
+    kind: str,
+    titles: tuple[str, str],
+    shown: tuple[str, ...],
+) -> None:
+    from ftzlink.certificates.document import parse_key, verify_file
+    from ftzlink.dataflow.tables import Transfer
+    from ftzlink.talent.invitation_tables import Invitation
+
+    cn_ai = _first(demo_database, select(Invitation.organisation_id))  # the inviting company
+    if kind == "invitation":
+        path = f"/invitations/{_first(demo_database, select(Invitation.id))}/certificate"
+        page_with_link = path.removesuffix("/certificate")
+    else:
+        transfer_id = _first(
+            demo_database,
+            select(Transfer.id).where(
+                Transfer.organisation_id == cn_ai, Transfer.ledger_index.is_not(None)
+            ),
+        )
+        path = f"/dataflow/transfers/{transfer_id}/certificate"
+        page_with_link = path.removesuffix("/certificate")
+    owner = site()
+    owner.sign_in("cn-ai-admin")
+    assert f'href="{path}"' in owner.get(page_with_link).text
+    page = owner.get(path)
+    assert page.status_code == 200, page.text
+    for text in (*titles, *shown):
+        assert text in page.text
+    url = unescape(re.search(r'id="verification-url">([^<]+)<', page.text).group(1))  # type: ignore[union-attr]
+    assert GENUINE["zh"] in site().get(url.removeprefix("http://testserver")).text
+    number = str(page.url).rpartition("/")[2]
+    data = owner.get(f"/certificates/{number}.json").json()
+    vkey = owner.get("/api/v1/certificates/public-key").json()["vkey"]
+    assert verify_file(data, parse_key(vkey)).document["number"] == number
+    stranger = site()
+    stranger.sign_in("cn-air-admin")
+    assert stranger.get(f"/certificates/{number}").status_code == 404
+    assert stranger.get(path).status_code == 404

@@ -59,6 +59,8 @@ PREFIXES = {
 }
 TITLES = {
     "grant-approval": Text(zh="资金扶持核准通知书", en="Notice of Grant Approval"),
+    "port-visa-invitation": Text(zh="口岸签证邀请函", en="Letter of Invitation for a Port Visa"),
+    "transfer": Text(zh="数据出境回执", en="Receipt of a Cross-border Data Transfer"),
 }
 ISSUER = Text(
     zh="上海自贸试验区联动创新区政策服务平台",
@@ -71,12 +73,12 @@ def verification_url(base_url: str, number: str, sha256: str) -> str:
     return f"{base_url.rstrip('/')}/verify/{quote(number)}?h={sha256}"
 
 
-def _fact(label: Text, value: Text | str) -> dict[str, Any]:
+def fact(label: Text, value: Text | str) -> dict[str, Any]:
     shown = value if isinstance(value, Text) else Text(zh=value, en=value)
     return {"label": label.model_dump(), "value": shown.model_dump()}
 
 
-def _day(day: dt.date) -> Text:
+def day_text(day: dt.date) -> Text:
     return Text(zh=f"{day.year}年{day.month}月{day.day}日", en=day.isoformat())
 
 
@@ -90,7 +92,7 @@ def _live(session: Session, kind: str, object_ref: str) -> CertificateRow | None
     )
 
 
-def _issue(
+def issue(
     session: Session,
     *,
     kind: str,
@@ -151,17 +153,17 @@ def _grant_approval_facts(
     policy, measure = applications.find_measure(catalogue, app.measure_id)
     assert app.decided_at is not None
     facts = [
-        _fact(Text(zh="申请编号", en="Application reference"), app.reference),
-        _fact(Text(zh="申请单位", en="Applicant"), org.name),
-        _fact(Text(zh="统一社会信用代码", en="Unified social credit code"), org.uscc),
-        _fact(Text(zh="政策", en="Policy"), policy.title),
-        _fact(Text(zh="扶持措施", en="Measure"), measure.title),
+        fact(Text(zh="申请编号", en="Application reference"), app.reference),
+        fact(Text(zh="申请单位", en="Applicant"), org.name),
+        fact(Text(zh="统一社会信用代码", en="Unified social credit code"), org.uscc),
+        fact(Text(zh="政策", en="Policy"), policy.title),
+        fact(Text(zh="扶持措施", en="Measure"), measure.title),
     ]
     if app.project_name:
-        facts.append(_fact(Text(zh="项目", en="Project"), app.project_name))
+        facts.append(fact(Text(zh="项目", en="Project"), app.project_name))
     if app.approved_amount is not None:
         facts.append(
-            _fact(
+            fact(
                 Text(zh="核准金额", en="Amount approved"),
                 Text(
                     zh=format_yuan(app.approved_amount, "zh"),
@@ -171,13 +173,13 @@ def _grant_approval_facts(
         )
     else:
         facts.append(
-            _fact(
+            fact(
                 Text(zh="核准内容", en="Approved"),
                 Text(zh="服务类措施，不涉及资金", en="A service measure: no money is paid"),
             )
         )
     decided = app.decided_at.astimezone(dt.timezone(dt.timedelta(hours=8))).date()
-    facts.append(_fact(Text(zh="核准日期", en="Approved on"), _day(decided)))
+    facts.append(fact(Text(zh="核准日期", en="Approved on"), day_text(decided)))
     return facts
 
 
@@ -202,7 +204,7 @@ def issue_grant_approval(
         )
     org = session.get(Organisation, app.organisation_id)
     assert org is not None
-    return _issue(
+    return issue(
         session,
         kind="grant-approval",
         object_ref=f"application:{app.id}",
@@ -230,7 +232,23 @@ def _may_see(session: Session, principal: Principal, row: CertificateRow, today:
         except NotFound:
             return False
         return True
-    return row.organisation_id is not None and row.organisation_id in principal.member_of()
+    if ref_type == "invitation":
+        from ftzlink.talent.invitations import can_see_passport, get_invitation
+
+        try:
+            invitation = get_invitation(session, principal=principal, invitation_id=int(ref_id))
+        except NotFound:
+            return False
+        return can_see_passport(principal, invitation)
+    if ref_type == "transfer":
+        from ftzlink.dataflow.service import get_transfer
+
+        try:
+            get_transfer(session, principal=principal, transfer_id=int(ref_id))
+        except NotFound:
+            return False
+        return True
+    return False
 
 
 def get_certificate(

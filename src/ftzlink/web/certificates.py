@@ -8,7 +8,7 @@ import json
 from fastapi import APIRouter, Query, Response
 from markupsafe import Markup
 
-from ftzlink.certificates import service
+from ftzlink.certificates import kinds, service
 from ftzlink.certificates.qr import qr_svg
 from ftzlink.ledger.keys import configured_signer, configured_verifier
 from ftzlink.web.context import Web, WebPage
@@ -48,6 +48,36 @@ def application_certificate(web: WebPage, application_id: int) -> Response:
             today=web.today,
         )
         number = row.number
+    return web.redirect(f"/certificates/{number}")
+
+
+@router.get("/invitations/{invitation_id:int}/certificate")
+def invitation_certificate(web: WebPage, invitation_id: int) -> Response:
+    """The port-visa invitation as a bilingual certificate (issued when first asked for)."""
+    principal = web.require()
+    with web.write() as session:
+        number = kinds.issue_port_visa_invitation(
+            session,
+            principal=principal,
+            invitation_id=invitation_id,
+            signer=configured_signer(web.settings),
+            today=web.today,
+        ).number
+    return web.redirect(f"/certificates/{number}")
+
+
+@router.get("/dataflow/transfers/{transfer_id:int}/certificate")
+def transfer_certificate(web: WebPage, transfer_id: int) -> Response:
+    """A transfer's receipt as a printable certificate (issued when first asked for)."""
+    principal = web.require()
+    with web.write() as session:
+        number = kinds.issue_transfer_receipt(
+            session,
+            principal=principal,
+            transfer_id=transfer_id,
+            signer=configured_signer(web.settings),
+            today=web.today,
+        ).number
     return web.redirect(f"/certificates/{number}")
 
 
