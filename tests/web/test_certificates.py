@@ -244,3 +244,34 @@ def test_invitations_and_transfer_receipts_print_as_bilingual_certificates_that_
     stranger.sign_in("cn-air-admin")
     assert stranger.get(f"/certificates/{number}").status_code == 404
     assert stranger.get(path).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("track", "titles"),
+    [
+        ("work_permit", ("外国人工作许可决定书", "Decision on a Foreigner's Work Permit")),
+        ("residence", ("工作类居留许可决定书", "Decision on a Residence Permit for Work")),
+    ],
+)
+def test_both_talent_decisions_print_as_certificates_that_verify(
+    site: SiteFactory, demo_database: Database, track: str, titles: tuple[str, str]
+) -> None:
+    from ftzlink.talent.tables import Case, Professional
+
+    case_id = _first(
+        demo_database,
+        select(Case.id)
+        .join(Professional, Professional.id == Case.professional_id)
+        .where(Professional.full_name == "Anna Schmidt"),
+    )
+    owner = site()
+    owner.sign_in("cn-ai-admin")
+    path = f"/talent/cases/{case_id}/tracks/{track}/certificate"
+    assert f'href="{path}"' in owner.get(f"/talent/cases/{case_id}").text
+    page = owner.get(path)
+    assert page.status_code == 200, page.text
+    for text in (*titles, "Anna Schmidt", "准予许可", "Approved", "2031-09-14"):
+        assert text in unescape(page.text)
+    url = unescape(re.search(r'id="verification-url">([^<]+)<', page.text).group(1))  # type: ignore[union-attr]
+    assert GENUINE["en"] in _in("en", site()).get(url.removeprefix("http://testserver")).text
+    assert owner.get(f"/talent/cases/{case_id}/tracks/nothing/certificate").status_code == 404

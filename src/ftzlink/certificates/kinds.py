@@ -12,12 +12,12 @@ from sqlalchemy.orm import Session
 from ftzlink.auth.principal import Principal
 from ftzlink.certificates.service import day_text, fact, issue
 from ftzlink.certificates.tables import CertificateRow
-from ftzlink.errors import Conflict
+from ftzlink.errors import Conflict, NotFound
 from ftzlink.ledger.keys import Signer
 from ftzlink.organisations.models import Organisation
 from ftzlink.text import Text
 
-__all__ = ["issue_port_visa_invitation", "issue_transfer_receipt"]
+__all__ = ["issue_port_visa_invitation", "issue_talent_decision", "issue_transfer_receipt"]
 
 
 def _organisation(session: Session, organisation_id: int) -> Organisation:
@@ -123,6 +123,87 @@ def issue_transfer_receipt(
         object_ref=f"transfer:{transfer.id}",
         organisation_id=org.id,
         subject={"name": org.name, "uscc": org.uscc},
+        facts=facts,
+        principal=principal,
+        signer=signer,
+        today=today,
+    )
+
+
+_TRACK_KINDS = {"work_permit": "work-permit", "residence": "residence-permit"}
+_TRACK_NAMES = {
+    "work_permit": Text(zh="外国人工作许可", en="Foreigner's work permit"),
+    "residence": Text(zh="工作类居留许可", en="Residence permit for work"),
+}
+_CATEGORIES = {
+    "A": Text(zh="A类（高端人才）", en="Category A: high-end talent"),
+    "B": Text(zh="B类（专业人才）", en="Category B: professional talent"),
+    "C": Text(zh="C类（其他外国人员）", en="Category C: other foreign staff"),
+}
+
+
+def issue_talent_decision(
+    session: Session,
+    *,
+    principal: Principal,
+    case_id: int,
+    track: str,
+    signer: Signer | None,
+    today: dt.date,
+) -> CertificateRow:
+    """The decision on one track of a talent case (work permit or residence permit), approved
+    or refused, for the employer, the officials who see filed cases, or admins."""
+    from sqlalchemy import select
+
+    from ftzlink.talent.cases import get_case
+    from ftzlink.talent.invitations import country_name
+    from ftzlink.talent.tables import Professional, Track, TrackState
+
+    if track not in _TRACK_KINDS:
+        raise NotFound(f"no track {track!r}: work_permit or residence")
+    case = get_case(session, principal=principal, case_id=case_id)
+    row = session.scalar(select(Track).where(Track.case_id == case.id, Track.kind == track))
+    if row is None or row.state not in (TrackState.APPROVED, TrackState.REFUSED):
+        raise Conflict(f"the {track} track of case {case.reference} has no decision yet")
+    assert row.decided_on is not None
+    person = session.get(Professional, case.professional_id)
+    assert person is not None
+    org = _organisation(session, case.employer_id)
+    approved = row.state == TrackState.APPROVED
+    facts: list[dict[str, Any]] = [
+        fact(Text(zh="案件编号", en="Case reference"), case.reference),
+        fact(Text(zh="事项", en="Permit"), _TRACK_NAMES[track]),
+        fact(
+            Text(zh="决定", en="Decision"),
+            Text(zh="准予许可", en="Approved") if approved else Text(zh="不予许可", en="Refused"),
+        ),
+        fact(Text(zh="姓名", en="Name"), person.full_name),
+        fact(
+            Text(zh="国籍", en="Nationality"),
+            Text(
+                zh=country_name(person.nationality, "zh"),
+                en=country_name(person.nationality, "en"),
+            ),
+        ),
+        fact(Text(zh="护照号码", en="Passport number"), person.passport_number),
+        fact(Text(zh="用人单位", en="Employer"), org.name),
+        fact(Text(zh="统一社会信用代码", en="Unified social credit code"), org.uscc),
+    ]
+    if approved and row.category:
+        facts.append(fact(Text(zh="类别", en="Category"), _CATEGORIES[row.category]))
+    if approved and row.valid_from and row.valid_until:
+        facts.append(fact(Text(zh="有效期自", en="Valid from"), day_text(row.valid_from)))
+        facts.append(fact(Text(zh="有效期至", en="Valid until"), day_text(row.valid_until)))
+    if not approved:
+        for reason in row.note or []:
+            facts.append(fact(Text(zh="不予许可理由", en="Reason for the refusal"), reason))
+    facts.append(fact(Text(zh="决定日期", en="Decided on"), day_text(row.decided_on)))
+    return issue(
+        session,
+        kind=_TRACK_KINDS[track],
+        object_ref=f"track:{row.id}",
+        organisation_id=org.id,
+        subject={"name": person.full_name, "organisation": org.name},
         facts=facts,
         principal=principal,
         signer=signer,

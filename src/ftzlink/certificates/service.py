@@ -61,6 +61,10 @@ TITLES = {
     "grant-approval": Text(zh="资金扶持核准通知书", en="Notice of Grant Approval"),
     "port-visa-invitation": Text(zh="口岸签证邀请函", en="Letter of Invitation for a Port Visa"),
     "transfer": Text(zh="数据出境回执", en="Receipt of a Cross-border Data Transfer"),
+    "work-permit": Text(zh="外国人工作许可决定书", en="Decision on a Foreigner's Work Permit"),
+    "residence-permit": Text(
+        zh="工作类居留许可决定书", en="Decision on a Residence Permit for Work"
+    ),
 }
 ISSUER = Text(
     zh="上海自贸试验区联动创新区政策服务平台",
@@ -240,6 +244,18 @@ def _may_see(session: Session, principal: Principal, row: CertificateRow, today:
         except NotFound:
             return False
         return can_see_passport(principal, invitation)
+    if ref_type == "track":
+        from ftzlink.talent.cases import get_case
+        from ftzlink.talent.tables import Track
+
+        track = session.get(Track, int(ref_id))
+        if track is None:
+            return False
+        try:
+            get_case(session, principal=principal, case_id=track.case_id)
+        except NotFound:
+            return False
+        return True
     if ref_type == "transfer":
         from ftzlink.dataflow.service import get_transfer
 

@@ -81,6 +81,22 @@ def transfer_certificate(web: WebPage, transfer_id: int) -> Response:
     return web.redirect(f"/certificates/{number}")
 
 
+@router.get("/talent/cases/{case_id:int}/tracks/{track}/certificate")
+def talent_certificate(web: WebPage, case_id: int, track: str) -> Response:
+    """The decision on a talent case's work permit or residence permit, as a certificate."""
+    principal = web.require()
+    with web.write() as session:
+        number = kinds.issue_talent_decision(
+            session,
+            principal=principal,
+            case_id=case_id,
+            track=track,
+            signer=configured_signer(web.settings),
+            today=web.today,
+        ).number
+    return web.redirect(f"/certificates/{number}")
+
+
 @router.get("/certificates/{number}.json")
 def certificate_file(web: WebPage, number: str) -> Response:
     principal = web.require()
