@@ -275,3 +275,77 @@ def test_both_talent_decisions_print_as_certificates_that_verify(
     url = unescape(re.search(r'id="verification-url">([^<]+)<', page.text).group(1))  # type: ignore[union-attr]
     assert GENUINE["en"] in _in("en", site()).get(url.removeprefix("http://testserver")).text
     assert owner.get(f"/talent/cases/{case_id}/tracks/nothing/certificate").status_code == 404
+
+
+def test_the_api_shows_a_certificate_to_its_owner_and_verifies_it_for_anyone(
+    site: SiteFactory,
+    demo_database: Database,
+    cli: Callable[..., Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    app = _approved(demo_database)
+    owner = site()
+    owner.sign_in("cn-ai-admin")
+    number = str(owner.get(f"/applications/{app.id}/certificate").url).rpartition("/")[2]
+    shown = owner.get(f"/api/v1/certificates/{number}")
+    assert shown.status_code == 200
+    body = shown.json()
+    assert body["kind"] == "grant-approval" and not body["revoked"]
+    assert body["verification_url"].endswith(f"/verify/{number}?h={body['sha256']}")
+    assert body["file"]["document"]["number"] == number
+
+    anyone = site()
+    assert anyone.get(f"/api/v1/certificates/{number}").status_code == 401
+    verdict = anyone.get(f"/api/v1/certificates/{number}/verify", params={"h": body["sha256"]})
+    assert verdict.json()["status"] == "genuine"
+    assert verdict.json()["document"]["number"] == number
+    wrong = anyone.get(f"/api/v1/certificates/{number}/verify", params={"h": "ab" * 32}).json()
+    assert (wrong["status"], wrong["reason"], wrong["document"]) == ("altered", "hash", None)
+
+    monkeypatch.setenv("FTZLINK_DATABASE_URL", demo_database.url)
+    listed = cli("certificates", "show", number, "--lang", "en")
+    assert listed.code == 0, listed.err
+    assert "Notice of Grant Approval" in listed.out and "6,000,000 yuan" in listed.out
+    assert body["sha256"] in listed.out
+    assert cli("certificates", "show", "GA-2026-999999").code == 3
+
+
+def test_a_revoked_certificate_says_so_and_asking_again_issues_its_replacement(
+    site: SiteFactory, demo_database: Database
+) -> None:
+    from ftzlink.auth import service as auth
+    from ftzlink.auth.models import User
+    from ftzlink.certificates import service
+    from ftzlink.errors import Forbidden
+
+    app = _approved(demo_database)
+    owner = site()
+    owner.sign_in("cn-ai-admin")
+    first = owner.get(f"/applications/{app.id}/certificate")
+    number = str(first.url).rpartition("/")[2]
+    url = unescape(re.search(r'id="verification-url">([^<]+)<', first.text).group(1))  # type: ignore[union-attr]
+    with demo_database.write() as session:
+        owner_user = session.scalar(select(User).where(User.username == "cn-ai-admin"))
+        admin_user = session.scalar(select(User).where(User.username == "admin"))
+        assert owner_user is not None and admin_user is not None
+        with pytest.raises(Forbidden):
+            service.revoke(
+                session,
+                principal=auth.principal_for(owner_user),
+                number=number,
+                today=app.submitted_on,  # type: ignore[arg-type]
+            )
+        service.revoke(
+            session,
+            principal=auth.principal_for(admin_user),
+            number=number,
+            today=app.submitted_on,  # type: ignore[arg-type]
+        )
+    page = _in("en", site()).get(url.removeprefix("http://testserver"))
+    assert "Revoked" in page.text and "The platform revoked this certificate." in page.text
+    assert "Genuine<" not in page.text
+    second = owner.get(f"/applications/{app.id}/certificate")
+    assert str(second.url).rpartition("/")[2] != number
+    with demo_database.read() as session:
+        old = session.scalar(select(CertificateRow).where(CertificateRow.number == number))
+        assert old is not None and old.replaced_by is not None

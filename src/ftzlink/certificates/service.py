@@ -32,7 +32,8 @@ from ftzlink.certificates.document import (
     verify_signature,
 )
 from ftzlink.certificates.tables import CertificateRow
-from ftzlink.errors import Conflict, NotFound
+from ftzlink.db import utcnow
+from ftzlink.errors import Conflict, Forbidden, NotFound
 from ftzlink.ledger import checkpoints, log
 from ftzlink.ledger.keys import Signer
 from ftzlink.ledger.receipts import build_receipt
@@ -46,10 +47,12 @@ __all__ = [
     "certificate_file",
     "get_certificate",
     "issue_grant_approval",
+    "revoke",
     "verification_url",
     "verify_online",
 ]
 
+REVOCATION_KIND = "certificate-revocation/v1"
 PREFIXES = {
     "grant-approval": "GA",
     "work-permit": "WP",
@@ -144,6 +147,35 @@ def issue(
         issued_by=principal.user_id,
     )
     session.add(row)
+    session.flush()
+    earlier = select(CertificateRow).where(
+        CertificateRow.kind == kind,
+        CertificateRow.object_ref == object_ref,
+        CertificateRow.revoked_at.is_not(None),
+        CertificateRow.replaced_by.is_(None),
+    )
+    for old in session.scalars(earlier):
+        old.replaced_by = row.id
+    return row
+
+
+def revoke(
+    session: Session, *, principal: Principal, number: str, today: dt.date
+) -> CertificateRow:
+    """Withdraw a certificate (a platform admin only): its verification page says "revoked" from
+    now on, the revocation goes on the log too, and asking again issues a new certificate that
+    replaces it. A file verified offline cannot learn of it: check the page or the log."""
+    if not principal.is_platform_admin:
+        raise Forbidden("only a platform admin may revoke a certificate")
+    row = get_certificate(session, principal=principal, number=number, today=today)
+    if row.revoked_at is not None:
+        raise Conflict(f"certificate {number} was revoked already")
+    log.append(
+        session,
+        kind=REVOCATION_KIND,
+        body={"number": row.number, "sha256": row.sha256, "revoked_on": today.isoformat()},
+    )
+    row.revoked_at = utcnow()
     session.flush()
     return row
 
