@@ -22,7 +22,7 @@ from sqlalchemy import select
 from ftzlink.applications.models import Application
 from ftzlink.certificates.tables import CertificateRow
 from ftzlink.db import Database
-from tests.web.conftest import SiteFactory, Visitor
+from tests.web.conftest import OPEN_DAY, SiteFactory, Visitor
 
 GENUINE = {"zh": "真实有效", "en": "Genuine"}
 NOT_GENUINE = {"zh": "不是真实有效的证书", "en": "Not genuine"}
@@ -333,13 +333,13 @@ def test_a_revoked_certificate_says_so_and_asking_again_issues_its_replacement(
                 session,
                 principal=auth.principal_for(owner_user),
                 number=number,
-                today=app.submitted_on,  # type: ignore[arg-type]
+                today=OPEN_DAY,
             )
         service.revoke(
             session,
             principal=auth.principal_for(admin_user),
             number=number,
-            today=app.submitted_on,  # type: ignore[arg-type]
+            today=OPEN_DAY,
         )
     page = _in("en", site()).get(url.removeprefix("http://testserver"))
     assert "Revoked" in page.text and "The platform revoked this certificate." in page.text
