@@ -51,7 +51,7 @@ def application_certificate(web: WebPage, application_id: int) -> Response:
     return web.redirect(f"/certificates/{number}")
 
 
-@router.get("/invitations/{invitation_id:int}/certificate")
+@router.get("/invitations/{invitation_id}/certificate")
 def invitation_certificate(web: WebPage, invitation_id: int) -> Response:
     """The port-visa invitation as a bilingual certificate (issued when first asked for)."""
     principal = web.require()
@@ -66,7 +66,7 @@ def invitation_certificate(web: WebPage, invitation_id: int) -> Response:
     return web.redirect(f"/certificates/{number}")
 
 
-@router.get("/dataflow/transfers/{transfer_id:int}/certificate")
+@router.get("/dataflow/transfers/{transfer_id}/certificate")
 def transfer_certificate(web: WebPage, transfer_id: int) -> Response:
     """A transfer's receipt as a printable certificate (issued when first asked for)."""
     principal = web.require()
@@ -81,7 +81,7 @@ def transfer_certificate(web: WebPage, transfer_id: int) -> Response:
     return web.redirect(f"/certificates/{number}")
 
 
-@router.get("/talent/cases/{case_id:int}/tracks/{track}/certificate")
+@router.get("/talent/cases/{case_id}/tracks/{track}/certificate")
 def talent_certificate(web: WebPage, case_id: int, track: str) -> Response:
     """The decision on a talent case's work permit or residence permit, as a certificate."""
     principal = web.require()
