@@ -35,7 +35,7 @@ class VerdictOut(Strict):
     status: str = Field(description="genuine, revoked, altered or unknown")
     reason: str | None = Field(
         description="which check failed: not_issued, hash, signature, ledger, stored_document, "
-        "revoked"
+        "revoked, no_key (the platform has no signing key configured)"
     )
     document: dict[str, Any] | None = Field(
         description="the certified facts, to compare with the paper (when genuine or revoked)"

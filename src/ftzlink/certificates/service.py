@@ -361,7 +361,9 @@ def verify_online(
     digest = document_hash(document)
     if digest != row.sha256:
         return Verdict(number, "altered", "stored_document")
-    if key is None or not verify_signature(document, row.signature, key):
+    if key is None:
+        return Verdict(number, "unknown", "no_key")
+    if not verify_signature(document, row.signature, key):
         return Verdict(number, "altered", "signature")
     entry = log.get_entry(session, row.ledger_index)
     if entry.kind != LEDGER_KIND or entry.body != ledger_body(document):
