@@ -92,6 +92,7 @@ def load_models() -> MetaData:
     from ftzlink.applications import models as _applications  # noqa: F401
     from ftzlink.audit import models as _audit  # noqa: F401
     from ftzlink.auth import models as _auth  # noqa: F401
+    from ftzlink.certificates import tables as _certificates  # noqa: F401
     from ftzlink.dataflow import tables as _dataflow  # noqa: F401
     from ftzlink.ledger import tables as _ledger  # noqa: F401
     from ftzlink.organisations import models as _organisations  # noqa: F401

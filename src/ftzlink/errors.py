@@ -19,6 +19,7 @@ __all__ = [
     "NotAuthenticated",
     "NotEligible",
     "NotFound",
+    "NotGenuine",
     "OwnAccount",
     "Problem",
     "ProfileError",
@@ -128,6 +129,17 @@ class NotEligible(Conflict):
 
     def __init__(self, message: str, *, status: str, questions: list[str] | None = None) -> None:
         self.status, self.questions = status, questions or []
+        super().__init__(message)
+
+
+class NotGenuine(Conflict):
+    """A certificate that does not verify: `reason` says which check failed (`signature`,
+    `ledger`, `altered`, `revoked`, `format`, `key`), the message says how, for a person."""
+
+    code = "not_genuine"
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        self.reason = reason
         super().__init__(message)
 
 

@@ -86,6 +86,21 @@ class Settings(BaseModel):
         "data_dir/checkpoints unless set",
     )
 
+    public_url: str | None = Field(
+        default=None,
+        description="the site's address as the public reaches it (https://host[/path]), printed "
+        "on certificates and in their QR codes; the address each request came to unless set",
+    )
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, url: str | None) -> str | None:
+        if url is None:
+            return None
+        if reason := _public_url_problem(url):
+            raise ValueError(reason[0])
+        return url.rstrip("/")
+
     @field_validator("database_url")
     @classmethod
     def _usable_url(cls, url: str) -> str:
@@ -172,6 +187,8 @@ class Settings(BaseModel):
                 refuse("today", _REASONS["date_parsing"])
         if reason := _database_url_problem(url):
             refuse("database_url", reason)
+        if "public_url" in raw and (reason := _public_url_problem(raw["public_url"])):
+            refuse("public_url", reason)
         if "trusted_proxies" in raw:
             networks = [part.strip() for part in raw["trusted_proxies"].split(",") if part.strip()]
             values["trusted_proxies"] = networks
@@ -248,6 +265,28 @@ def _database_url_problem(url: str) -> tuple[str, str] | None:
         return (
             "not a database URL the platform can use (sqlite:///FILE or postgresql+psycopg://…)",
             "不是平台可用的数据库地址（sqlite:///文件 或 postgresql+psycopg://…）",
+        )
+    return None
+
+
+def _public_url_problem(url: str) -> tuple[str, str] | None:
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        parts = None
+    if (
+        parts is None
+        or parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.query
+        or parts.fragment
+        or any(ch.isspace() for ch in url)
+    ):
+        return (
+            "not an http(s) address like https://ftzlink.example (no query, no fragment)",
+            "不是 http(s) 地址（如 https://ftzlink.example，不带查询参数或片段）",
         )
     return None
 

@@ -414,6 +414,28 @@ def _pilot(api: Api, side: Side) -> int:
         ).id
 
 
+def _certificate(api: Api, side: Side) -> str:
+    """A certificate of the side's submitted application (issued as the platform would for an
+    approved one: what is checked here is who may read it, not when it may be issued)."""
+    from ftzlink.certificates import service as certificates
+    from ftzlink.ledger.keys import configured_signer
+    from tests.api.conftest import TODAY
+
+    application_id = _app(api, side, "to_approve")
+    with api.database.write() as s:
+        return certificates.issue(
+            s,
+            kind="grant-approval",
+            object_ref=f"application:{application_id}",
+            organisation_id=api.org[side.org],
+            subject={"name": side.org},
+            facts=[],
+            principal=api.principal("platform_admin"),
+            signer=configured_signer(api.settings),
+            today=TODAY,
+        ).number
+
+
 def editing(status: int) -> Callable[[Role, Side], Expect]:
     return lambda role, side: Expect(
         status if role.platform_admin or role.name == "data_regulator" else 403
@@ -463,6 +485,18 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ),
     ("GET", "/ledger/proofs/consistency"): Entry(
         lambda a, s: Call("GET", "/ledger/proofs/consistency", params={"old_size": 1}),
+        anyone(),
+        public=True,
+    ),
+    # certificates: read by whoever sees the object; verified and the key given to anyone
+    ("GET", "/certificates/public-key"): Entry(
+        lambda a, s: Call("GET", "/certificates/public-key"), anyone(), public=True
+    ),
+    ("GET", "/certificates/{number}"): Entry(
+        lambda a, s: Call("GET", f"/certificates/{_certificate(a, s)}"), reading, scoped=True
+    ),
+    ("GET", "/certificates/{number}/verify"): Entry(
+        lambda a, s: Call("GET", f"/certificates/{_certificate(a, s)}/verify"),
         anyone(),
         public=True,
     ),

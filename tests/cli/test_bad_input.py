@@ -85,6 +85,8 @@ def test_a_verifier_key_that_is_not_one_is_bad_input_not_a_failed_receipt(
         ("FTZLINK_OUTBOX_MAX_AGE_SECONDS", "0"),
         ("FTZLINK_METRICS", "maybe"),
         ("FTZLINK_LOG_FORMAT", "xml"),
+        ("FTZLINK_PUBLIC_URL", "ftzlink.example"),
+        ("FTZLINK_PUBLIC_URL", "https://ftzlink.example/?from=qr"),
     ],
 )
 def test_every_setting_that_cannot_be_used_is_named_in_one_line(

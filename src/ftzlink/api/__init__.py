@@ -79,6 +79,7 @@ def create_app(
     from ftzlink.audit.api import router as audit
     from ftzlink.auth.api import router as auth
     from ftzlink.catalogue.api import router as catalogue_routes
+    from ftzlink.certificates.api import router as certificates
     from ftzlink.dataflow.api import router as dataflow
     from ftzlink.ledger.api import router as ledger
     from ftzlink.ops import logs, metrics
@@ -148,6 +149,7 @@ def create_app(
         proactive,
         dataflow,
         ledger,
+        certificates,
     ):
         app.include_router(router, prefix=PREFIX, responses=problems.PROBLEM_RESPONSES)
 

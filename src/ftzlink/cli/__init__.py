@@ -51,6 +51,7 @@ def main() -> None:
         backup,
         calendar,
         catalogue,
+        certificates,
         check,
         database,
         dataflow,

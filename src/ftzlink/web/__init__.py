@@ -59,6 +59,7 @@ def install(app: FastAPI) -> None:
         admin,
         auditor,
         calendar,
+        certificates,
         dataflow,
         enterprise,
         invitations,
@@ -87,6 +88,7 @@ def install(app: FastAPI) -> None:
         pilots,
         dataflow,
         proactive,
+        certificates,
     ):
         app.include_router(module.router)
 
