@@ -65,6 +65,7 @@ def main() -> None:
         simulate,
         talent,
         users,
+        worker,
     )
 
     try:

@@ -106,7 +106,7 @@ def serve(
                             else "数据库中已有用户，因此未载入演示数据；如需演示，"
                             "请使用新的 FTZLINK_DATA_DIR 或 FTZLINK_DATABASE_URL"
                         )
-    application = create_app(settings)
+    application = create_app(settings, embedded_worker=True)
     url = _base_url(host, port)
     console.print(
         f"serving ftzlink at {url}/  (web pages in Chinese; English via the switcher)"

@@ -62,6 +62,7 @@ def install(app: FastAPI) -> None:
         dataflow,
         enterprise,
         invitations,
+        messages,
         official,
         pages,
         pilots,
@@ -87,6 +88,7 @@ def install(app: FastAPI) -> None:
         pilots,
         dataflow,
         proactive,
+        messages,
     ):
         app.include_router(module.router)
 
