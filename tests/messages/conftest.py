@@ -5,7 +5,12 @@ from collections.abc import Iterator
 import pytest
 
 from tests.messages.smtp import SmtpServer
-from tests.web.conftest import demo_database, make_visitor, visitor  # noqa: F401
+from tests.web.conftest import (  # noqa: F401
+    _demo_postgresql,
+    demo_database,
+    make_visitor,
+    visitor,
+)
 
 
 @pytest.fixture
