@@ -39,6 +39,7 @@ class MessageKind(StrEnum):
     TALENT_DECIDED = "talent_decided"
     FILING_RETURNED = "filing_returned"
     DATAFLOW_REMINDER = "dataflow_reminder"
+    PERMIT_EXPIRING = "permit_expiring"  # a foreign professional's permit ends soon
 
 
 class Channel(StrEnum):

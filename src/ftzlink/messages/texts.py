@@ -99,6 +99,17 @@ _TEXTS: dict[MessageKind, dict[Lang, tuple[str, str]]] = {
             "for its extension opens on {opens_on}.",
         ),
     },
+    MessageKind.PERMIT_EXPIRING: {
+        "zh": (
+            "外籍人才办件 {reference}：{track}将于 {valid_until} 到期",
+            "办件 {reference}（{professional}）的{track}有效期至 {valid_until}，请及时办理延期。",
+        ),
+        "en": (
+            "Foreign talent case {reference}: the {track} ends on {valid_until}",
+            "The {track} of case {reference} ({professional}) is valid until {valid_until}: "
+            "apply to extend it in time.",
+        ),
+    },
 }
 
 KIND_LABELS: dict[MessageKind, dict[Lang, str]] = {
@@ -112,6 +123,10 @@ KIND_LABELS: dict[MessageKind, dict[Lang, str]] = {
     MessageKind.DATAFLOW_REMINDER: {
         "zh": "数据出境安全评估延续提醒",
         "en": "Security assessment extension reminders",
+    },
+    MessageKind.PERMIT_EXPIRING: {
+        "zh": "外籍人才许可即将到期提醒",
+        "en": "A foreign professional's permit ends soon",
     },
 }
 

@@ -139,13 +139,12 @@ class Worker:
         if self.reminded_on == today:
             return
         self.reminded_on = today
-        from ftzlink.dataflow import service as dataflow
-        from ftzlink.dataflow.loader import bundled_dataflow_rules
+        from ftzlink.messages.reminders import due_reminders
 
         try:
             with self.db.write() as session:
-                run = dataflow.remind(session, rules=bundled_dataflow_rules(), today=today)
-            done.reminders = len(run.created)
+                reminded = due_reminders(session, today=today)
+            done.reminders = reminded.dataflow + reminded.permits
         except Exception as error:  # a reminder job that fails must not stop the deliveries
             done.errors.append(str(error))
             self.log.exception("reminders failed")

@@ -17,7 +17,8 @@ depends_on = None
 
 _KINDS = (
     "kind IN ('application_returned', 'application_approved', 'application_rejected', 'offer', "
-    "'talent_returned', 'talent_decided', 'filing_returned', 'dataflow_reminder')"
+    "'talent_returned', 'talent_decided', 'filing_returned', 'dataflow_reminder', "
+    "'permit_expiring')"
 )
 
 
