@@ -149,3 +149,32 @@ def test_the_served_app_delivers_messages_with_its_embedded_worker(
     with TestClient(app):
         pass
     assert not any(t.name == "ftzlink-worker" for t in threading.enumerate())
+
+
+def test_readiness_fails_when_a_due_message_waits_longer_than_the_limit(
+    database: Database, tmp_path: Path
+) -> None:
+    import datetime as dt
+
+    from ftzlink.db import utcnow
+    from ftzlink.ops.readiness import readiness
+
+    _one_message(database)
+    settings = Settings(
+        data_dir=tmp_path,
+        database_url=database.url,
+        smtp_url="smtp://127.0.0.1:9?timeout=2",  # type: ignore[arg-type]
+        outbox_max_age_seconds=60,
+    )
+    with database.write() as session:
+        from ftzlink.messages.outbox import fan_out
+
+        fan_out(session, email=True, webhook_url=None)
+
+    def check(now: dt.datetime) -> Any:
+        found = readiness(db=database, settings=settings, started_at=utcnow(), now=now)
+        return next(c for c in found.checks if c.name == "messages")
+
+    assert check(utcnow()).ok
+    late = check(utcnow() + dt.timedelta(minutes=5))
+    assert not late.ok and late.detail["backlog"] == 1

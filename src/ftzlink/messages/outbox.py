@@ -15,14 +15,14 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ftzlink.auth.models import User
 from ftzlink.db import utcnow
 from ftzlink.messages.tables import Channel, Delivery, DeliveryStatus, Message, Preference
 
-__all__ = ["Claimed", "backoff", "claim", "fan_out", "mark_failed", "mark_sent"]
+__all__ = ["Claimed", "backoff", "claim", "due_backlog", "fan_out", "mark_failed", "mark_sent"]
 
 MAIL_DOMAIN = "ftzlink.example"
 
@@ -182,3 +182,21 @@ def mark_failed(
         delivery.next_attempt_at = utcnow() + backoff(delivery.attempts)
     session.flush()
     return delivery.status
+
+
+def due_backlog(session: Session, *, now: dt.datetime) -> tuple[int, dt.datetime | None, int]:
+    """Deliveries due now (pending and due, or claimed by a worker whose lease ran out), since
+    when the oldest of them has waited, and how many failed for good."""
+    due, oldest = session.execute(
+        select(func.count(), func.min(Delivery.next_attempt_at)).where(
+            _claimable(now, [c.value for c in Channel])
+        )
+    ).one()
+    failed = session.scalar(
+        select(func.count()).select_from(Delivery).where(Delivery.status == DeliveryStatus.FAILED)
+    )
+    if isinstance(oldest, str):  # SQLite may hand an aggregate back as text
+        oldest = dt.datetime.fromisoformat(oldest)
+    if oldest is not None and oldest.tzinfo is None:
+        oldest = oldest.replace(tzinfo=dt.UTC)
+    return int(due or 0), oldest, int(failed or 0)

@@ -16,6 +16,7 @@ from ftzlink.messages.channels import DeliveryError, Mailer, Webhook
 from ftzlink.messages.outbox import Claimed
 from ftzlink.messages.tables import Channel
 from ftzlink.ops.logs import logger
+from ftzlink.ops.metrics import OUTBOX_DELIVERED, OUTBOX_FAILURES
 from ftzlink.settings import Settings
 
 __all__ = ["Pass", "Worker", "start_embedded"]
@@ -114,6 +115,7 @@ class Worker:
                             permanent=error.permanent,
                             max_attempts=self.settings.worker_max_attempts,
                         )
+                    OUTBOX_FAILURES.labels(channel=item.delivery.channel).inc()
                     if status == "failed":
                         done.failed += 1
                     else:
@@ -130,6 +132,7 @@ class Worker:
                 with self.db.write() as session:
                     if outbox.mark_sent(session, delivery_id=item.delivery.id, claim=item.claim):
                         done.sent += 1
+                OUTBOX_DELIVERED.labels(channel=item.delivery.channel).inc()
         finally:
             if mailer is not None:
                 mailer.__exit__()
