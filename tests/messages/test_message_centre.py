@@ -100,8 +100,16 @@ def test_turning_a_kind_of_message_off_keeps_it_in_app_but_sends_no_email(
     visitor.sign_in("cn-ai-admin")
     visitor.get("/messages/preferences")
     kept = ["application_approved", "application_rejected", "offer"]
-    saved = visitor.submit("/messages/preferences", {"email": kept, "language": "zh"})
-    assert "消息设置已保存" in saved.text
+    wrong = visitor.submit(
+        "/messages/preferences",
+        {"email": kept, "language": "zh", "email_address": "not an address"},
+    )
+    assert wrong.status_code == 400 and 'href="#email_address"' in wrong.text
+    saved = visitor.submit(
+        "/messages/preferences",
+        {"email": kept, "language": "zh", "email_address": "zhang.wei@mail.example"},
+    )
+    assert "消息设置已保存" in saved.text and "zhang.wei@mail.example" in saved.text
     (app_id,) = submit_ai_projects(db, catalogue, 1)
     with db.read() as session:
         reference = session.get(Application, app_id).reference  # type: ignore[union-attr]
@@ -116,9 +124,10 @@ def test_turning_a_kind_of_message_off_keeps_it_in_app_but_sends_no_email(
         today=OPEN_DAY,
     )
     Worker(db=db, settings=settings).run_once()
-    assert not [
-        m for m in smtp.inbox.to("cn-ai-admin@ftzlink.example") if reference in m["Subject"]
-    ]
+    # The new address gets the kinds still chosen (the demo's approvals), not the return.
+    to_admin = smtp.inbox.to("zhang.wei@mail.example")
+    assert to_admin and not smtp.inbox.to("cn-ai-admin@ftzlink.example")
+    assert not [m for m in to_admin if reference in m["Subject"]]
     assert [m for m in smtp.inbox.to("cn-ai-staff@ftzlink.example") if reference in m["Subject"]]
     with db.read() as session:
         admin_id = session.scalar(select(User.id).where(User.username == "cn-ai-admin"))

@@ -15,6 +15,7 @@ from ftzlink.errors import InvalidInput, NotFound, Problem
 from ftzlink.messages.tables import Message, MessageKind, Preference
 
 __all__ = [
+    "account",
     "email_preferences",
     "get_message",
     "list_messages",
@@ -23,7 +24,6 @@ __all__ = [
     "set_email_preferences",
     "set_language",
     "unread_count",
-    "user_language",
 ]
 
 # Deliberately plain: one @, no spaces, a dot in the domain; the SMTP server has the last word.
@@ -120,6 +120,9 @@ def set_language(session: Session, *, principal: Principal, lang: str) -> User:
     return user
 
 
-def user_language(session: Session, *, principal: Principal) -> str:
+def account(session: Session, *, principal: Principal) -> User:
+    """The signed-in user's own record: language and e-mail address of their messages."""
     user = session.get(User, principal.user_id)
-    return user.language if user is not None else "zh"
+    if user is None:
+        raise NotFound(f"user {principal.user_id} not found")
+    return user
