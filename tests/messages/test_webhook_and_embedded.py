@@ -178,3 +178,21 @@ def test_readiness_fails_when_a_due_message_waits_longer_than_the_limit(
     assert check(utcnow()).ok
     late = check(utcnow() + dt.timedelta(minutes=5))
     assert not late.ok and late.detail["backlog"] == 1
+
+
+def test_ftzlink_worker_once_delivers_what_is_due_and_says_so(
+    database: Database, smtp: SmtpServer, cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _one_message(database)
+    monkeypatch.setenv("FTZLINK_DATABASE_URL", database.url)
+    monkeypatch.setenv("FTZLINK_SMTP_URL", smtp.url)
+    first = cli("worker", "--once")
+    assert first.code == 0, first.err
+    assert "sent 1" in first.out
+    again = cli("worker", "--once")
+    assert "sent 0" in again.out
+    assert [rcpt for rcpt, _ in smtp.inbox.mails] == ["reader@mail.example"]
+    monkeypatch.setenv("FTZLINK_SMTP_URL", "smtp://user:hunter2@mail.example:x")
+    refused = cli("worker", "--once")
+    assert refused.code != 0 and "FTZLINK_SMTP_URL" in refused.err
+    assert "hunter2" not in refused.err
