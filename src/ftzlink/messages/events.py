@@ -7,7 +7,6 @@ Nothing here changes the domains: resolvers only read what the event's own trans
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from ftzlink.audit.models import AuditEntry
 from ftzlink.auth.models import ORGANISATION_ROLES, RoleAssignment, User
+from ftzlink.db import utcnow
 from ftzlink.messages.tables import Message, MessageKind
 from ftzlink.messages.texts import render, word
 from ftzlink.text import Lang
@@ -218,7 +218,7 @@ def send_event(
             subject=text.subject,
             body=text.body,
             link=event.link,
-            created_at=dt.datetime.now(dt.UTC),
+            created_at=utcnow(),
         )
         session.add(message)
         made.append(message)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from ftzlink.auth.models import User
 from ftzlink.db import utcnow
@@ -79,7 +80,7 @@ def _delivery(message: Message, channel: Channel, address: str, now: dt.datetime
     )
 
 
-def _claimable(now: dt.datetime, channels: list[str]):  # type: ignore[no-untyped-def]
+def _claimable(now: dt.datetime, channels: list[str]) -> ColumnElement[bool]:
     return and_(
         Delivery.channel.in_(channels),
         or_(
