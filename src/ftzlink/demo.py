@@ -30,6 +30,7 @@ from ftzlink.catalogue.models import Catalogue
 from ftzlink.dataflow.demo import load_dataflow_demo
 from ftzlink.errors import Conflict
 from ftzlink.ledger.keys import Signer
+from ftzlink.messages.service import set_email
 from ftzlink.organisations import service as organisations
 from ftzlink.organisations.models import Organisation
 from ftzlink.pilots.service import seed_pilot_cases
@@ -342,6 +343,8 @@ class _Builder:
             password=DEMO_PASSWORD,
             roles=[Grant(spec.role, org, spec.district)],
         )
+        # On a reserved domain (RFC 2606): a demo started with FTZLINK_SMTP_URL mails them.
+        set_email(self.session, user_id=user.id, email=f"{spec.username}@ftzlink.example")
         principal = auth.principal_for(user)
         self.people[spec.username] = principal
         return principal

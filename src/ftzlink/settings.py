@@ -6,6 +6,7 @@ import datetime as dt
 import ipaddress
 import os
 from collections.abc import Mapping
+from email.utils import parseaddr
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
@@ -134,6 +135,58 @@ class Settings(BaseModel):
         description="json lines, console text, or auto: console when stderr is a terminal",
     )
 
+    smtp_url: SecretStr | None = Field(
+        default=None,
+        description="the SMTP server messages are mailed through: smtp://[user:pass@]host[:port], "
+        "smtps:// for TLS, ?starttls=1 for STARTTLS; unset: no e-mail is sent",
+    )
+    mail_from: str = Field(
+        default="ftzlink <noreply@ftzlink.example>",
+        max_length=320,
+        description="the From address of the platform's e-mail",
+    )
+    webhook_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://\S+$",
+        description="an integrator's URL that receives every message as a signed JSON POST",
+    )
+    webhook_secret: SecretStr | None = Field(
+        default=None, description="the HMAC-SHA256 key of the webhook's X-Ftzlink-Signature"
+    )
+    worker: str = Field(
+        default="embedded",
+        pattern=r"^(embedded|off)$",
+        description="embedded: `ftzlink serve` delivers messages itself; off: a separate "
+        "`ftzlink worker` does",
+    )
+    worker_poll_seconds: int = Field(
+        default=5, gt=0, le=3600, description="how often the worker looks for work when idle"
+    )
+    worker_lease_seconds: int = Field(
+        default=300,
+        ge=2,
+        le=86400,
+        description="how long a worker's claim on a delivery lasts; a dead worker's claims are "
+        "taken over after it",
+    )
+    worker_max_attempts: int = Field(
+        default=8, gt=0, le=100, description="attempts before a delivery is marked failed"
+    )
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _usable_smtp(cls, url: SecretStr | None) -> SecretStr | None:
+        if url is not None and (reason := _smtp_url_problem(url.get_secret_value())):
+            raise ValueError(reason[0])
+        return url
+
+    @field_validator("mail_from")
+    @classmethod
+    def _usable_from(cls, address: str) -> str:
+        if "@" not in parseaddr(address)[1]:
+            raise ValueError("not an e-mail address")
+        return address
+
     @property
     def ledger_key_path(self) -> Path:
         return self.ledger_key_file or self.data_dir / "ledger.key"
@@ -194,6 +247,10 @@ class Settings(BaseModel):
             values["trusted_proxies"] = networks
             if reason := _networks_problem(networks):
                 refuse("trusted_proxies", reason)
+        if "smtp_url" in raw and (reason := _smtp_url_problem(raw["smtp_url"])):
+            refuse("smtp_url", reason)
+        if "mail_from" in raw and "@" not in parseaddr(raw["mail_from"])[1]:
+            refuse("mail_from", _NOT_AN_ADDRESS)
         try:
             settings = cls.model_validate(values)
         except ValidationError as error:
@@ -250,9 +307,33 @@ def _reason(failure: ErrorDetails) -> tuple[str, str]:
 def _problem(name: str, value: str, reason: tuple[str, str]) -> str:
     # Bilingual in one line: the settings are read before any --lang option is known. A secret
     # setting's value is never repeated.
-    shown = "" if name in ("ledger_key", "metrics_token") else f"={value!r}"
+    shown = "" if name in _SECRETS else f"={value!r}"
     en, zh = reason
     return f"{variable(name)}{shown}: {en}（设置无效：{zh}）"
+
+
+_SECRETS = frozenset({"ledger_key", "metrics_token", "smtp_url", "webhook_secret"})
+_NOT_AN_ADDRESS = ("not an e-mail address", "不是电子邮件地址")
+
+
+def _smtp_url_problem(url: str) -> tuple[str, str] | None:
+    from urllib.parse import parse_qs, urlsplit
+
+    bad = (
+        "not an SMTP URL (smtp://[user:pass@]host[:port][?starttls=1] or smtps://…)",
+        "不是 SMTP 地址（smtp://[用户:密码@]主机[:端口][?starttls=1] 或 smtps://…）",
+    )
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:
+        return bad
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        return bad
+    query = parse_qs(parts.query)
+    if set(query) - {"starttls", "timeout"} or query.get("starttls", ["0"])[-1] not in ("0", "1"):
+        return bad
+    return None
 
 
 def _database_url_problem(url: str) -> tuple[str, str] | None:

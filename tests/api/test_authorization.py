@@ -635,6 +635,11 @@ MATRIX: dict[tuple[str, str], Entry] = {
         lambda a, s: Call("PUT", f"/allowances/{s.measure}/{YEAR}", {"amount": 100_000_000}),
         funding(grants_only=False),
     ),
+    # the message centre: each user's own messages; another's is not found
+    ("GET", "/messages"): Entry(lambda a, s: Call("GET", "/messages"), anyone()),
+    ("POST", "/messages/{message_id}/read"): Entry(
+        lambda a, s: Call("POST", f"/messages/{2**31 - 1}/read"), anyone(404), own_account=True
+    ),
     ("GET", "/audit"): Entry(
         lambda a, s: Call("GET", "/audit", params={"acted_for_id": a.org[s.org]}), auditing
     ),

@@ -48,7 +48,14 @@ def test_a_fresh_platform_is_ready_and_says_what_it_checked(
     status, body = ready(database, settings_for(database, tmp_path))
     assert status == 200, body
     assert body["status"] == "ready" and body["reasons"] == []
-    assert set(body["checks"]) == {"database", "schema", "outbox", "checkpoint", "calendar"}
+    assert set(body["checks"]) == {
+        "database",
+        "schema",
+        "outbox",
+        "messages",
+        "checkpoint",
+        "calendar",
+    }
     assert all(check["ok"] for check in body["checks"].values())
 
 

@@ -54,9 +54,18 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     seconds = services.settings.ledger_checkpoint_seconds
     if seconds > 0 and configured_verifier(services.settings) is not None:
         task = asyncio.create_task(_sign_checkpoints(services))
+    worker = None
+    if services.settings.worker == "embedded" and app.state.embedded_worker:
+        from ftzlink.messages.worker import start_embedded
+
+        worker = start_embedded(db=services.db, settings=services.settings)
     try:
         yield
     finally:
+        if worker is not None:
+            thread, stop = worker
+            stop.set()
+            await asyncio.to_thread(thread.join, 30)
         if task is not None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -69,8 +78,12 @@ def create_app(
     catalogue: Catalogue | None = None,
     database: Database | None = None,
     migrate: bool = True,
+    embedded_worker: bool = False,
 ) -> FastAPI:
     """The platform's web application. Migrates the database first unless told not to.
+
+    `embedded_worker`: deliver messages in a thread of this process unless FTZLINK_WORKER=off
+    (`ftzlink serve` asks for it; tests build apps without it).
 
     Without `settings`, as `uvicorn --factory` serves it, it is configured by the environment and
     refuses the test suite's cheap password hashing (ftzlink.auth.passwords).
@@ -82,6 +95,7 @@ def create_app(
     from ftzlink.certificates.api import router as certificates
     from ftzlink.dataflow.api import router as dataflow
     from ftzlink.ledger.api import router as ledger
+    from ftzlink.messages.api import router as messages
     from ftzlink.ops import logs, metrics
     from ftzlink.ops.api import router as operations
     from ftzlink.ops.middleware import RequestObserver
@@ -96,6 +110,7 @@ def create_app(
 
         refuse_test_profile()
         settings = Settings.from_env()
+        embedded_worker = True
     logs.configure(fmt=settings.log_format)
     db = database or Database(settings.database_url)
     if migrate:
@@ -124,6 +139,7 @@ def create_app(
         ),
     )
     app.state.started_at = utcnow()
+    app.state.embedded_worker = embedded_worker
     problems.install(app)
     app.include_router(operations)
 
@@ -150,6 +166,7 @@ def create_app(
         dataflow,
         ledger,
         certificates,
+        messages,
     ):
         app.include_router(router, prefix=PREFIX, responses=problems.PROBLEM_RESPONSES)
 

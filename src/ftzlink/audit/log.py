@@ -124,6 +124,11 @@ def append(
     head.seq, head.hash = entry.seq, entry.hash
     session.flush()
     ledger.append(session, kind=AUDIT_KIND, body=ledger_body(entry))
+    # An event that asks something of a person becomes a message to them, in this transaction:
+    # committed with the event or not at all (ftzlink.messages.events).
+    from ftzlink.messages.events import record as record_messages
+
+    record_messages(session, entry)
     # One log line per domain event, written when (and if) the transaction commits; no detail
     # and no state: they may name people.
     record_event(

@@ -66,6 +66,7 @@ def main() -> None:
         simulate,
         talent,
         users,
+        worker,
     )
 
     try:

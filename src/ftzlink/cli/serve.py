@@ -26,7 +26,7 @@ def worker_app() -> FastAPI:
     process). `serve` has already migrated the database and judged the password profile."""
     from ftzlink.api import create_app
 
-    return create_app(Settings.from_env(), migrate=False)
+    return create_app(Settings.from_env(), migrate=False, embedded_worker=True)
 
 
 def _base_url(host: str, port: int) -> str:
@@ -166,7 +166,7 @@ def serve(
         "access_log": False,
     }
     if count == 1:
-        uvicorn.run(create_app(settings, migrate=False), **options)
+        uvicorn.run(create_app(settings, migrate=False, embedded_worker=True), **options)
     else:
         uvicorn.run(f"{__name__}:worker_app", factory=True, workers=count, **options)
 

@@ -86,6 +86,28 @@ def _schema(session: Session) -> Check:
     return Check("schema", True, f"at the newest revision {newest}", detail)
 
 
+def _messages(session: Session, settings: Settings, now: dt.datetime) -> Check:
+    """The message outbox (ftzlink.messages): fails when a due delivery has waited too long."""
+    from ftzlink.messages.outbox import due_backlog
+
+    backlog, oldest, failed = due_backlog(session, now=now)
+    limit = settings.outbox_max_age_seconds
+    detail = {"backlog": backlog, "failed": failed, "limit_seconds": limit}
+    if oldest is None:
+        return Check("messages", True, "no message waits to be delivered", detail)
+    age = int((now - oldest).total_seconds())
+    detail["oldest_seconds"] = age
+    if age > limit:
+        return Check(
+            "messages",
+            False,
+            f"{backlog} delivery(ies) due, the oldest for {age} s (limit {limit} s): "
+            "is ftzlink worker (or FTZLINK_WORKER=embedded) running?",
+            detail,
+        )
+    return Check("messages", True, f"{backlog} delivery(ies) due, draining", detail)
+
+
 def _outbox(session: Session, settings: Settings, now: dt.datetime) -> Check:
     from ftzlink.proactive.tables import Notification
 
@@ -174,7 +196,7 @@ def readiness(
     now: dt.datetime | None = None,
     years: Callable[[], range] = calendar_years,
 ) -> Readiness:
-    """Every check, in order: database, schema, outbox, checkpoint, calendar."""
+    """Every check, in order: database, schema, outbox, messages, checkpoint, calendar."""
     now = now or utcnow()
     checks: list[Check] = []
     try:
@@ -186,6 +208,7 @@ def readiness(
     steps: list[tuple[str, Callable[[Session], Check]]] = [
         ("schema", _schema),
         ("outbox", lambda s: _outbox(s, settings, now)),
+        ("messages", lambda s: _messages(s, settings, now)),
         ("checkpoint", lambda s: _checkpoint(s, settings, now, started_at)),
     ]
     for name, step in steps:

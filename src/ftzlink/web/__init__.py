@@ -63,6 +63,7 @@ def install(app: FastAPI) -> None:
         dataflow,
         enterprise,
         invitations,
+        messages,
         official,
         pages,
         pilots,
@@ -89,6 +90,7 @@ def install(app: FastAPI) -> None:
         dataflow,
         proactive,
         certificates,
+        messages,
     ):
         app.include_router(module.router)
 

@@ -121,6 +121,15 @@ class Web:
             items.append(("/admin/users", self._("Users")))
         return items
 
+    def unread_messages(self) -> int:
+        """How many of the signed-in user's messages are unread (the header's count)."""
+        if self.principal is None:
+            return 0
+        from ftzlink.messages.service import unread_count
+
+        with self.read() as session:
+            return unread_count(session, principal=self.principal)
+
     def require(self) -> Principal:
         """The signed-in user; the error handler sends anyone else to the sign-in page."""
         if self.principal is None:

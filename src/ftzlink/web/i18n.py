@@ -40,6 +40,7 @@ DOMAIN_FILES = (
     "dataflow",
     "proactive",
     "certificates",
+    "messages",
 )
 
 # What Babel reads: the web package's Python (gettext calls `_`, `N_`, `ngettext`) and templates.
