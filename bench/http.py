@@ -188,8 +188,9 @@ def postgres_database(base_url: str) -> Iterator[str]:
 
 # What serves, by name (--servers): the code (None: this checkout; a git revision otherwise)
 # and uvicorn's protocol options. `current` takes uvicorn's defaults: httptools and uvloop when
-# installed (`uvicorn[standard]`, a dependency); `h11` is the same code on the pure-Python
-# parser and asyncio's own loop; `anchor` is the code before issue 19, on h11 and asyncio.
+# installed (`pip install httptools uvloop`; not dependencies yet, see docs/performance.md), h11
+# and asyncio otherwise; `h11` is the same code on the pure-Python parser and asyncio's own loop;
+# `anchor` is the code before issue 19, on h11 and asyncio.
 SERVERS: dict[str, tuple[str | None, list[str]]] = {
     "current": (None, []),
     "h11": (None, ["--http", "h11", "--loop", "asyncio"]),
