@@ -32,6 +32,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from anchor import loadavg, revision_src  # (stdlib only: imported while the folder is on the path)
+
 # This file shares its name with the standard library's `http`, which httpx imports: run as a
 # script, its folder would come first on the import path and shadow it.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
@@ -43,7 +45,6 @@ import json
 import os
 import platform
 import signal
-import socket
 import subprocess
 import tempfile
 import threading
@@ -77,6 +78,7 @@ EXAMPLE = ROOT / "examples" / "enterprise-changning-ai.yaml"
 AS_OF = dt.date(2025, 6, 1)
 MEASURE = "cn-trial-focus-entities"
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+ANCHOR_REV = "2eebfa6"  # main before issue 19 (engine, check route, uvicorn without httptools)
 SYSTEM = Actor(None, "system")
 
 
@@ -184,19 +186,44 @@ def postgres_database(base_url: str) -> Iterator[str]:
 # --- the server ---------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+# What serves, by name (--servers): the code (None: this checkout; a git revision otherwise)
+# and uvicorn's protocol options. `current` takes uvicorn's defaults: httptools and uvloop when
+# installed (`pip install httptools uvloop`; not dependencies yet, see docs/performance.md), h11
+# and asyncio otherwise; `h11` is the same code on the pure-Python parser and asyncio's own loop;
+# `anchor` is the code before issue 19, on h11 and asyncio.
+SERVERS: dict[str, tuple[str | None, list[str]]] = {
+    "current": (None, []),
+    "h11": (None, ["--http", "h11", "--loop", "asyncio"]),
+    "anchor": (ANCHOR_REV, ["--http", "h11", "--loop", "asyncio"]),
+}
+
+
+class Ports:
+    """The ports this bench may listen on: --port-base and up, one per server started."""
+
+    def __init__(self, base: int, count: int) -> None:
+        self.base, self.count, self.used = base, count, 0
+
+    def next(self) -> int:
+        if self.used >= self.count:
+            raise RuntimeError(f"more servers than the {self.count} ports from {self.base}")
+        self.used += 1
+        return self.base + self.used - 1
 
 
 @contextmanager
-def server(database_url: str, workdir: Path) -> Iterator[str]:
-    """One uvicorn worker on a loopback port; killed when the block ends."""
-    port = _free_port()
+def server(
+    database_url: str,
+    workdir: Path,
+    port: int,
+    src: Path | None = None,
+    uvicorn_args: list[str] | None = None,
+) -> Iterator[str]:
+    """One uvicorn worker on 127.0.0.1:`port` (of `src`, default this checkout); killed when the
+    block ends."""
     env = {
         **os.environ,
+        **({"PYTHONPATH": str(src)} if src is not None else {}),
         "FTZLINK_DATABASE_URL": database_url,
         "FTZLINK_DATA_DIR": str(workdir / "data"),
         "FTZLINK_TODAY": AS_OF.isoformat(),
@@ -217,6 +244,7 @@ def server(database_url: str, workdir: Path) -> Iterator[str]:
                 "--workers",
                 "1",
                 "--no-access-log",
+                *(uvicorn_args or []),
             ],
             env=env,
             stdout=log,
@@ -224,7 +252,7 @@ def server(database_url: str, workdir: Path) -> Iterator[str]:
         )
         try:
             url = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 30
+            deadline = time.monotonic() + 120  # a busy machine starts slowly
             while True:
                 if process.poll() is not None:
                     raise RuntimeError(f"the server exited:\n{log_path.read_text()}")
@@ -392,6 +420,8 @@ def bench_backend(
     catalogue: Catalogue,
     profile: dict[str, Any],
     args: argparse.Namespace,
+    ports: Ports,
+    sources: dict[str, Path | None],
 ) -> list[Result]:
     db = Database(database_url)
     try:
@@ -400,29 +430,48 @@ def bench_backend(
     finally:
         db.dispose()
     results = []
-    with server(database_url, workdir) as url:
-        # `check` is public: sent as anyone may, without a token (a token costs a lookup).
-        check = check_work(profile)
-        submission = submission_work(seeded.organisation_id)
-        # Warm up: imports, connection pools and caches, so that the first requests are not timed.
-        drive("warm-up", url, check, token=None, units=50, concurrency=4, max_seconds=30)
-        drive(
-            "warm-up", url, submission, token=seeded.token, units=20, concurrency=4, max_seconds=30
-        )
-        limits = {"concurrency": args.concurrency, "max_seconds": args.max_seconds}
-        results.append(
-            drive(f"http/{backend}/check", url, check, token=None, units=args.requests, **limits)
-        )
-        results.append(
-            drive(
-                f"http/{backend}/submission",
-                url,
-                submission,
-                token=seeded.token,
-                units=args.requests // 2,
-                **limits,
-            )
-        )
+    for name in args.servers:
+        _rev, uvicorn_args = SERVERS[name]
+        suffix = "" if name == "current" else f"@{name}"
+        with server(database_url, workdir, ports.next(), sources[name], uvicorn_args) as url:
+            # `check` is public: sent as anyone may, without a token (a token costs a lookup).
+            check = check_work(profile)
+            submission = submission_work(seeded.organisation_id)
+            limits = {"concurrency": args.concurrency, "max_seconds": args.max_seconds}
+            # Warm up: imports, connection pools and caches, so that the first requests are not
+            # timed.
+            if "check" in args.operations:
+                drive("warm-up", url, check, token=None, units=50, concurrency=4, max_seconds=30)
+                results.append(
+                    drive(
+                        f"http/{backend}/check{suffix}",
+                        url,
+                        check,
+                        token=None,
+                        units=args.requests,
+                        **limits,
+                    )
+                )
+            if "submission" in args.operations:
+                drive(
+                    "warm-up",
+                    url,
+                    submission,
+                    token=seeded.token,
+                    units=20,
+                    concurrency=4,
+                    max_seconds=30,
+                )
+                results.append(
+                    drive(
+                        f"http/{backend}/submission{suffix}",
+                        url,
+                        submission,
+                        token=seeded.token,
+                        units=args.requests // 2,
+                        **limits,
+                    )
+                )
     return results
 
 
@@ -438,7 +487,28 @@ def main(argv: list[str] | None = None) -> int:
         default=DEFAULT_POSTGRES,
         help="PostgreSQL server to use a throwaway schema of ('' to skip PostgreSQL)",
     )
+    parser.add_argument(
+        "--port-base",
+        type=int,
+        default=18400,
+        help="listen only on ports from this one up (one per server started: backends x servers)",
+    )
+    parser.add_argument(
+        "--operations",
+        type=lambda v: v.split(","),
+        default=["check", "submission"],
+        help="comma-separated: check, submission",
+    )
+    parser.add_argument(
+        "--servers",
+        type=lambda v: v.split(","),
+        default=["current"],
+        help=f"comma-separated, each in turn: {', '.join(SERVERS)} (see SERVERS)",
+    )
+    parser.add_argument("--skip-engine", action="store_true", help="no in-process engine lines")
     args = parser.parse_args(argv)
+    if unknown := set(args.servers) - set(SERVERS):
+        parser.error(f"unknown servers: {', '.join(sorted(unknown))}")
     if args.requests < 2 or args.concurrency < 1:
         parser.error("--requests must be at least 2 and --concurrency at least 1")
 
@@ -458,11 +528,17 @@ def main(argv: list[str] | None = None) -> int:
         ),
         flush=True,
     )
-    for result in engine_loop(
-        catalogue, profile, calls=args.requests, max_seconds=args.max_seconds
-    ):
-        print(json.dumps(result.line()), flush=True)
-    with tempfile.TemporaryDirectory(prefix="ftzlink-bench-") as tmp:
+    if not args.skip_engine:
+        for result in engine_loop(
+            catalogue, profile, calls=args.requests, max_seconds=args.max_seconds
+        ):
+            print(json.dumps(result.line()), flush=True)
+    with ExitStack() as sources_stack, tempfile.TemporaryDirectory(prefix="ftzlink-bench-") as tmp:
+        sources: dict[str, Path | None] = {}
+        for name in args.servers:
+            rev = SERVERS[name][0]
+            sources[name] = None if rev is None else sources_stack.enter_context(revision_src(rev))
+        ports = Ports(args.port_base, 2 * len(args.servers))
         backends: list[tuple[str, Callable[[], Any]]] = [
             ("sqlite", lambda: sqlite_database(Path(tmp)))
         ]
@@ -478,8 +554,10 @@ def main(argv: list[str] | None = None) -> int:
                     reason = str(error).splitlines()[0]
                     print(json.dumps({"name": f"http/{backend}", "skipped": reason}), flush=True)
                     continue
-                for result in bench_backend(backend, url, workdir, catalogue, profile, args):
-                    print(json.dumps(result.line()), flush=True)
+                for result in bench_backend(
+                    backend, url, workdir, catalogue, profile, args, ports, sources
+                ):
+                    print(json.dumps({**result.line(), "loadavg": loadavg()}), flush=True)
     return 0
 
 

@@ -25,6 +25,7 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    PrivateAttr,
     StrictBool,
     StrictInt,
     Tag,
@@ -82,6 +83,8 @@ class Compare(_Node):
     in_: list[Scalar] | None = Field(default=None, alias="in", min_length=1)
     not_in: list[Scalar] | None = Field(default=None, min_length=1)
     between: tuple[Scalar | None, Scalar | None] | None = None
+    # The one operator given, found once when the node is validated (not on every read).
+    _op: ComparisonOp | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _exactly_one_operator(self) -> Compare:
@@ -91,6 +94,7 @@ class Compare(_Node):
                 f"a comparison needs exactly one operator of {', '.join(COMPARISON_OPS)}; "
                 f"got {', '.join(given) or 'none'}"
             )
+        self._op = given[0]
         if self.between is not None:
             low, high = self.between
             if low is None and high is None:
@@ -106,7 +110,12 @@ class Compare(_Node):
 
     @property
     def op(self) -> ComparisonOp:
-        return next(op for op in COMPARISON_OPS if self._raw(op) is not None)
+        if self._op is not None:
+            return self._op
+        # Built without validation (`model_construct`): found on first read, then kept.
+        found: ComparisonOp = next(o for o in COMPARISON_OPS if self._raw(o) is not None)
+        self._op = found
+        return found
 
     @property
     def value(self) -> Any:

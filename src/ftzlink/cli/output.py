@@ -5,14 +5,17 @@ from __future__ import annotations
 import json
 import sys
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from pydantic import BaseModel
 from rich.console import Console
 
-from ftzlink.rules.determinations import Outcome, Status
 from ftzlink.text import Lang, Text
+
+if TYPE_CHECKING:  # not at run time: the result models are not needed to print two of their enums
+    from pydantic import BaseModel
+
+    from ftzlink.rules.determinations import Outcome, Status
 
 __all__ = [
     "FormatOption",
@@ -56,17 +59,18 @@ def print_json_data(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
-_STATUS = {
-    Status.ELIGIBLE: (Text(zh="符合", en="eligible"), "green"),
-    Status.INELIGIBLE: (Text(zh="不符合", en="not eligible"), "red"),
-    Status.NEEDS_INFO: (Text(zh="需补充信息", en="needs info"), "yellow"),
-    Status.EXPIRED: (Text(zh="已失效", en="expired"), "magenta"),
-    Status.NOT_YET_EFFECTIVE: (Text(zh="尚未施行", en="not yet in force"), "cyan"),
+# By the enums' values (a Status or an Outcome is its value as a key).
+_STATUS: dict[str, tuple[Text, str]] = {
+    "eligible": (Text(zh="符合", en="eligible"), "green"),
+    "ineligible": (Text(zh="不符合", en="not eligible"), "red"),
+    "needs_info": (Text(zh="需补充信息", en="needs info"), "yellow"),
+    "expired": (Text(zh="已失效", en="expired"), "magenta"),
+    "not_yet_effective": (Text(zh="尚未施行", en="not yet in force"), "cyan"),
 }
-_OUTCOME = {
-    Outcome.PASSED: ("✓", "green"),
-    Outcome.FAILED: ("✗", "red"),
-    Outcome.UNKNOWN: ("?", "yellow"),
+_OUTCOME: dict[str, tuple[str, str]] = {
+    "passed": ("✓", "green"),
+    "failed": ("✗", "red"),
+    "unknown": ("?", "yellow"),
 }
 
 

@@ -11,11 +11,20 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ftzlink.catalogue.conditions import AllOf, AnyOf, Compare, Condition, Exists, Not
-from ftzlink.catalogue.models import Catalogue, Citation, Measure, MeasureKind, Policy
+from ftzlink.catalogue.models import Catalogue, Measure, MeasureKind, Policy
 from ftzlink.money import format_yuan
 from ftzlink.profiles.fields import FieldSpec, profile_fields
 from ftzlink.profiles.models import EnterpriseProfile
-from ftzlink.rules.describe import PERIOD_TEXT, describe
+from ftzlink.rules.compiled import (
+    CompiledCatalogue,
+    CompiledMeasure,
+    Run,
+    compile_measure,
+    compiled,
+    construct,
+    get,
+)
+from ftzlink.rules.describe import PERIOD_TEXT
 from ftzlink.rules.determinations import (
     Choice,
     ConditionResult,
@@ -36,15 +45,15 @@ def evaluate(
     catalogue: Catalogue, profile: EnterpriseProfile, as_of: dt.date
 ) -> list[Determination]:
     """One determination per measure of the catalogue, in catalogue order."""
-    return [evaluate_measure(catalogue, p, m, profile, as_of) for p, m in catalogue.measures()]
+    compiled_catalogue = compiled(catalogue)
+    return [
+        _determination(catalogue, compiled_catalogue, m, profile, as_of)
+        for m in compiled_catalogue.measures
+    ]
 
 
 def _get(record: Any, path: str) -> Any:
-    for part in path.split("."):
-        if record is None:
-            return None
-        record = record.get(part) if isinstance(record, Mapping) else getattr(record, part)
-    return record
+    return get(record, path.split("."))
 
 
 def _compare(op: str, actual: Any, expected: Any) -> bool:
@@ -77,103 +86,6 @@ def _all(outcomes: Sequence[Outcome]) -> Outcome:
 
 def _any(outcomes: Sequence[Outcome]) -> Outcome:
     return P if P in outcomes else U if U in outcomes else F
-
-
-class _Evaluation:
-    """Evaluates one measure's conditions for one profile, remembering what it could not decide."""
-
-    def __init__(self, catalogue: Catalogue, profile: EnterpriseProfile) -> None:
-        self.catalogue = catalogue
-        self.profile = profile
-        self.matched_projects: list[int] = []
-
-    def run(
-        self,
-        node: Condition,
-        record: Any,
-        fields: Mapping[str, FieldSpec],
-        citation: Citation,
-        prefix: str = "",
-    ) -> ConditionResult:
-        if node.cite is not None:
-            citation = citation.model_copy(
-                update={"clause": node.cite.clause, "line": node.cite.line, "item": None}
-            )
-        text = describe(self.catalogue, node, fields)
-        if isinstance(node, AllOf | AnyOf):
-            children = [
-                self.run(c, record, fields, citation, prefix)
-                for c in (node.all if isinstance(node, AllOf) else node.any)
-            ]
-            combine = _all if isinstance(node, AllOf) else _any
-            outcome = combine([c.outcome for c in children])
-            return ConditionResult(
-                text=text,
-                outcome=outcome,
-                citation=citation,
-                children=children,
-                node="all" if isinstance(node, AllOf) else "any",
-                label=node.label,
-            )
-        if isinstance(node, Not):
-            child = self.run(node.not_, record, fields, citation, prefix)
-            outcome = {P: F, F: P, U: U}[child.outcome]
-            return ConditionResult(
-                text=text, outcome=outcome, citation=citation, children=[child], node="not"
-            )
-        if isinstance(node, Exists):
-            return self._exists(node, record, fields, citation, prefix, text)
-        return self._leaf(node, record, fields, citation, prefix, text)
-
-    def _leaf(
-        self,
-        node: Compare,
-        record: Any,
-        fields: Mapping[str, FieldSpec],
-        citation: Citation,
-        prefix: str,
-        text: Text,
-    ) -> ConditionResult:
-        actual = _get(record, node.field)
-        outcome = _leaf_outcome(node, actual)
-        shown = actual.isoformat() if isinstance(actual, dt.date) else actual
-        return ConditionResult(
-            text=text, outcome=outcome, citation=citation, field=prefix + node.field, actual=shown
-        )
-
-    def _exists(
-        self,
-        node: Exists,
-        record: Any,
-        fields: Mapping[str, FieldSpec],
-        citation: Citation,
-        prefix: str,
-        text: Text,
-    ) -> ConditionResult:
-        items = _get(record, node.field)
-        path = prefix + node.field
-        if items is None:
-            return ConditionResult(
-                text=text, outcome=U, citation=citation, field=path, node="exists"
-            )
-        item_fields = fields[node.field].item_fields
-        results = [
-            self.run(node.exists, item, item_fields, citation, f"{path}[{i}].")
-            for i, item in enumerate(items)
-        ]
-        matched = [i for i, r in enumerate(results) if r.outcome is P]
-        self.matched_projects.extend(i for i in matched if i not in self.matched_projects)
-        outcome = _any([r.outcome for r in results])
-        undecided = [r for r in results if r.outcome is U]
-        return ConditionResult(
-            text=text,
-            outcome=outcome,
-            citation=citation,
-            field=path,
-            actual=[items[i].name for i in matched],
-            node="exists",
-            children=undecided if outcome is U else [],
-        )
 
 
 def _leaf_outcome(node: Compare, actual: Any) -> Outcome:
@@ -217,7 +129,10 @@ def condition_outcome(node: Condition, record: Any, prefix: str = "") -> tuple[O
 
 
 def _questions(
-    catalogue: Catalogue, profile: EnterpriseProfile, results: Sequence[ConditionResult]
+    catalogue: Catalogue,
+    compiled_catalogue: CompiledCatalogue,
+    profile: EnterpriseProfile,
+    results: Sequence[ConditionResult],
 ) -> list[Question]:
     """The fields whose answers could still decide: unknown leaves under unknown nodes only."""
     fields = profile_fields()
@@ -237,11 +152,14 @@ def _questions(
     for path in wanted:
         spec = _spec_for(path, fields)
         questions.append(
-            Question(
-                field=path,
-                label=spec.label,
-                type=spec.type,
-                choices=_choices(catalogue, profile, spec),
+            construct(
+                Question,
+                {
+                    "field": path,
+                    "label": spec.label,
+                    "type": spec.type,
+                    "choices": _choices(catalogue, compiled_catalogue, profile, spec),
+                },
             )
         )
     return questions
@@ -255,16 +173,19 @@ def _spec_for(path: str, fields: Mapping[str, FieldSpec]) -> FieldSpec:
 
 
 def _choices(
-    catalogue: Catalogue, profile: EnterpriseProfile, spec: FieldSpec
+    catalogue: Catalogue,
+    compiled_catalogue: CompiledCatalogue,
+    profile: EnterpriseProfile,
+    spec: FieldSpec,
 ) -> list[Choice] | None:
     if spec.vocabulary is None:
         return None
-    terms = catalogue.terms(spec.vocabulary)
+    terms = compiled_catalogue.terms(catalogue, spec.vocabulary)
     # Offer only the sub-sectors of a known sector, and the sub-areas of a known zone.
     parent = {"sub_sectors": profile.sector, "sub_areas": profile.zone}.get(spec.vocabulary)
     if parent is not None:
         terms = [t for t in terms if t.parent == parent] or terms
-    return [Choice(id=t.id, label=t.label) for t in terms]
+    return [construct(Choice, {"id": t.id, "label": t.label}) for t in terms]
 
 
 def _reason(
@@ -329,21 +250,36 @@ def evaluate_measure(
     as_of: dt.date,
 ) -> Determination:
     """The determination of one measure for one profile on one day."""
-    fields = profile_fields()
-    evaluation = _Evaluation(catalogue, profile)
-    results = []
-    if policy.eligibility is not None:
-        results.append(evaluation.run(policy.eligibility, profile, fields, policy.citation))
-    if measure.when is not None:
-        results.append(evaluation.run(measure.when, profile, fields, measure.citation))
+    compiled_catalogue = compiled(catalogue)
+    compiled_measure = compiled_catalogue.by_id.get(measure.id)
+    if compiled_measure is None or compiled_measure.measure is not measure:
+        # A measure (or policy) that is not the catalogue's own: compile it on its own.
+        compiled_measure = compile_measure(catalogue, policy, measure)
+    return _determination(catalogue, compiled_catalogue, compiled_measure, profile, as_of)
+
+
+def _determination(
+    catalogue: Catalogue,
+    compiled_catalogue: CompiledCatalogue,
+    compiled_measure: CompiledMeasure,
+    profile: EnterpriseProfile,
+    as_of: dt.date,
+) -> Determination:
+    policy, measure = compiled_measure.policy, compiled_measure.measure
+    evaluation = Run()
+    results = compiled_measure.conditions(profile, evaluation)
     outcome = _all([r.outcome for r in results])
-    validity = policy.validity_of(measure)
+    validity = compiled_measure.validity
     in_force = validity.status_on(as_of)
     if in_force == "in_force":
         status = {P: Status.ELIGIBLE, F: Status.INELIGIBLE, U: Status.NEEDS_INFO}[outcome]
     else:
         status = Status(in_force)
-    questions = _questions(catalogue, profile, results) if status is Status.NEEDS_INFO else []
+    questions = (
+        _questions(catalogue, compiled_catalogue, profile, results)
+        if status is Status.NEEDS_INFO
+        else []
+    )
     open_amount = status in (Status.ELIGIBLE, Status.NEEDS_INFO)
     cap = measure.cap
     max_amount = cap.amount if cap is not None and open_amount else None
@@ -359,21 +295,32 @@ def evaluate_measure(
                     project=project.name, kind=project.kind, requested=requested, amount=amount
                 )
             )
-    return Determination(
-        measure_id=measure.id,
-        policy_id=policy.id,
-        kind=measure.kind,
-        title=measure.title,
-        status=status,
-        reason=_reason(status, policy, measure, results, questions),
-        cap=cap,
-        max_amount=max_amount,
-        no_cap_reason=measure.no_cap_reason,
-        benefit=measure.benefit,
-        validity=validity,
-        citation=measure.citation,
-        conditions=results,
-        questions=questions,
-        projects=projects,
-        authoritative_language=policy.authoritative_language,
+    if status in (Status.INELIGIBLE, Status.NEEDS_INFO):
+        reason = _reason(status, policy, measure, results, questions)
+    else:  # the same for every profile: worked out once per measure
+        reason = compiled_measure.reasons.get(status)  # type: ignore[assignment]
+        if reason is None:
+            reason = compiled_measure.reasons[status] = _reason(
+                status, policy, measure, results, questions
+            )
+    return construct(
+        Determination,
+        {
+            "measure_id": measure.id,
+            "policy_id": policy.id,
+            "kind": measure.kind,
+            "title": measure.title,
+            "status": status,
+            "reason": reason,
+            "cap": cap,
+            "max_amount": max_amount,
+            "no_cap_reason": measure.no_cap_reason,
+            "benefit": measure.benefit,
+            "validity": validity,
+            "citation": measure.citation,
+            "conditions": results,
+            "questions": questions,
+            "projects": projects,
+            "authoritative_language": policy.authoritative_language,
+        },
     )
