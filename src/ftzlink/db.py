@@ -93,6 +93,7 @@ def load_models() -> MetaData:
     from ftzlink.audit import models as _audit  # noqa: F401
     from ftzlink.auth import models as _auth  # noqa: F401
     from ftzlink.dataflow import tables as _dataflow  # noqa: F401
+    from ftzlink.foreign import tables as _foreign  # noqa: F401
     from ftzlink.ledger import tables as _ledger  # noqa: F401
     from ftzlink.organisations import models as _organisations  # noqa: F401
     from ftzlink.pilots import tables as _pilots  # noqa: F401
