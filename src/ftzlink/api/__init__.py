@@ -80,6 +80,7 @@ def create_app(
     from ftzlink.auth.api import router as auth
     from ftzlink.catalogue.api import router as catalogue_routes
     from ftzlink.dataflow.api import router as dataflow
+    from ftzlink.foreign.api import router as foreign
     from ftzlink.ledger.api import router as ledger
     from ftzlink.ops import logs, metrics
     from ftzlink.ops.api import router as operations
@@ -145,6 +146,7 @@ def create_app(
         pilots,
         proactive,
         dataflow,
+        foreign,
         ledger,
     ):
         app.include_router(router, prefix=PREFIX, responses=problems.PROBLEM_RESPONSES)

@@ -429,6 +429,7 @@ def approve_filing(
     closes the year's correction case."""
     actor = _as_registrar(principal, "approves a filing")
     filing = get_filing(session, principal=principal, filing_id=filing_id, lock=True)
+    WORKFLOW.step(Action.APPROVE, filing.status)  # refused in another state before anything
     missing = missing_materials(filing, rules)
     if missing:
         raise InvalidInput(
@@ -436,7 +437,6 @@ def approve_filing(
             [Problem(code, field="materials") for code in missing],
         )
     kind = FilingKind(filing.kind)
-    WORKFLOW.step(Action.APPROVE, filing.status)
     if kind is FilingKind.ESTABLISHMENT:
         parsed = particulars_from(filing.particulars)
         r.check_establishment(parsed, rules, on=today)
