@@ -55,6 +55,7 @@ def main() -> None:
         database,
         dataflow,
         demo,
+        foreign,
         ledger,
         matching,
         pilots,

@@ -25,7 +25,7 @@ from ftzlink.audit.log import Actor, append
 from ftzlink.auth import permissions
 from ftzlink.auth.models import Role
 from ftzlink.auth.principal import Principal
-from ftzlink.errors import Forbidden, InvalidInput, NotFound, Problem
+from ftzlink.errors import CalendarNotCovered, Forbidden, InvalidInput, NotFound, Problem
 from ftzlink.foreign import rules as r
 from ftzlink.foreign.models import FilingKind, ForeignRules
 from ftzlink.foreign.tables import (
@@ -518,7 +518,11 @@ def filing_view(
         jurisdiction = office.parent_jurisdiction
     code = str(jurisdiction or "")
     standard = rules.time_limits["decision_shanghai_standard"]
-    working = r.count(standard, filing.submitted_on, current_calendar(session)).day
+    working: dt.date | None
+    try:
+        working = r.count(standard, filing.submitted_on, current_calendar(session)).day
+    except CalendarNotCovered:  # before the calendar's first year: not guessed
+        working = None
     return FilingView(
         filing=filing,
         materials=r.materials_for(FilingKind(filing.kind), code, rules, on=filing.submitted_on),
