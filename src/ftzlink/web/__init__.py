@@ -61,6 +61,7 @@ def install(app: FastAPI) -> None:
         calendar,
         dataflow,
         enterprise,
+        foreign,
         invitations,
         official,
         pages,
@@ -87,6 +88,7 @@ def install(app: FastAPI) -> None:
         pilots,
         dataflow,
         proactive,
+        foreign,
     ):
         app.include_router(module.router)
 

@@ -39,6 +39,7 @@ DOMAIN_FILES = (
     "pilots",
     "dataflow",
     "proactive",
+    "foreign",
 )
 
 # What Babel reads: the web package's Python (gettext calls `_`, `N_`, `ngettext`) and templates.
