@@ -130,7 +130,7 @@ def test_a_non_member_parent_is_asked_for_legalisation(site: SiteFactory, lang: 
     if lang == "zh":
         assert (
             "中国驻外使领馆认证" in vietnam.text
-            and "附加证明书" not in vietnam.text.split('id="materials"')[1].split("如该国")[0]
+            and "附加证明书" not in vietnam.text.split('id="material-list"')[1].split("如该国")[0]
         )
         assert "办理附加证明书（Apostille）" in france.text
     else:
