@@ -186,12 +186,17 @@ def _snapshot(f: ForeignFiling) -> dict[str, Any]:
 
 def _decision_due(
     session: Session, rules: ForeignRules, kind: FilingKind, today: dt.date
-) -> dt.date:
+) -> dt.date | None:
+    """The decision's statutory last day (Art. 24, 30, 34); None where the sources set none (a
+    备案 or an annual report is recorded, not decided within a time limit)."""
     key = {
+        FilingKind.ESTABLISHMENT: "decision",
         FilingKind.CHANGE: "change_decision",
         FilingKind.EXTENSION: "change_decision",
         FilingKind.DEREGISTRATION: "deregistration_decision",
-    }.get(kind, "decision")
+    }.get(kind)
+    if key is None:
+        return None
     return r.count(rules.time_limits[key], today, current_calendar(session)).day
 
 
