@@ -94,6 +94,7 @@ def load_models() -> MetaData:
     from ftzlink.auth import models as _auth  # noqa: F401
     from ftzlink.certificates import tables as _certificates  # noqa: F401
     from ftzlink.dataflow import tables as _dataflow  # noqa: F401
+    from ftzlink.foreign import tables as _foreign  # noqa: F401
     from ftzlink.ledger import tables as _ledger  # noqa: F401
     from ftzlink.messages import tables as _messages  # noqa: F401
     from ftzlink.organisations import models as _organisations  # noqa: F401

@@ -29,6 +29,7 @@ from ftzlink.auth.principal import Grant, Principal
 from ftzlink.catalogue.models import Catalogue
 from ftzlink.dataflow.demo import load_dataflow_demo
 from ftzlink.errors import Conflict
+from ftzlink.foreign.demo import load_foreign_demo
 from ftzlink.ledger.keys import Signer
 from ftzlink.messages.service import set_email
 from ftzlink.organisations import service as organisations
@@ -254,6 +255,7 @@ _USERS = (
     _User("data-regulator", "许宁 Xu Ning", Role.DATA_REGULATOR),
     _User("inspector-a", "袁博 Yuan Bo", Role.INSPECTOR),
     _User("inspector-b", "邵敏 Shao Min", Role.INSPECTOR),
+    _User("registrar", "顾晨 Gu Chen", Role.REGISTRAR),
     _User("cn-ai-admin", "张伟 Zhang Wei", Role.ENTERPRISE_ADMIN, "cn-ai"),
     _User("cn-ai-staff", "刘洋 Liu Yang", Role.ENTERPRISE_MEMBER, "cn-ai"),
     _User("cn-air-admin", "赵磊 Zhao Lei", Role.ENTERPRISE_ADMIN, "cn-air"),
@@ -485,6 +487,7 @@ def load_demo(
     seed_pilot_cases(session, Actor(admin.user_id, admin.username))
     load_proactive_demo(session, catalogue=catalogue, people=b.people, orgs=b.orgs)
     load_dataflow_demo(session, people=b.people, orgs=b.orgs, signer=ledger_signer)
+    load_foreign_demo(session, people=b.people, orgs=b.orgs, signer=ledger_signer)
 
     counts = Counter(app.status for app in b.apps)
     return DemoSummary(

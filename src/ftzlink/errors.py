@@ -16,15 +16,24 @@ __all__ = [
     "FtzlinkError",
     "InvalidInput",
     "InvalidTransition",
+    "LateFiling",
     "NotAuthenticated",
     "NotEligible",
     "NotFound",
     "NotGenuine",
+    "OfficeNameForm",
     "OwnAccount",
+    "ParentTooYoung",
     "Problem",
     "ProfileError",
     "RateLimited",
+    "RecordRefused",
+    "RepresentativeBarred",
+    "RuleRefused",
+    "ScopeNotPermitted",
+    "TermBeyondParent",
     "TooLarge",
+    "TooManyRepresentatives",
     "UnsupportedType",
 ]
 
@@ -200,3 +209,56 @@ class CalendarNotCovered(InvalidInput):
             f"no working-day calendar for {day.isoformat()}{how}: the calendar starts in "
             f"{first_year}"
         )
+
+
+class RuleRefused(Conflict):
+    """A filing refused by a cited rule: `rule` names it, `article` and `source` cite it (the
+    adapters show the citation; the code says which rule without reading the text)."""
+
+    code = "rule_refused"
+
+    def __init__(self, message: str, *, rule: str, source: str, article: str) -> None:
+        self.rule, self.source, self.article = rule, source, article
+        super().__init__(f"{message} ({source} {article})")
+
+
+class TooManyRepresentatives(RuleRefused):
+    code = "too_many_representatives"
+
+
+class RepresentativeBarred(RuleRefused):
+    code = "representative_barred"
+
+
+class ParentTooYoung(RuleRefused):
+    code = "parent_too_young"
+
+
+class TermBeyondParent(RuleRefused):
+    code = "term_beyond_parent"
+
+
+class ScopeNotPermitted(RuleRefused):
+    code = "scope_not_permitted"
+
+
+class OfficeNameForm(RuleRefused):
+    code = "office_name_form"
+
+
+class LateFiling(RuleRefused):
+    """A change, filing or deregistration filed after its time limit, or an extension filed
+    outside the window before the term ends."""
+
+    code = "late_filing"
+
+
+class RecordRefused(Conflict):
+    """A recognition record another authority may not rely on: `reason` is expired, revoked,
+    outside_scheme or bad_signature."""
+
+    code = "record_refused"
+
+    def __init__(self, message: str, *, reason: str, source: str = "", article: str = "") -> None:
+        self.reason, self.source, self.article = reason, source, article
+        super().__init__(message)

@@ -108,6 +108,7 @@ WORKFLOWS: tuple[str, ...] = (
     "ftzlink.applications.workflow:WORKFLOW",
     "ftzlink.proactive.workflow:WORKFLOW",
     "ftzlink.pilots.workflow:WORKFLOW",
+    "ftzlink.foreign.workflow:WORKFLOW",
 )
 
 

@@ -699,16 +699,18 @@ LAST = {("POST", "/delegations/{delegation_id}/revoke")}
 
 
 def api_routes(app: FastAPI) -> list[tuple[str, str]]:
-    """Every (method, path) the app serves under /api/v1, the prefix left off; but /talent/ and
-    /dataflow/ and /proactive/: those routes have their own matrices, in
-    test_talent_authorization.py, test_dataflow_authorization.py and
-    test_proactive_authorization.py."""
+    """Every (method, path) the app serves under /api/v1, the prefix left off; but /talent/,
+    /dataflow/, /proactive/ and /foreign/: those routes have their own matrices, in
+    test_talent_authorization.py, test_dataflow_authorization.py,
+    test_proactive_authorization.py and tests/foreign/test_authorization.py."""
     found = []
     for route in iter_route_contexts(app.routes):
         if not isinstance(route.original_route, APIRoute):
             continue
         path = re.sub(r":\w+}", "}", route.path or "")  # {run_id:int} is {run_id}
-        own_matrix = path.startswith((V1 + "/talent/", V1 + "/dataflow/", V1 + "/proactive/"))
+        own_matrix = path.startswith(
+            (V1 + "/talent/", V1 + "/dataflow/", V1 + "/proactive/", V1 + "/foreign/")
+        )
         if path.startswith(V1 + "/") and not own_matrix:
             found.extend((method, path.removeprefix(V1)) for method in sorted(route.methods or ()))
     return found

@@ -103,6 +103,7 @@ def create_app(
     from ftzlink.catalogue.api import router as catalogue_routes
     from ftzlink.certificates.api import router as certificates
     from ftzlink.dataflow.api import router as dataflow
+    from ftzlink.foreign.api import router as foreign
     from ftzlink.ledger.api import router as ledger
     from ftzlink.messages.api import router as messages
     from ftzlink.ops import logs, metrics
@@ -173,6 +174,7 @@ def create_app(
         pilots,
         proactive,
         dataflow,
+        foreign,
         ledger,
         certificates,
         messages,

@@ -98,6 +98,10 @@ def domain_problem(error: errors.FtzlinkError) -> JSONResponse:
         extra.update(state=error.state, allowed_from=error.allowed_from, workflow=error.workflow)
     if isinstance(error, errors.NotEligible):
         extra.update(eligibility=error.status, questions=error.questions)
+    if isinstance(error, errors.RuleRefused):
+        extra.update(rule=error.rule, source=error.source, article=error.article)
+    if isinstance(error, errors.RecordRefused):
+        extra.update(reason=error.reason, source=error.source, article=error.article)
     if isinstance(error, errors.RateLimited):
         headers = {"Retry-After": str(error.retry_after)}
     results = getattr(error, "results", None)

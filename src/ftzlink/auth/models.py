@@ -33,6 +33,8 @@ class Role(StrEnum):
     # The cross-border data service; municipal.
     DATA_REGULATOR = "data_regulator"  # registers or returns filings, draws spot checks
     INSPECTOR = "inspector"  # carries out the inspections drawn
+    # Foreign enterprises' representative offices and investor qualification records; municipal.
+    REGISTRAR = "registrar"  # the municipal market-regulation registrar
     PLATFORM_ADMIN = "platform_admin"
     AUDITOR = "auditor"  # reads everything, changes nothing
 

@@ -32,6 +32,7 @@ COMMANDS: dict[str, tuple[str | tuple[str, ...], str]] = {
     "serve": ("serve", "Serve the platform (web pages and REST API) until interrupted, after migrating the database."),
     "simulate": ("simulate", "What if a cap, a condition or a validity changed, or a measure were added: who gains,\nwho loses, and what it costs, measure by measure."),
     "db": (("database", "backup"), "The platform's database."),
+    "foreign": ("foreign", "Foreign investment: representative-office filings (Reg-2024), the annual-report cycle, and YRD recognition records of investors' qualification documents."),
     "ledger": ("ledger", "The verifiable log (RFC 9162 Merkle tree, signed checkpoints, receipts)."),
     "audit": ("audit", "The hash-chained audit log."),
     "calendar": ("calendar", "The official holiday schedules behind every working-day deadline: validate a year's file, add it without a release, list the years and which are provisional."),

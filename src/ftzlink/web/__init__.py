@@ -62,6 +62,7 @@ def install(app: FastAPI) -> None:
         certificates,
         dataflow,
         enterprise,
+        foreign,
         invitations,
         messages,
         official,
@@ -91,6 +92,7 @@ def install(app: FastAPI) -> None:
         proactive,
         certificates,
         messages,
+        foreign,
     ):
         app.include_router(module.router)
 

@@ -113,6 +113,8 @@ class Web:
             items.append(("/dataflow/queue", self._("Data filings")))
         if p.has(Role.INSPECTOR):
             items.append(("/dataflow/inspections", self._("Inspections")))
+        if p.member_of() or p.has(Role.REGISTRAR):
+            items.append(("/foreign", self._("Representative offices")))
         if permissions.can_read_audit(p):
             items.append(("/audit", self._("Audit log")))
         if p.is_platform_admin:

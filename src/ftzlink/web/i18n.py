@@ -41,6 +41,7 @@ DOMAIN_FILES = (
     "proactive",
     "certificates",
     "messages",
+    "foreign",
 )
 
 # What Babel reads: the web package's Python (gettext calls `_`, `N_`, `ngettext`) and templates.
