@@ -104,7 +104,12 @@ class Workflow:
 
 # Where each workflow is declared: "module:attribute". Imported lazily so that this module stays
 # importable from every domain without cycles.
-WORKFLOWS: tuple[str, ...] = ("ftzlink.applications.workflow:WORKFLOW",)
+WORKFLOWS: tuple[str, ...] = (
+    "ftzlink.applications.workflow:WORKFLOW",
+    "ftzlink.talent.workflow:CASE_WORKFLOW",
+    "ftzlink.talent.workflow:TRACK_WORKFLOW",
+    "ftzlink.talent.workflow:UNIT_WORKFLOW",
+)
 
 
 def all_workflows(names: Iterable[str] = WORKFLOWS) -> Iterator[Workflow]:

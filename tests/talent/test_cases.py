@@ -404,7 +404,7 @@ def test_a_returned_track_is_answered_and_received_again(talent: Talent) -> None
         today=FILED,
     )
     assert talent.view(case_id).tracks[RP].state == "received"
-    with pytest.raises(InvalidTransition):
+    with pytest.raises(InvalidTransition) as raised:
         talent.write(
             cases.respond,
             principal=talent.world.member_a,
@@ -413,6 +413,8 @@ def test_a_returned_track_is_answered_and_received_again(talent: Talent) -> None
             response="Again.",
             today=FILED,
         )
+    assert (raised.value.workflow, raised.value.state) == ("talent_tracks", "received")
+    assert raised.value.allowed_from == ["returned"]
     talent.write(
         cases.refuse,
         principal=talent.work_officer,

@@ -42,7 +42,6 @@ from ftzlink.errors import (
     Conflict,
     Forbidden,
     InvalidInput,
-    InvalidTransition,
     NotFound,
     Problem,
 )
@@ -72,6 +71,7 @@ from ftzlink.talent.tables import (
     TrackKind,
     TrackState,
 )
+from ftzlink.talent.workflow import CASE_WORKFLOW, TRACK_WORKFLOW, CaseAction, TrackAction
 from ftzlink.workdays import WorkCalendar
 from ftzlink.workdays.service import current_calendar, record_change
 
@@ -736,7 +736,7 @@ def create_case(
         work_permit_category=work_permit_category,
         requested_residence_end=requested_residence_end,
         facts=facts,
-        status=CaseStatus.DRAFT,
+        status=CASE_WORKFLOW.initial,
         created_by=principal.user_id,
     )
     session.add(case)
@@ -765,8 +765,7 @@ def update_case(
     """Save a draft (any part of it): the employer resumes where it left off."""
     case = get_case(session, principal=principal, case_id=case_id, lock=True)
     actor = _as_employer(principal, case.employer_id)
-    if case.status != CaseStatus.DRAFT:
-        raise Conflict(f"only a draft can be edited; {case.reference} is {case.status}")
+    CASE_WORKFLOW.step(CaseAction.UPDATE, case.status)
     if expected_version is not None and expected_version != case.version:
         raise Conflict(
             f"{case.reference} changed since it was read (version {case.version}, not {expected_version})"
@@ -813,10 +812,9 @@ def update_case(
 def withdraw(session: Session, *, principal: Principal, case_id: int, today: dt.date) -> Case:
     case = get_case(session, principal=principal, case_id=case_id, lock=True)
     actor = _as_employer(principal, case.employer_id)
-    if case.status != CaseStatus.DRAFT:
-        raise Conflict(f"only a draft can be withdrawn; {case.reference} is {case.status}")
+    target = CASE_WORKFLOW.step(CaseAction.WITHDRAW, case.status)
     before = case_snapshot(session, case)
-    case.status = CaseStatus.WITHDRAWN
+    case.status = target
     case.version += 1
     _event(session, case, actor=actor, action="withdraw", today=today, before=before)
     return case
@@ -909,8 +907,7 @@ def submit(
     """File the draft: both tracks open as received, on the same day, with the same documents."""
     case = get_case(session, principal=principal, case_id=case_id, lock=True)
     actor = _as_employer(principal, case.employer_id)
-    if case.status != CaseStatus.DRAFT:
-        raise Conflict(f"only a draft can be submitted; {case.reference} is {case.status}")
+    filed = CASE_WORKFLOW.step(CaseAction.SUBMIT, case.status)
     person = session.get(Professional, case.professional_id)
     assert person is not None
     problems = []
@@ -935,11 +932,13 @@ def submit(
     if problems:
         raise InvalidInput("the application cannot be submitted yet", problems)
     before = case_snapshot(session, case)
-    case.status = CaseStatus.FILED
+    case.status = filed
     case.submitted_on = today
     case.version += 1
     for kind in TrackKind:
-        session.add(Track(case_id=case.id, kind=kind, state=TrackState.RECEIVED, received_on=today))
+        session.add(
+            Track(case_id=case.id, kind=kind, state=TRACK_WORKFLOW.initial, received_on=today)
+        )
     session.flush()
     _event(session, case, actor=actor, action="submit", today=today, before=before)
     return case
@@ -955,13 +954,9 @@ def _track_for(
     return case, track
 
 
-def _step(track: Track, action: str, allowed: Sequence[TrackState]) -> None:
-    if track.state not in allowed:
-        raise InvalidTransition(
-            action=f"{action} the {track.kind.replace('_', '-')} track of",
-            state=track.state,
-            allowed_from=[s.value for s in allowed],
-        )
+def _step(track: Track, action: TrackAction) -> TrackState:
+    """The state the track's step leads to, or InvalidTransition from the declared table."""
+    return TrackState(TRACK_WORKFLOW.step(action, track.state))
 
 
 def deadline_days(rules: TalentRules, kind: TrackKind, category: str | None) -> int:
@@ -982,12 +977,12 @@ def accept(
     """Accept a track: its deadline runs from today, in Chinese working days."""
     actor = _as_decider(principal, kind)
     case, track = _track_for(session, principal, case_id, kind)
-    _step(track, "accept", (TrackState.RECEIVED,))
-    before = case_snapshot(session, case)
+    target = _step(track, TrackAction.ACCEPT)
+    before, was = case_snapshot(session, case), track.state
     counted = current_calendar(session).add_working_days(
         today, deadline_days(rules, kind, case.work_permit_category)
     )
-    track.state = TrackState.ACCEPTED
+    track.state = target
     track.accepted_on = today
     track.due_on = counted.day
     track.due_provisional = counted.provisional
@@ -1001,7 +996,7 @@ def accept(
         today=today,
         before=before,
         track=track,
-        from_state=TrackState.RECEIVED,
+        from_state=was,
     )
     return track
 
@@ -1023,9 +1018,9 @@ def return_track(
             "say what is missing", [Problem("at least one question", field="questions")]
         )
     case, track = _track_for(session, principal, case_id, kind)
-    _step(track, "return", (TrackState.RECEIVED, TrackState.ACCEPTED))
+    target = _step(track, TrackAction.RETURN)
     before, was = case_snapshot(session, case), track.state
-    track.state = TrackState.RETURNED
+    track.state = target
     track.note = asked
     track.due_on = None
     track.due_provisional = False
@@ -1060,9 +1055,9 @@ def respond(
     if not response.strip():
         raise InvalidInput("answer the questions", [Problem("cannot be empty", field="response")])
     case, track = _track_for(session, principal, case_id, kind)
-    _step(track, "answer", (TrackState.RETURNED,))
-    before = case_snapshot(session, case)
-    track.state = TrackState.RECEIVED
+    target = _step(track, TrackAction.RESPOND)
+    before, was = case_snapshot(session, case), track.state
+    track.state = target
     track.received_on = today
     track.note = None
     track.version += 1
@@ -1074,7 +1069,7 @@ def respond(
         today=today,
         before=before,
         track=track,
-        from_state=TrackState.RETURNED,
+        from_state=was,
         note=[response.strip()],
     )
     return track
@@ -1143,7 +1138,7 @@ def approve(
     """
     actor = _as_decider(principal, kind)
     case, track = _track_for(session, principal, case_id, kind)
-    _step(track, "approve", (TrackState.ACCEPTED,))
+    target = _step(track, TrackAction.APPROVE)
     problems = []
     if valid_from < today:
         problems.append(Problem("cannot start in the past", field="valid_from"))
@@ -1215,7 +1210,8 @@ def approve(
             raise Conflict(
                 f"the rules do not let these relatives' permits run with the principal's: {names}"
             )
-    track.state = TrackState.APPROVED
+    was = track.state
+    track.state = target
     track.valid_from = valid_from
     track.valid_until = valid_until
     track.decided_by = principal.user_id
@@ -1232,7 +1228,7 @@ def approve(
         today=today,
         before=before,
         track=track,
-        from_state=TrackState.ACCEPTED,
+        from_state=was,
         validity=(valid_from, valid_until),
     )
     return track
@@ -1256,9 +1252,9 @@ def refuse(
     if not given:
         raise InvalidInput("give the reasons", [Problem("at least one reason", field="reasons")])
     case, track = _track_for(session, principal, case_id, kind)
-    _step(track, "refuse", (TrackState.RECEIVED, TrackState.ACCEPTED))
+    target = _step(track, TrackAction.REFUSE)
     before, was = case_snapshot(session, case), track.state
-    track.state = TrackState.REFUSED
+    track.state = target
     track.note = given
     track.due_on = None
     track.due_provisional = False

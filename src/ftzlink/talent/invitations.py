@@ -47,6 +47,7 @@ from ftzlink.talent.invitation_tables import Invitation, InvitingUnit, InvitingU
 from ftzlink.talent.loader import TALENT_DIR
 from ftzlink.talent.models import Choice, TalentCitation, TalentSource
 from ftzlink.talent.privacy import mask_passport
+from ftzlink.talent.workflow import UNIT_WORKFLOW, UnitAction
 from ftzlink.text import Lang
 
 __all__ = [
@@ -453,7 +454,7 @@ def apply(
         )
     unit = InvitingUnit(
         organisation_id=organisation_id,
-        status=UnitStatus.PENDING.value,
+        status=UNIT_WORKFLOW.initial,
         contact_name=contact_name,
         contact_phone=contact_phone,
         statement=statement,
@@ -481,13 +482,9 @@ def _as_officer(session: Session, principal: Principal, unit_id: int) -> tuple[I
     return unit, Actor(principal.user_id, principal.username, None)
 
 
-def _must_be(unit: InvitingUnit, action: str, *states: UnitStatus) -> None:
-    if unit.status not in {s.value for s in states}:
-        allowed = ", ".join(s.value for s in states)
-        raise Conflict(
-            f"cannot {action} inviting unit {unit.id}: it is {unit.status}; "
-            f"{action} is allowed when it is {allowed}"
-        )
+def _step(unit: InvitingUnit, action: UnitAction) -> str:
+    """The status the step leads to, or InvalidTransition from the declared table."""
+    return UNIT_WORKFLOW.step(action, unit.status)
 
 
 def approve(
@@ -501,7 +498,7 @@ def approve(
 ) -> InvitingUnit:
     """Approve a pending registration for approved_on (default today) to valid_until inclusive."""
     unit, who = _as_officer(session, principal, unit_id)
-    _must_be(unit, "approve", UnitStatus.PENDING)
+    target = _step(unit, UnitAction.APPROVE)
     approved_on = approved_on or today
     problems = []
     if approved_on > today:
@@ -513,7 +510,7 @@ def approve(
     if problems:
         raise InvalidInput("cannot approve the inviting unit", problems)
     before = unit_snapshot(unit)
-    unit.status = UnitStatus.APPROVED.value
+    was, unit.status = unit.status, target
     unit.approved_on, unit.valid_until = approved_on, valid_until
     unit.decided_by, unit.decided_at = principal.user_id, dt.datetime.now(dt.UTC)
     unit.version += 1
@@ -523,7 +520,7 @@ def approve(
         action="approve",
         actor=who,
         before=before,
-        from_status=UnitStatus.PENDING.value,
+        from_status=was,
         note=f"valid {approved_on.isoformat()} to {valid_until.isoformat()}",
     )
     return unit
@@ -541,16 +538,14 @@ def refuse(
     session: Session, *, principal: Principal, unit_id: int, reason: str, today: dt.date
 ) -> InvitingUnit:
     unit, who = _as_officer(session, principal, unit_id)
-    _must_be(unit, "refuse", UnitStatus.PENDING)
+    target = _step(unit, UnitAction.REFUSE)
     reason = _reason(reason, "refuse")
     before = unit_snapshot(unit)
-    unit.status = UnitStatus.REFUSED.value
+    was, unit.status = unit.status, target
     unit.refusal_reason = reason
     unit.decided_by, unit.decided_at = principal.user_id, dt.datetime.now(dt.UTC)
     unit.version += 1
-    _record(
-        session, unit, action="refuse", actor=who, before=before, from_status="pending", note=reason
-    )
+    _record(session, unit, action="refuse", actor=who, before=before, from_status=was, note=reason)
     return unit
 
 
@@ -565,7 +560,7 @@ def revoke(
 ) -> InvitingUnit:
     """Revoke an approved registration from revoked_on (default today): no invitation after it."""
     unit, who = _as_officer(session, principal, unit_id)
-    _must_be(unit, "revoke", UnitStatus.APPROVED)
+    target = _step(unit, UnitAction.REVOKE)
     reason = _reason(reason, "revoke")
     revoked_on = revoked_on or today
     assert unit.approved_on is not None
@@ -581,7 +576,7 @@ def revoke(
             ],
         )
     before = unit_snapshot(unit)
-    unit.status = UnitStatus.REVOKED.value
+    was, unit.status = unit.status, target
     unit.revoked_on, unit.revoked_by, unit.revocation_reason = (
         revoked_on,
         principal.user_id,
@@ -594,7 +589,7 @@ def revoke(
         action="revoke",
         actor=who,
         before=before,
-        from_status="approved",
+        from_status=was,
         note=reason,
     )
     return unit
