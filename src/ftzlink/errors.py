@@ -35,6 +35,7 @@ __all__ = [
     "TooLarge",
     "TooManyRepresentatives",
     "UnsupportedType",
+    "ValidityTooLong",
 ]
 
 
@@ -46,6 +47,7 @@ class Problem:
     file: Path | None = None
     line: int | None = None
     field: str | None = None
+    code: str | None = None  # what is wrong, stable, for adapters to say in the reader's language
 
     def __str__(self) -> str:
         where = ""
@@ -262,3 +264,16 @@ class RecordRefused(Conflict):
     def __init__(self, message: str, *, reason: str, source: str = "", article: str = "") -> None:
         self.reason, self.source, self.article = reason, source, article
         super().__init__(message)
+
+
+class ValidityTooLong(InvalidInput):
+    """A permit's validity that ends after the rules allow; `last_day` is the latest it may end.
+
+    Adapters say it in the reader's language from `last_day`; `detail` is the English reason.
+    """
+
+    code = "validity_too_long"
+
+    def __init__(self, *, last_day: date, detail: str, field: str = "valid_until") -> None:
+        self.last_day = last_day
+        super().__init__("the validity is too long", [Problem(detail, field=field, code=self.code)])

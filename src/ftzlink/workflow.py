@@ -109,6 +109,9 @@ WORKFLOWS: tuple[str, ...] = (
     "ftzlink.proactive.workflow:WORKFLOW",
     "ftzlink.pilots.workflow:WORKFLOW",
     "ftzlink.foreign.workflow:WORKFLOW",
+    "ftzlink.talent.workflow:CASE_WORKFLOW",
+    "ftzlink.talent.workflow:TRACK_WORKFLOW",
+    "ftzlink.talent.workflow:UNIT_WORKFLOW",
 )
 
 

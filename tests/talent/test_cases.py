@@ -24,6 +24,8 @@ from ftzlink.errors import (
     InvalidInput,
     InvalidTransition,
     NotFound,
+    Problem,
+    ValidityTooLong,
 )
 from ftzlink.talent import cases
 from ftzlink.talent.loader import bundled_talent_rules
@@ -265,8 +267,55 @@ def test_five_years_only_on_a_route_and_never_more(talent: Talent) -> None:
 def test_a_category_b_work_permit_runs_at_most_two_years(talent: Talent) -> None:
     case_id, _ = talent.filed(category="B")
     start = dt.date(2026, 10, 9)
-    with pytest.raises(InvalidInput, match="too long"):  # category B: at most 2 years (Med)
+    with pytest.raises(ValidityTooLong) as too_long:  # category B: at most 2 years (Med)
         _decide_work_permit(talent, case_id, add_years(start, 2), start=start)
+    # The refusal carries the last day allowed, for each adapter to say in its reader's language.
+    assert too_long.value.last_day == add_years(start, 2) - dt.timedelta(days=1)
+    assert too_long.value.code == "validity_too_long"
+    assert too_long.value.problems[0].field == "valid_until"
+
+
+def test_the_limits_of_what_a_person_types_are_the_domains() -> None:
+    long_name = cases.person_problems(
+        full_name="A" * (cases.NAME_MAX + 1),
+        nationality="DEU",
+        passport_number="C01X00T47",
+        expiry=None,
+        birth=None,
+        today=FILED,
+    )
+    assert [(p.field, p.code) for p in long_name] == [("full_name", "too_long")]
+    assert cases.lines_problems(["x" * (cases.NOTES_MAX + 1)], "reasons", "give one") == [
+        Problem(f"at most {cases.NOTES_MAX} characters", field="reasons", code="too_long")
+    ]
+    assert [p.code for p in cases.validity_problems(FILED, FILED, today=FILED)] == ["before_start"]
+
+
+def test_each_document_but_other_is_uploaded_once(talent: Talent) -> None:
+    case = talent.write(
+        cases.create_case,
+        principal=talent.world.member_a,
+        rules=RULES,
+        professional_id=talent.professional(),
+        today=FILED,
+    )
+    case_id = int(case.id)
+    upload = {
+        "principal": talent.world.member_a,
+        "case_id": case_id,
+        "filename": "scan.pdf",
+        "content_type": "application/pdf",
+        "data": PDF,
+        "root": talent.root,
+        "max_bytes": 1_000_000,
+        "today": FILED,
+    }
+    talent.write(cases.add_document, kind="passport", **upload)
+    with pytest.raises(InvalidInput) as twice:
+        talent.write(cases.add_document, kind="passport", **upload)
+    assert [(p.field, p.code) for p in twice.value.problems] == [("kind", "duplicate")]
+    talent.write(cases.add_document, kind="other", **upload)
+    talent.write(cases.add_document, kind="other", **upload)
 
 
 def test_each_authority_decides_only_its_own_track(talent: Talent) -> None:
@@ -404,7 +453,7 @@ def test_a_returned_track_is_answered_and_received_again(talent: Talent) -> None
         today=FILED,
     )
     assert talent.view(case_id).tracks[RP].state == "received"
-    with pytest.raises(InvalidTransition):
+    with pytest.raises(InvalidTransition) as raised:
         talent.write(
             cases.respond,
             principal=talent.world.member_a,
@@ -413,6 +462,8 @@ def test_a_returned_track_is_answered_and_received_again(talent: Talent) -> None
             response="Again.",
             today=FILED,
         )
+    assert (raised.value.workflow, raised.value.state) == ("talent_tracks", "received")
+    assert raised.value.allowed_from == ["returned"]
     talent.write(
         cases.refuse,
         principal=talent.work_officer,

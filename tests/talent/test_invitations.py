@@ -17,7 +17,14 @@ from ftzlink.auth.models import Role
 from ftzlink.auth.principal import Grant, Principal
 from ftzlink.catalogue.models import Catalogue
 from ftzlink.db import Database
-from ftzlink.errors import CatalogueError, Conflict, Forbidden, InvalidInput, NotFound
+from ftzlink.errors import (
+    CatalogueError,
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+)
 from ftzlink.talent import invitations as pv
 from ftzlink.talent.invitation_tables import Invitation, InvitingUnit
 from tests.service.conftest import TODAY, World, build_world
@@ -179,8 +186,9 @@ def test_one_live_registration_per_organisation_and_a_new_one_after_refusal(
         pv.refuse, principal=registry.officer, unit_id=unit.id, reason="no lab", today=TODAY
     )
     assert (refused.status, refused.refusal_reason) == ("refused", "no lab")
-    with pytest.raises(Conflict):
+    with pytest.raises(InvalidTransition) as raised:
         registry.approve(refused)
+    assert (raised.value.workflow, raised.value.allowed_from) == ("inviting_units", ["pending"])
     again = registry.apply(w.member_a, w.a.id)
     assert again.id != unit.id and again.status == "pending"
 

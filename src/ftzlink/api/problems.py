@@ -94,6 +94,8 @@ def domain_problem(error: errors.FtzlinkError) -> JSONResponse:
         extra["errors"] = [{"field": p.field, "message": p.message} for p in error.problems]
     if isinstance(error, errors.CapExceeded):
         extra.update(limit=error.limit, requested=error.requested, remaining=error.remaining)
+    if isinstance(error, errors.ValidityTooLong):
+        extra.update(last_day=error.last_day.isoformat())
     if isinstance(error, errors.InvalidTransition):
         extra.update(state=error.state, allowed_from=error.allowed_from, workflow=error.workflow)
     if isinstance(error, errors.NotEligible):

@@ -14,16 +14,15 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ftzlink.api.deps import client_of
-from ftzlink.auth.models import Role
 from ftzlink.auth.principal import Principal
 from ftzlink.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited
 from ftzlink.organisations.models import Organisation
 from ftzlink.talent import invitations as service
-from ftzlink.talent.invitation_tables import Invitation, InvitingUnit, UnitStatus
+from ftzlink.talent import permissions as talent_permissions
+from ftzlink.talent.invitation_tables import Invitation, UnitStatus
 from ftzlink.talent.privacy import mask_passport
 from ftzlink.web.context import Web, WebPage
 from ftzlink.web.forms import N_, Form
@@ -80,22 +79,10 @@ def _day(text: str) -> dt.date | None:
 
 
 def _organisations(session: Session, principal: Principal) -> list[Organisation]:
-    ids = sorted(principal.member_of())
-    return (
-        list(session.scalars(select(Organisation).where(Organisation.id.in_(ids)))) if ids else []
-    )
+    return service.member_organisations(session, principal=principal)
 
 
-def _names(session: Session, ids: set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    return {
-        o.id: o.name for o in session.scalars(select(Organisation).where(Organisation.id.in_(ids)))
-    }
-
-
-def _is_officer(principal: Principal) -> bool:
-    return principal.has(Role.EXIT_ENTRY_OFFICER)
+_is_officer = talent_permissions.decides_inviting_units
 
 
 def _rules_values(web: Web) -> dict[str, Any]:
@@ -116,7 +103,7 @@ def _rules_values(web: Web) -> dict[str, Any]:
 @router.get("/invitations")
 def dashboard(web: WebPage) -> Response:
     principal = web.require()
-    if not principal.member_of():
+    if talent_permissions.filing_employer(principal) is None:
         if _is_officer(principal):
             return web.redirect("/invitations/units")
         raise NotFound("port visa invitations are for members of an organisation")
@@ -313,17 +300,14 @@ async def issue(web: WebPage) -> Response:
 def letter(web: WebPage, invitation_id: int) -> Response:
     principal = web.require()
     with web.read() as session:
-        invitation = service.get_invitation(
-            session, principal=principal, invitation_id=invitation_id
-        )
-        organisation = session.get(Organisation, invitation.organisation_id)
-        unit = session.get(InvitingUnit, invitation.unit_id)
+        shown = service.letter(session, principal=principal, invitation_id=invitation_id)
+    invitation, organisation, unit = shown.invitation, shown.organisation, shown.unit
     code = None
     remembered = web.request.cookies.get(CODE_COOKIE, "")
     owner, _, secret = remembered.partition(".")
     if owner == str(invitation.id) and secret:
         code = service.format_code(secret)
-    full = service.can_see_passport(principal, invitation)
+    full = shown.full_passport
     return web.page(
         PAGES + "letter.html",
         invitation=invitation,
@@ -355,7 +339,9 @@ def units(web: WebPage, status: str = "") -> Response:
         rows, total = service.list_units(
             session, principal=principal, status=status or None, limit=200
         )
-        names = _names(session, {u.organisation_id for u in rows})
+        names = service.organisation_names(
+            session, principal=principal, ids={u.organisation_id for u in rows}
+        )
     rows.sort(key=lambda u: (u.status != UnitStatus.PENDING.value, -u.id))
     return web.page(
         PAGES + "units.html",
@@ -374,12 +360,8 @@ def _unit_page(
 ) -> Response:
     form = form or Form()
     with web.read() as session:
-        unit = service.get_unit(session, principal=principal, unit_id=unit_id)
-        events = service.unit_history(session, principal=principal, unit_id=unit_id)
-        organisation = session.get(Organisation, unit.organisation_id)
-        count = service.list_invitations(
-            session, principal=principal, organisation_id=unit.organisation_id, limit=1
-        )[1]
+        view = service.unit_view(session, principal=principal, unit_id=unit_id)
+    unit, organisation, events, count = view.unit, view.organisation, view.events, view.invitations
     return web.page(
         PAGES + "unit.html",
         status_code=status,
