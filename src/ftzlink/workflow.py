@@ -104,7 +104,11 @@ class Workflow:
 
 # Where each workflow is declared: "module:attribute". Imported lazily so that this module stays
 # importable from every domain without cycles.
-WORKFLOWS: tuple[str, ...] = ("ftzlink.applications.workflow:WORKFLOW",)
+WORKFLOWS: tuple[str, ...] = (
+    "ftzlink.applications.workflow:WORKFLOW",
+    "ftzlink.dataflow.workflow:FILINGS",
+    "ftzlink.dataflow.workflow:INSPECTIONS",
+)
 
 
 def all_workflows(names: Iterable[str] = WORKFLOWS) -> Iterator[Workflow]:

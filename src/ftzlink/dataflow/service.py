@@ -55,13 +55,19 @@ from ftzlink.dataflow.tables import (
     Reminder,
     Transfer,
 )
+from ftzlink.dataflow.workflow import (
+    FILINGS,
+    INSPECTIONS,
+    FilingAction,
+    InspectionAction,
+    require_editable,
+)
 from ftzlink.db import utcnow
 from ftzlink.errors import (
     CalendarNotCovered,
     Conflict,
     Forbidden,
     InvalidInput,
-    InvalidTransition,
     NotFound,
     Problem,
 )
@@ -388,9 +394,6 @@ def list_filings(
     return list(session.scalars(query.order_by(Filing.id.desc())))
 
 
-_EDITABLE = (FilingStatus.DRAFT, FilingStatus.RETURNED)
-
-
 def update_filing(
     session: Session,
     *,
@@ -405,10 +408,7 @@ def update_filing(
     """Save a draft or a returned filing: `scenario` is merged (a null removes an answer)."""
     filing = get_filing(session, principal=principal, filing_id=filing_id, lock=True)
     actor = _as_member(principal, filing.organisation_id)
-    if filing.status not in _EDITABLE:
-        raise InvalidTransition(
-            action="edit the filing", state=filing.status, allowed_from=[s.value for s in _EDITABLE]
-        )
+    require_editable(filing.status)
     if expected_version is not None and expected_version != filing.version:
         raise Conflict(
             f"{filing.reference} changed since it was read "
@@ -442,12 +442,7 @@ def submit_filing(
     mechanism the route does not admit, is refused with the reason."""
     filing = get_filing(session, principal=principal, filing_id=filing_id, lock=True)
     actor = _as_member(principal, filing.organisation_id)
-    if filing.status not in _EDITABLE:
-        raise InvalidTransition(
-            action="submit the filing",
-            state=filing.status,
-            allowed_from=[s.value for s in _EDITABLE],
-        )
+    submitted = FILINGS.step(FilingAction.SUBMIT, filing.status)
     result = route_scenario(rules, filing.scenario)
     problems: list[Problem] = []
     scenario = filing.scenario
@@ -488,7 +483,7 @@ def submit_filing(
             ],
         )
     before = filing_snapshot(filing)
-    filing.status = FilingStatus.SUBMITTED
+    filing.status = submitted
     filing.route = result.route.value
     filing.rule = result.decided_by
     filing.mechanism = chosen
@@ -508,10 +503,7 @@ def register_filing(
     term of its own: its filing day is recorded."""
     actor = _as_regulator(principal, "registers a filing")
     filing = get_filing(session, principal=principal, filing_id=filing_id, lock=True)
-    if filing.status != FilingStatus.SUBMITTED:
-        raise InvalidTransition(
-            action="register the filing", state=filing.status, allowed_from=["submitted"]
-        )
+    registered = FILINGS.step(FilingAction.REGISTER, filing.status)
     assert filing.route is not None and filing.mechanism is not None
     route = Route(filing.route)
     valid_until = None
@@ -535,7 +527,7 @@ def register_filing(
         registration.extension_provisional = window.provisional
     session.add(registration)
     before = filing_snapshot(filing)
-    filing.status = FilingStatus.REGISTERED
+    filing.status = registered
     filing.version += 1
     session.flush()
     _touch(session, filing, actor=actor, action="register", before=before)
@@ -561,15 +553,12 @@ def return_filing(
     """Send a submitted filing back with the reasons; the enterprise edits and submits again."""
     actor = _as_regulator(principal, "returns a filing")
     filing = get_filing(session, principal=principal, filing_id=filing_id, lock=True)
-    if filing.status != FilingStatus.SUBMITTED:
-        raise InvalidTransition(
-            action="return the filing", state=filing.status, allowed_from=["submitted"]
-        )
+    returned = FILINGS.step(FilingAction.RETURN, filing.status)
     cleaned = [r.strip() for r in reasons if r.strip()]
     if not cleaned:
         raise InvalidInput("cannot return", [Problem("give at least one reason", field="reasons")])
     before = filing_snapshot(filing)
-    filing.status = FilingStatus.RETURNED
+    filing.status = returned
     filing.return_reasons = cleaned
     filing.version += 1
     _touch(session, filing, actor=actor, action="return", before=before, detail="; ".join(cleaned))
@@ -1385,12 +1374,7 @@ def record_findings(
         session, principal=principal, inspection_id=inspection_id, lock=True
     )
     actor = _as_drawn_inspector(principal, inspection)
-    if inspection.status != InspectionStatus.ASSIGNED:
-        raise InvalidTransition(
-            action="record findings of the inspection",
-            state=inspection.status,
-            allowed_from=["assigned"],
-        )
+    rectifying = INSPECTIONS.step(InspectionAction.RECORD_FINDINGS, inspection.status)
     cleaned = [f.strip() for f in findings if f.strip()]
     problems = []
     if not cleaned:
@@ -1402,7 +1386,7 @@ def record_findings(
     counted = current_calendar(session).add_working_days(today, rectification_working_days)
     due = counted.day
     before = inspection_snapshot(inspection)
-    inspection.status = InspectionStatus.RECTIFYING
+    inspection.status = rectifying
     inspection.findings = cleaned
     inspection.findings_on = today
     inspection.rectification_days = rectification_working_days
@@ -1421,18 +1405,13 @@ def close_inspection(
         session, principal=principal, inspection_id=inspection_id, lock=True
     )
     actor = _as_drawn_inspector(principal, inspection)
-    if inspection.status == InspectionStatus.CLOSED:
-        raise InvalidTransition(
-            action="close the inspection",
-            state=inspection.status,
-            allowed_from=["assigned", "rectifying"],
-        )
+    closed = INSPECTIONS.step(InspectionAction.CLOSE, inspection.status)
     if not note.strip():
         raise InvalidInput(
             "cannot close", [Problem("say what was found or rectified", field="note")]
         )
     before = inspection_snapshot(inspection)
-    inspection.status = InspectionStatus.CLOSED
+    inspection.status = closed
     inspection.closed_on = today
     inspection.closure_note = note.strip()
     inspection.version += 1
