@@ -23,7 +23,6 @@ Every change is in the audit log, naming who acted for whom. Public functions fo
 from __future__ import annotations
 
 import datetime as dt
-import re
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -36,6 +35,7 @@ from ftzlink.audit.log import Actor, append
 from ftzlink.auth import permissions
 from ftzlink.auth.models import Role, RoleAssignment, User
 from ftzlink.auth.principal import Principal
+from ftzlink.dataflow import permissions as perm
 from ftzlink.dataflow.draw import CheckpointSeed, Pick, draw, seed_from_checkpoint
 from ftzlink.dataflow.models import DataflowRules, Route
 from ftzlink.dataflow.rules import (
@@ -54,6 +54,17 @@ from ftzlink.dataflow.tables import (
     Registration,
     Reminder,
     Transfer,
+)
+from ftzlink.dataflow.validation import (
+    HEX64,
+    PEOPLE_MAX,
+    RECORDS_MAX,
+    draw_count_problems,
+    findings_problems,
+    lines,
+    note_problems,
+    reasons_problems,
+    title_problems,
 )
 from ftzlink.dataflow.workflow import (
     FILINGS,
@@ -125,8 +136,7 @@ __all__ = [
 CHINA = dt.timezone(dt.timedelta(hours=8), "CST")  # no daylight saving: the day a transfer is on
 PLATFORM = Actor(None, "platform")  # the reminder job
 TRANSFER_KIND = "transfer-receipt/v1"
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
-PEOPLE_MAX = 2_000_000_000  # more than live on any continent; fits the column
+_HEX64 = HEX64
 
 
 class RouteExceeded(Conflict):
@@ -162,16 +172,12 @@ class RegistrationNotValid(Conflict):
 # --- who may do what ---------------------------------------------------------------------------
 
 
-def _regulator(p: Principal) -> bool:
-    return p.has(Role.DATA_REGULATOR)
-
-
-def _inspector(p: Principal) -> bool:
-    return p.has(Role.INSPECTOR)
+_regulator = perm.is_regulator
+_inspector = perm.is_inspector
 
 
 def _as_member(p: Principal, organisation_id: int) -> Actor:
-    if organisation_id not in p.member_of():
+    if not perm.can_file_for(p, organisation_id):
         raise Forbidden("only the enterprise's members file and report for it")
     return Actor(p.user_id, p.username, organisation_id)
 
@@ -232,8 +238,7 @@ def _visible_inspections(p: Principal) -> Select[Inspection]:
     return query.where(or_(false(), *clauses))
 
 
-def _sees_draws(p: Principal) -> bool:
-    return permissions.reads_everything(p) or _regulator(p) or _inspector(p)
+_sees_draws = perm.sees_draws
 
 
 # --- snapshots for the audit log ---------------------------------------------------------------
@@ -309,12 +314,6 @@ def explain(rules: DataflowRules, scenario: Mapping[str, Any]) -> RouteResult:
 # --- filings -----------------------------------------------------------------------------------
 
 
-def _title_problems(title: str) -> list[Problem]:
-    if not title.strip() or len(title) > 200:
-        return [Problem("name the scenario in up to 200 characters", field="title")]
-    return []
-
-
 def _touch(
     session: Session,
     filing: Filing,
@@ -351,7 +350,7 @@ def create_filing(
     """Start a draft filing for the enterprise; the scenario may be partial (save and resume)."""
     actor = _as_member(principal, organisation_id)
     facts = check_scenario(rules, scenario or {})
-    problems = _title_problems(title)
+    problems = title_problems(title)
     if problems:
         raise InvalidInput("the filing is invalid", problems)
     filing = Filing(
@@ -417,7 +416,7 @@ def update_filing(
     before = filing_snapshot(filing)
     merged = {**filing.scenario, **(scenario or {})}
     facts = {k: v for k, v in check_scenario(rules, merged).items() if v is not None}
-    problems = _title_problems(title) if title is not None else []
+    problems = title_problems(title) if title is not None else []
     if problems:
         raise InvalidInput("the filing is invalid", problems)
     if title is not None:
@@ -554,9 +553,9 @@ def return_filing(
     actor = _as_regulator(principal, "returns a filing")
     filing = get_filing(session, principal=principal, filing_id=filing_id, lock=True)
     returned = FILINGS.step(FilingAction.RETURN, filing.status)
-    cleaned = [r.strip() for r in reasons if r.strip()]
-    if not cleaned:
-        raise InvalidInput("cannot return", [Problem("give at least one reason", field="reasons")])
+    cleaned = lines(reasons)
+    if problems := reasons_problems(cleaned):
+        raise InvalidInput("cannot return", problems)
     before = filing_snapshot(filing)
     filing.status = returned
     filing.return_reasons = cleaned
@@ -873,7 +872,7 @@ def remind(
     platform's own job (the CLI); else a data regulator or a platform admin."""
     if principal is None:
         actor = PLATFORM
-    elif _regulator(principal) or principal.is_platform_admin:
+    elif perm.can_run_reminders(principal):
         actor = Actor(principal.user_id, principal.username, None)
     else:
         raise Forbidden("only a data regulator or a platform admin runs the reminders")
@@ -956,7 +955,7 @@ def _transfer_problems(
             Problem("the SHA-256 of the manifest, 64 lowercase hex digits", field="manifest_sha256")
         )
     for name, value, most in (
-        ("record_count", record_count, 10**15),
+        ("record_count", record_count, RECORDS_MAX),
         ("non_sensitive_people", non_sensitive_people, PEOPLE_MAX),
         ("sensitive_people", sensitive_people, PEOPLE_MAX),
     ):
@@ -1223,6 +1222,8 @@ def draw_spot_checks(
     """Draw `count` registrations valid today and an inspector for each, seeded from a signed
     checkpoint the ledger published (the latest, unless one is named): see `dataflow.draw`."""
     actor = _as_regulator(principal, "draws spot checks")
+    if problems := draw_count_problems(count):
+        raise InvalidInput("cannot draw", problems)
     checkpoint = _checkpoint(session, checkpoint_id)
     seed = seed_from_checkpoint(checkpoint.note)
     candidates = sorted(
@@ -1339,7 +1340,7 @@ def list_inspections(
 
 
 def _as_drawn_inspector(p: Principal, inspection: Inspection) -> Actor:
-    if inspection.inspector_id != p.user_id:
+    if not perm.is_drawn_inspector(p, inspection):
         raise Forbidden("only the inspector drawn for this inspection records it")
     return Actor(p.user_id, p.username, None)
 
@@ -1375,13 +1376,8 @@ def record_findings(
     )
     actor = _as_drawn_inspector(principal, inspection)
     rectifying = INSPECTIONS.step(InspectionAction.RECORD_FINDINGS, inspection.status)
-    cleaned = [f.strip() for f in findings if f.strip()]
-    problems = []
-    if not cleaned:
-        problems.append(Problem("record at least one finding", field="findings"))
-    if not 1 <= rectification_working_days <= 250:
-        problems.append(Problem("1 to 250 working days", field="rectification_working_days"))
-    if problems:
+    cleaned = lines(findings)
+    if problems := findings_problems(cleaned, rectification_working_days):
         raise InvalidInput("the findings are invalid", problems)
     counted = current_calendar(session).add_working_days(today, rectification_working_days)
     due = counted.day
@@ -1406,10 +1402,8 @@ def close_inspection(
     )
     actor = _as_drawn_inspector(principal, inspection)
     closed = INSPECTIONS.step(InspectionAction.CLOSE, inspection.status)
-    if not note.strip():
-        raise InvalidInput(
-            "cannot close", [Problem("say what was found or rectified", field="note")]
-        )
+    if problems := note_problems(note):
+        raise InvalidInput("cannot close", problems)
     before = inspection_snapshot(inspection)
     inspection.status = closed
     inspection.closed_on = today

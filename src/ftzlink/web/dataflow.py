@@ -36,20 +36,21 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
 from ftzlink.applications.models import IdempotencyRecord
-from ftzlink.auth import permissions
-from ftzlink.auth.models import Role, User
+from ftzlink.auth.models import User
 from ftzlink.auth.principal import Principal
+from ftzlink.dataflow import permissions as perm
 from ftzlink.dataflow import service
+from ftzlink.dataflow import validation as limits
 from ftzlink.dataflow.loader import bundled_dataflow_rules
 from ftzlink.dataflow.models import DataflowCitation, DataflowRules, Route
-from ftzlink.dataflow.rules import RouteResult, route_scenario
+from ftzlink.dataflow.rules import RouteResult, check_scenario, route_scenario
 from ftzlink.dataflow.tables import (
     Filing,
     FilingStatus,
     Inspection,
-    InspectionStatus,
     Registration,
 )
+from ftzlink.dataflow.workflow import EDITABLE
 from ftzlink.errors import (
     CalendarNotCovered,
     Conflict,
@@ -80,9 +81,7 @@ DbId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 RECEIPT_MAX = 1_000_000  # bytes: a receipt is a few kilobytes
 _DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-_COUNTRY = re.compile(r"^[A-Z]{2}$")
 
 ROUTES = {
     "exempt": N_("Exempt"),
@@ -135,6 +134,12 @@ DESCRIBED = {
     "data_categories": N_("Categories of data sent"),
     "recipient": N_("Recipient abroad"),
     "recipient_country": N_("Recipient's country or region"),
+}
+# What a description the routing rules refuse needs, by field.
+DESCRIPTION_LIMITS = {
+    "data_categories": N_("Enter up to 50 categories, each 100 characters or fewer"),
+    "recipient": N_("The recipient's name must be 200 characters or fewer"),
+    "recipient_country": N_("Enter the country as a two-letter code, like DE or SG"),
 }
 # Why a receipt does not verify, by what the verifier said (its own words are shown too).
 RECEIPT_PROBLEMS = (
@@ -326,19 +331,11 @@ def _member(web: Web) -> tuple[Principal, int]:
     return principal, own[0]
 
 
-def _is_regulator(p: Principal) -> bool:
-    return p.has(Role.DATA_REGULATOR)
-
-
 def _reads_queue(web: Web) -> Principal:
     principal = web.require()
-    if not (_is_regulator(principal) or permissions.reads_everything(principal)):
+    if not perm.reads_queue(principal):
         raise Forbidden("the queue is for data regulators")
     return principal
-
-
-def _sees_draws(p: Principal) -> bool:
-    return _is_regulator(p) or p.has(Role.INSPECTOR) or permissions.reads_everything(p)
 
 
 # --- explaining a route -----------------------------------------------------------------------
@@ -536,20 +533,13 @@ def _read_section(web: Web, form: Form, section: Section) -> dict[str, Any]:
             lines = [line.strip() for line in raw.splitlines() if line.strip()]
             if not lines:
                 form.error(fact, web._("Enter the categories of data sent, one a line"))
-            elif len(lines) > 50 or any(len(line) > 100 for line in lines):
-                form.error(fact, web._("Enter up to 50 categories, each 100 characters or fewer"))
             changes[fact] = lines
         elif fact == "recipient":
             if not raw:
                 form.error(fact, web._("Enter the name of the recipient abroad"))
-            elif len(raw) > 200:
-                form.error(fact, web._("The recipient's name must be 200 characters or fewer"))
             changes[fact] = raw
         elif fact == "recipient_country":
-            code = raw.upper()
-            if not _COUNTRY.match(code):
-                form.error(fact, web._("Enter the country as a two-letter code, like DE or SG"))
-            changes[fact] = code
+            changes[fact] = raw.upper()
         else:
             d = definitions[fact]
             if d.type == "bool":
@@ -560,7 +550,7 @@ def _read_section(web: Web, form: Form, section: Section) -> dict[str, Any]:
                 else:
                     changes[fact] = YES_NO[raw]
             elif d.type == "int":
-                value = _int(raw, service.PEOPLE_MAX)
+                value = _int(raw, limits.PEOPLE_MAX)
                 if value is None:
                     form.error(
                         fact, web._("Enter the number of people as a whole number, like 120000")
@@ -570,6 +560,13 @@ def _read_section(web: Web, form: Form, section: Section) -> dict[str, Any]:
                 if raw not in {c.id for c in d.choices or []}:
                     form.error(fact, web._("Select the purpose of the transfer"))
                 changes[fact] = raw or None
+    described = {f: changes[f] for f in DESCRIBED if changes.get(f)}
+    try:
+        check_scenario(_rules(), described)
+    except InvalidInput as refused:  # the rules' limits on the descriptions, in the reader's words
+        for problem in refused.problems:
+            if problem.field in DESCRIPTION_LIMITS:
+                form.error(problem.field, web._(DESCRIPTION_LIMITS[problem.field]))
     return changes
 
 
@@ -645,9 +642,9 @@ def _window(
 def dashboard(web: WebPage) -> Response:
     principal = web.require()
     if not principal.member_of():
-        if _is_regulator(principal) or permissions.reads_everything(principal):
+        if perm.reads_queue(principal):
             return web.redirect("/dataflow/queue")
-        if principal.has(Role.INSPECTOR):
+        if perm.is_inspector(principal):
             return web.redirect("/dataflow/inspections")
     principal, organisation_id = _member(web)
     with web.read() as session:
@@ -714,7 +711,7 @@ async def create_filing(web: WebPage) -> Response:
     title = form.get("title")
     if not title:
         form.error("title", web._("Enter a name for the transfer scenario"))
-    elif len(title) > 200:
+    elif limits.title_problems(title):
         form.error("title", web._("The name must be 200 characters or fewer"))
     filing = None
     if form.ok:
@@ -734,9 +731,6 @@ async def create_filing(web: WebPage) -> Response:
     if filing is None:
         return web.page(PAGES + "new.html", status_code=400, errors=form.errors, values=form.values)
     return web.redirect(f"/dataflow/filings/{filing.id}")
-
-
-_EDITABLE = (FilingStatus.DRAFT, FilingStatus.RETURNED)
 
 
 def _own_editable(session: Session, principal: Principal, filing_id: int) -> service.FilingView:
@@ -764,8 +758,7 @@ def filing_page(web: WebPage, filing_id: DbId) -> Response:
         view = service.filing_view(
             session, principal=principal, rules=_rules(), filing_id=filing_id
         )
-        own = view.filing.organisation_id in principal.member_of()
-        if own and view.filing.status in _EDITABLE:
+        if perm.can_edit_filing(principal, view.filing):
             tasks = _tasks(web, view.filing, view.route)
             return web.page(
                 PAGES + "tasks.html",
@@ -788,7 +781,7 @@ def _filing_page(
 ) -> Response:
     form = form or Form()
     registration = view.registration
-    decides = _is_regulator(principal) and view.filing.status == FilingStatus.SUBMITTED
+    decides = perm.can_decide_filing(principal, view.filing)
     valid_until = None
     if decides and view.filing.route == Route.SECURITY_ASSESSMENT:
         years = _rules().supervision.security_assessment.validity_years
@@ -864,10 +857,9 @@ def route_page(web: WebPage, filing_id: DbId) -> Response:
         view = service.filing_view(
             session, principal=principal, rules=_rules(), filing_id=filing_id
         )
-    own = view.filing.organisation_id in principal.member_of()
     return web.page(
         PAGES + "route.html",
-        editable=own and view.filing.status in _EDITABLE,
+        editable=perm.can_edit_filing(principal, view.filing),
         **_filing_values(web, view),
     )
 
@@ -877,7 +869,7 @@ def check_page(web: WebPage, filing_id: DbId) -> Response:
     principal = web.require()
     with web.read() as session:
         view = _own_editable(session, principal, filing_id)
-    if view.filing.status not in _EDITABLE:
+    if view.filing.status not in EDITABLE:
         return web.redirect(f"/dataflow/filings/{filing_id}")
     return _check(web, view)
 
@@ -902,7 +894,7 @@ async def submit(web: WebPage, filing_id: DbId) -> Response:
     form = Form(await web.form())
     with web.read() as session:
         view = _own_editable(session, principal, filing_id)
-    if view.filing.status not in _EDITABLE:
+    if view.filing.status not in EDITABLE:
         return web.redirect(f"/dataflow/filings/{filing_id}")
     mechanisms = view.route.mechanisms
     mechanism = form.get("mechanism") or (mechanisms[0] if len(mechanisms) == 1 else "")
@@ -954,7 +946,7 @@ def confirmation(web: WebPage, filing_id: DbId) -> Response:
         view = service.filing_view(
             session, principal=principal, rules=_rules(), filing_id=filing_id
         )
-    if view.filing.organisation_id not in principal.member_of() or view.filing.status in _EDITABLE:
+    if view.filing.organisation_id not in principal.member_of() or view.filing.status in EDITABLE:
         return web.redirect(f"/dataflow/filings/{filing_id}")
     return web.page(
         PAGES + "confirmation.html",
@@ -995,12 +987,12 @@ def queue(web: WebPage) -> Response:
             ("registered", N_("Registered")),
         )
     ]
-    return web.page(PAGES + "queue.html", groups=groups, regulator=_is_regulator(principal))
+    return web.page(PAGES + "queue.html", groups=groups, regulator=perm.is_regulator(principal))
 
 
 def _regulator_form(web: Web) -> Principal:
     principal = web.require()
-    if not _is_regulator(principal):
+    if not perm.is_regulator(principal):
         raise Forbidden("only a data regulator registers or returns a filing")
     return principal
 
@@ -1024,11 +1016,18 @@ async def register(web: WebPage, filing_id: DbId) -> Response:
 async def return_filing(web: WebPage, filing_id: DbId) -> Response:
     principal = _regulator_form(web)
     form = Form(await web.form())
-    reasons = [line.strip() for line in form.get("reasons").splitlines() if line.strip()]
+    reasons = limits.lines(form.get("reasons").splitlines())
     if not reasons:
         form.error("reasons", web._("Enter at least one reason, one a line"))
-    elif any(len(r) > 1000 for r in reasons) or len(reasons) > 20:
-        form.error("reasons", web._("Enter up to 20 reasons, each 1,000 characters or fewer"))
+    elif limits.reasons_problems(reasons):
+        form.error(
+            "reasons",
+            web._(
+                "Enter up to %(most)s reasons, each %(chars)s characters or fewer",
+                most=limits.REASONS_MAX,
+                chars=f"{limits.REASON_CHARS:,}",
+            ),
+        )
     if form.ok:
         try:
             with web.write() as session:
@@ -1160,7 +1159,7 @@ async def report_transfer(web: WebPage, registration_id: DbId) -> Response:
     with web.read() as session:
         registration = _own_registration(session, principal, registration_id)
     manifest = form.get("manifest_sha256").lower()
-    if not _HEX64.match(manifest):
+    if not limits.HEX64.match(manifest):
         form.error(
             "manifest_sha256",
             web._("Enter the manifest's SHA-256 as 64 hexadecimal digits (0-9, a-f)"),
@@ -1171,7 +1170,9 @@ async def report_transfer(web: WebPage, registration_id: DbId) -> Response:
         ("non_sensitive_people", N_("Enter the number of people as a whole number, like 120000")),
         ("sensitive_people", N_("Enter the number of people as a whole number, like 120000")),
     ):
-        value = _int(form.get(name), 10**15 if name == "record_count" else service.PEOPLE_MAX)
+        value = _int(
+            form.get(name), limits.RECORDS_MAX if name == "record_count" else limits.PEOPLE_MAX
+        )
         if value is None:
             form.error(name, web._(message))
         else:
@@ -1308,7 +1309,7 @@ def _draws_page(
     web: Web, form: Form | None = None, *, status: int = 200, signed: bool = False
 ) -> Response:
     principal = web.require()
-    if not _sees_draws(principal):
+    if not perm.sees_draws(principal):
         raise Forbidden("the spot checks are for data regulators and inspectors")
     form = form or Form()
     with web.read() as session:
@@ -1323,7 +1324,7 @@ def _draws_page(
         latest=latest,
         log_size=size,
         draws=draws,
-        regulator=_is_regulator(principal),
+        regulator=perm.is_regulator(principal),
         signed=signed,
     )
 
@@ -1336,7 +1337,7 @@ def draws(web: WebPage, signed: int = 0) -> Response:
 @router.post("/dataflow/checkpoints")
 async def sign_checkpoint(web: WebPage) -> Response:
     principal = web.require()
-    if not _is_regulator(principal):
+    if not perm.can_sign_checkpoint(principal):
         raise Forbidden("only a data regulator signs a checkpoint from these pages")
     form = Form(await web.form())
     try:
@@ -1366,12 +1367,18 @@ async def sign_checkpoint(web: WebPage) -> Response:
 @router.post("/dataflow/draws")
 async def make_draw(web: WebPage) -> Response:
     principal = web.require()
-    if not _is_regulator(principal):
+    if not perm.can_draw_spot_checks(principal):
         raise Forbidden("only a data regulator draws spot checks")
     form = Form(await web.form())
-    count = _int(form.get("count"), 100)
-    if count is None or count < 1:
-        form.error("count", web._("Enter how many to draw, a whole number from 1 to 100"))
+    count = _int(form.get("count"), limits.DRAW_MAX)
+    if count is None or limits.draw_count_problems(count):
+        form.error(
+            "count",
+            web._(
+                "Enter how many to draw, a whole number from 1 to %(most)s",
+                most=f"{limits.DRAW_MAX:,}",
+            ),
+        )
     drawn, refused = None, False
     if form.ok:
         assert count is not None
@@ -1471,7 +1478,7 @@ def inspections(web: WebPage) -> Response:
             }
             for i in rows
         ],
-        sees_draws=_sees_draws(principal),
+        sees_draws=perm.sees_draws(principal),
     )
 
 
@@ -1487,7 +1494,6 @@ def _inspection_page(
         registration = session.get(Registration, inspection.registration_id)
         organisation = session.get(Organisation, inspection.organisation_id)
         names = _names(session, [inspection.inspector_id])
-    mine = inspection.inspector_id == principal.user_id
     return web.page(
         PAGES + "inspection.html",
         status_code=status,
@@ -1498,8 +1504,8 @@ def _inspection_page(
         organisation=organisation,
         inspector=names.get(inspection.inspector_id, ""),
         status=_label(web, INSPECTION_STATUSES, inspection.status),
-        records=mine and inspection.status == InspectionStatus.ASSIGNED,
-        closes=mine and inspection.status != InspectionStatus.CLOSED,
+        records=perm.can_record_findings(principal, inspection),
+        closes=perm.can_close_inspection(principal, inspection),
         which=which,
     )
 
@@ -1512,7 +1518,7 @@ def inspection_page(web: WebPage, inspection_id: DbId) -> Response:
 def _drawn_inspector(web: Web, session: Session, inspection_id: int) -> Principal:
     principal = web.require()
     inspection = service.get_inspection(session, principal=principal, inspection_id=inspection_id)
-    if inspection.inspector_id != principal.user_id:
+    if not perm.is_drawn_inspector(principal, inspection):
         raise Forbidden("only the inspector drawn for this inspection records it")
     return principal
 
@@ -1522,13 +1528,21 @@ async def record_findings(web: WebPage, inspection_id: DbId) -> Response:
     with web.read() as session:
         principal = _drawn_inspector(web, session, inspection_id)
     form = Form(await web.form())
-    findings = [line.strip() for line in form.get("findings").splitlines() if line.strip()]
+    findings = limits.lines(form.get("findings").splitlines())
+    days = _int(form.get("rectification_working_days"), limits.RECTIFICATION_DAYS_MAX)
+    problems = {p.field for p in limits.findings_problems(findings, days or 0)}
     if not findings:
         form.error("findings", web._("Enter at least one finding, one a line"))
-    elif len(findings) > 50 or any(len(f) > 2000 for f in findings):
-        form.error("findings", web._("Enter up to 50 findings, each 2,000 characters or fewer"))
-    days = _int(form.get("rectification_working_days"), 250)
-    if days is None or days < 1:
+    elif "findings" in problems:
+        form.error(
+            "findings",
+            web._(
+                "Enter up to %(most)s findings, each %(chars)s characters or fewer",
+                most=limits.FINDINGS_MAX,
+                chars=f"{limits.FINDING_CHARS:,}",
+            ),
+        )
+    if days is None or "rectification_working_days" in problems:
         form.error(
             "rectification_working_days",
             web._("Enter the working days allowed to rectify, a whole number from 1 to 250"),
@@ -1569,8 +1583,14 @@ async def close_inspection(web: WebPage, inspection_id: DbId) -> Response:
     note = form.get("note")
     if not note:
         form.error("note", web._("Say what was found or rectified"))
-    elif len(note) > 4000:
-        form.error("note", web._("The note must be 4,000 characters or fewer"))
+    elif limits.note_problems(note):
+        form.error(
+            "note",
+            web._(
+                "The note must be %(chars)s characters or fewer",
+                chars=f"{limits.NOTE_CHARS:,}",
+            ),
+        )
     if form.ok:
         _, refusal = _change(
             web,
@@ -1696,7 +1716,7 @@ def section_page(web: WebPage, filing_id: DbId, slug: str) -> Response:
     principal = web.require()
     with web.read() as session:
         view = _own_editable(session, principal, filing_id)
-    if view.filing.status not in _EDITABLE:
+    if view.filing.status not in EDITABLE:
         return web.redirect(f"/dataflow/filings/{filing_id}")
     return _section_page(web, view, section)
 
@@ -1708,7 +1728,7 @@ async def save_section(web: WebPage, filing_id: DbId, slug: str) -> Response:
     form = Form(await web.form())
     with web.read() as session:
         view = _own_editable(session, principal, filing_id)
-    if view.filing.status not in _EDITABLE:
+    if view.filing.status not in EDITABLE:
         return web.redirect(f"/dataflow/filings/{filing_id}")
     changes = _read_section(web, form, section)
     if form.ok:
