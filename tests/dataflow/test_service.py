@@ -19,7 +19,15 @@ from ftzlink.dataflow import service
 from ftzlink.dataflow.draw import draw, seed_from_checkpoint
 from ftzlink.dataflow.models import Route
 from ftzlink.dataflow.tables import FilingStatus, Inspection, Reminder, Transfer
-from ftzlink.errors import Conflict, Forbidden, InvalidInput, InvalidTransition, NotFound
+from ftzlink.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    InvalidTransition,
+    NoSignedCheckpoint,
+    NotFound,
+    NothingToFile,
+)
 from ftzlink.ledger import checkpoints, log
 from ftzlink.ledger.integrity import verify_log
 from ftzlink.ledger.verifier import verify_receipt
@@ -82,7 +90,7 @@ def test_a_filing_is_saved_as_a_draft_resumed_and_submitted_with_its_route(d: Da
 
 def test_an_exempt_scenario_has_nothing_to_file(d: Dataflow) -> None:
     draft = d.filing(non_sensitive_people=99_999)
-    with pytest.raises(Conflict, match=r"exempt under art\. 5\(4\)"):
+    with pytest.raises(NothingToFile, match=r"exempt under art\. 5\(4\)") as refused:
         d.write(
             service.submit_filing,
             principal=d.world.member_a,
@@ -90,6 +98,7 @@ def test_an_exempt_scenario_has_nothing_to_file(d: Dataflow) -> None:
             filing_id=draft.id,
             today=TODAY,
         )
+    assert refused.value.code == "nothing_to_file" and refused.value.article == "art. 5(4)"
 
 
 def test_a_mechanism_the_route_does_not_admit_is_refused(d: Dataflow) -> None:
@@ -405,8 +414,9 @@ def test_the_draw_recomputed_from_its_checkpoint_gives_the_same_targets_and_insp
 
 def test_a_draw_needs_a_published_checkpoint_and_a_regulator(d: Dataflow) -> None:
     d.registered()
-    with pytest.raises(Conflict, match="checkpoint"):
+    with pytest.raises(NoSignedCheckpoint) as refused:
         d.write(service.draw_spot_checks, principal=d.regulator, count=1, today=TODAY)
+    assert refused.value.code == "no_signed_checkpoint"
     d.checkpoint()
     with pytest.raises(Forbidden):
         d.write(service.draw_spot_checks, principal=d.inspectors[0], count=1, today=TODAY)

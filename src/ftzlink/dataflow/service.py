@@ -79,7 +79,10 @@ from ftzlink.errors import (
     Conflict,
     Forbidden,
     InvalidInput,
+    NoSignedCheckpoint,
     NotFound,
+    NothingToDraw,
+    NothingToFile,
     Problem,
 )
 from ftzlink.ledger.tables import LedgerCheckpoint
@@ -166,7 +169,24 @@ class RouteExceeded(Conflict):
 
 
 class RegistrationNotValid(Conflict):
+    """A transfer reported on a day its registration is not valid."""
+
     code = "registration_not_valid"
+
+    def __init__(
+        self, *, number: str, valid_from: dt.date, valid_until: dt.date | None, on: dt.date
+    ) -> None:
+        self.number, self.valid_from, self.valid_until, self.on = (
+            number,
+            valid_from,
+            valid_until,
+            on,
+        )
+        until = valid_until.isoformat() if valid_until else "open"
+        super().__init__(
+            f"registration {number} is valid {valid_from.isoformat()} to {until}, "
+            f"not on {on.isoformat()}"
+        )
 
 
 # --- who may do what ---------------------------------------------------------------------------
@@ -457,9 +477,7 @@ def submit_filing(
         raise InvalidInput("the filing cannot be submitted yet", problems)
     assert result.route is not None
     if result.route is Route.EXEMPT:
-        raise Conflict(
-            f"nothing to file: the scenario is exempt under {result.article.en if result.article else ''}".rstrip()
-        )
+        raise NothingToFile(article=result.article.en if result.article else "")
     allowed = MECHANISMS[result.route]
     chosen = mechanism or allowed[0]
     if chosen not in allowed:
@@ -1000,10 +1018,11 @@ def report_transfer(
         raise InvalidInput("the transfer is invalid", problems)
     on = transferred_at.astimezone(CHINA).date()
     if not valid_on(registration, on):
-        until = registration.valid_until.isoformat() if registration.valid_until else "open"
         raise RegistrationNotValid(
-            f"registration {registration.number} is valid {registration.valid_from.isoformat()}"
-            f" to {until}, not on {on.isoformat()}"
+            number=registration.number,
+            valid_from=registration.valid_from,
+            valid_until=registration.valid_until,
+            on=on,
         )
     filing = session.get(Filing, registration.filing_id)
     assert filing is not None
@@ -1195,7 +1214,7 @@ def _checkpoint(session: Session, checkpoint_id: int | None) -> LedgerCheckpoint
         query.order_by(LedgerCheckpoint.size.desc(), LedgerCheckpoint.id.desc()).limit(1)
     )
     if row is None:
-        raise Conflict("no signed checkpoint has been published yet: sign one first")
+        raise NoSignedCheckpoint()
     return row
 
 
@@ -1236,7 +1255,7 @@ def draw_spot_checks(
     )
     inspectors = _inspector_ids(session)
     if not candidates:
-        raise Conflict("no registration is valid today: nothing to draw")
+        raise NothingToDraw(on=today)
     picks = draw(seed=seed.seed, candidates=candidates, inspectors=inspectors, count=count)
     row = Draw(
         drawn_on=today,
@@ -1411,3 +1430,155 @@ def close_inspection(
     inspection.version += 1
     _inspection_event(session, inspection, actor=actor, action="close", before=before)
     return inspection
+
+
+# --- what the pages show beside an object: names and numbers, within the reader's scope ----------
+
+
+def _organisation_names(session: Session, ids: Sequence[int]) -> dict[int, str]:
+    rows = session.execute(
+        select(Organisation.id, Organisation.name).where(Organisation.id.in_(list(ids) or [0]))
+    )
+    return {int(org_id): str(name) for org_id, name in rows}
+
+
+def _people(session: Session, user_ids: Sequence[int]) -> dict[int, str]:
+    rows = session.execute(
+        select(User.id, User.display_name).where(User.id.in_(list(user_ids) or [0]))
+    )
+    return {int(user_id): str(name) for user_id, name in rows}
+
+
+def _registrations_by_id(session: Session, ids: Sequence[int]) -> dict[int, Registration]:
+    rows = session.scalars(select(Registration).where(Registration.id.in_(list(ids) or [0])))
+    return {r.id: r for r in rows}
+
+
+@dataclass(frozen=True)
+class Overview:
+    """An enterprise's filings, registrations and reminders, for its members."""
+
+    organisation: Organisation
+    filings: list[Filing]
+    registrations: list[Registration]
+    reminders: list[Reminder]
+
+
+def enterprise_overview(
+    session: Session, *, principal: Principal, organisation_id: int
+) -> Overview:
+    if not perm.can_file_for(principal, organisation_id):
+        raise NotFound(f"no organisation {organisation_id}")
+    organisation = session.get(Organisation, organisation_id)
+    assert organisation is not None
+    return Overview(
+        organisation,
+        list_filings(session, principal=principal, organisation_id=organisation_id),
+        list_registrations(session, principal=principal, organisation_id=organisation_id),
+        [
+            r
+            for r in list_reminders(session, principal=principal)
+            if r.organisation_id == organisation_id
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class FilingQueue:
+    """The filings a regulator registers or returns (no drafts), with their enterprises' names."""
+
+    filings: list[Filing]
+    organisations: dict[int, str]
+
+
+def filing_queue(session: Session, *, principal: Principal) -> FilingQueue:
+    if not perm.reads_queue(principal):
+        raise Forbidden("the queue is for data regulators")
+    filings = [
+        f for f in list_filings(session, principal=principal) if f.status != FilingStatus.DRAFT
+    ]
+    return FilingQueue(filings, _organisation_names(session, [f.organisation_id for f in filings]))
+
+
+@dataclass(frozen=True)
+class InspectionList:
+    inspections: list[Inspection]
+    registrations: dict[int, Registration]
+    organisations: dict[int, str]
+    inspectors: dict[int, str]
+
+
+def inspection_list(session: Session, *, principal: Principal) -> InspectionList:
+    """The inspections the principal sees, with what they are about and who inspects."""
+    rows = list_inspections(session, principal=principal)
+    return InspectionList(
+        rows,
+        _registrations_by_id(session, [i.registration_id for i in rows]),
+        _organisation_names(session, [i.organisation_id for i in rows]),
+        _people(session, [i.inspector_id for i in rows]),
+    )
+
+
+@dataclass(frozen=True)
+class InspectionView:
+    inspection: Inspection
+    registration: Registration
+    organisation: Organisation
+    inspector: str
+
+
+def inspection_view(
+    session: Session, *, principal: Principal, inspection_id: int
+) -> InspectionView:
+    inspection = get_inspection(session, principal=principal, inspection_id=inspection_id)
+    registration = session.get(Registration, inspection.registration_id)
+    organisation = session.get(Organisation, inspection.organisation_id)
+    assert registration is not None and organisation is not None
+    names = _people(session, [inspection.inspector_id])
+    return InspectionView(
+        inspection, registration, organisation, names.get(inspection.inspector_id, "")
+    )
+
+
+@dataclass(frozen=True)
+class DrawView:
+    """A draw as anyone who may see draws reads it: recomputed from what it stored, beside the
+    inspections it created (`visible`: those the reader may open)."""
+
+    draw: Draw
+    seed: CheckpointSeed
+    picks: list[Pick]
+    inspections: dict[int, Inspection]  # by registration
+    registrations: dict[int, Registration]
+    organisations: dict[int, str]
+    inspectors: dict[int, str]
+    visible: set[int]
+
+    @property
+    def same(self) -> bool:
+        """The recomputed picks are the stored ones, in order."""
+        stored = sorted(self.inspections.values(), key=lambda i: i.rank)
+        return [(p.registration_id, p.inspector_id) for p in self.picks] == [
+            (i.registration_id, i.inspector_id) for i in stored
+        ]
+
+
+def draw_view(session: Session, *, principal: Principal, draw_id: int) -> DrawView:
+    row = get_draw(session, principal=principal, draw_id=draw_id)
+    seed, picks = recompute_draw(row)
+    # Part of the draw: whoever may see the draw sees whom it picked (not the inspections' work).
+    inspections = {
+        i.registration_id: i
+        for i in session.scalars(select(Inspection).where(Inspection.draw_id == row.id))
+    }
+    registrations = _registrations_by_id(session, list(row.candidates))
+    return DrawView(
+        row,
+        seed,
+        picks,
+        inspections,
+        registrations,
+        _organisation_names(session, [r.organisation_id for r in registrations.values()]),
+        _people(session, list(row.inspectors)),
+        {i.id for i in list_inspections(session, principal=principal, draw_id=row.id)},
+    )

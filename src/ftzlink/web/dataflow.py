@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import hashlib
 import json
 import re
 import secrets
@@ -31,12 +30,10 @@ from typing import Annotated, Any, TypeVar
 from babel.numbers import format_decimal
 from fastapi import APIRouter, Path
 from fastapi.responses import Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
-from ftzlink.applications.models import IdempotencyRecord
-from ftzlink.auth.models import User
+from ftzlink import idempotency
 from ftzlink.auth.principal import Principal
 from ftzlink.dataflow import permissions as perm
 from ftzlink.dataflow import service
@@ -46,8 +43,6 @@ from ftzlink.dataflow.models import DataflowCitation, DataflowRules, Route
 from ftzlink.dataflow.rules import RouteResult, check_scenario, route_scenario
 from ftzlink.dataflow.tables import (
     Filing,
-    FilingStatus,
-    Inspection,
     Registration,
 )
 from ftzlink.dataflow.workflow import EDITABLE
@@ -59,12 +54,12 @@ from ftzlink.errors import (
     InvalidInput,
     InvalidTransition,
     NotFound,
+    NothingToFile,
 )
 from ftzlink.ledger import checkpoints
 from ftzlink.ledger import log as ledger_log
 from ftzlink.ledger.keys import configured_signer, configured_verifier
 from ftzlink.ledger.verifier import ReceiptCheck, VerifierKey, verify_receipt
-from ftzlink.organisations.models import Organisation
 from ftzlink.talent.rules import add_years
 from ftzlink.text import Text
 from ftzlink.web.context import Web, WebPage
@@ -134,6 +129,13 @@ DESCRIBED = {
     "data_categories": N_("Categories of data sent"),
     "recipient": N_("Recipient abroad"),
     "recipient_country": N_("Recipient's country or region"),
+}
+# Why a draw was refused, by the refusal's code.
+DRAW_REFUSALS = {
+    "no_signed_checkpoint": N_("No checkpoint has been signed yet: sign one first"),
+    "nothing_to_draw": N_("No registration is valid today: there is nothing to draw"),
+    "invalid_input": N_("There is no active inspector to draw"),
+    "conflict": N_("The draw was refused: nothing was drawn"),
 }
 # What a description the routing rules refuse needs, by field.
 DESCRIPTION_LIMITS = {
@@ -292,23 +294,6 @@ def _change(web: Web, produce: Callable[[Session], T]) -> tuple[T | None, Ftzlin
             return produce(session), None
     except (InvalidInput, Conflict, CalendarNotCovered) as error:
         return None, error
-
-
-def _names(session: Session, user_ids: list[int]) -> dict[int, str]:
-    rows = session.execute(select(User.id, User.display_name).where(User.id.in_(user_ids or [0])))
-    return {int(user_id): str(name) for user_id, name in rows}
-
-
-def _organisations(session: Session, ids: list[int]) -> dict[int, str]:
-    rows = session.execute(
-        select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids or [0]))
-    )
-    return {int(org_id): str(name) for org_id, name in rows}
-
-
-def _numbers(session: Session, ids: list[int]) -> dict[int, Registration]:
-    rows = session.scalars(select(Registration).where(Registration.id.in_(ids or [0])))
-    return {r.id: r for r in rows}
 
 
 def _verifier(web: Web) -> VerifierKey | None:
@@ -648,18 +633,11 @@ def dashboard(web: WebPage) -> Response:
             return web.redirect("/dataflow/inspections")
     principal, organisation_id = _member(web)
     with web.read() as session:
-        filings = service.list_filings(
+        overview = service.enterprise_overview(
             session, principal=principal, organisation_id=organisation_id
         )
-        registrations = service.list_registrations(
-            session, principal=principal, organisation_id=organisation_id
-        )
-        reminders = [
-            r
-            for r in service.list_reminders(session, principal=principal)
-            if r.organisation_id == organisation_id
-        ]
-        organisation = session.get(Organisation, organisation_id)
+    organisation, filings = overview.organisation, overview.filings
+    registrations, reminders = overview.registrations, overview.reminders
     by_reg = {r.id: r for r in registrations}
     titles = {f.id: f.title for f in filings}
     groups = [
@@ -934,7 +912,7 @@ async def submit(web: WebPage, filing_id: DbId) -> Response:
                     )
                 elif field in ("mechanism", "contract_effective_on"):
                     form.error(field, web._("Select how the transfer is filed"))
-        if isinstance(refusal, Conflict) or form.ok:
+        if isinstance(refusal, NothingToFile) or form.ok:
             form.error("submit", web._("This scenario is exempt: there is nothing to file"))
     return _check(web, view, form, status=400)
 
@@ -963,12 +941,10 @@ def confirmation(web: WebPage, filing_id: DbId) -> Response:
 def queue(web: WebPage) -> Response:
     principal = _reads_queue(web)
     with web.read() as session:
-        filings = service.list_filings(session, principal=principal)
-        names = _organisations(session, [f.organisation_id for f in filings])
+        filing_queue = service.filing_queue(session, principal=principal)
+    names = filing_queue.organisations
     rows = []
-    for f in filings:
-        if f.status == FilingStatus.DRAFT:
-            continue
+    for f in filing_queue.filings:
         result = route_scenario(_rules(), f.scenario or {})
         rows.append(
             {
@@ -1197,17 +1173,16 @@ async def report_transfer(web: WebPage, registration_id: DbId) -> Response:
         assert at is not None
         token = form.get("idempotency_key")
         key = f"web:dataflow-transfer:{token}"
+        once = _TOKEN.match(token) is not None
+        fingerprint = idempotency.fingerprint(key)
         try:
             with web.write() as session:
                 # One report per form: a second click, or the form sent again, finds the first.
                 first = (
-                    session.scalar(
-                        select(IdempotencyRecord).where(
-                            IdempotencyRecord.user_id == principal.user_id,
-                            IdempotencyRecord.key == key,
-                        )
+                    idempotency.find(
+                        session, user_id=principal.user_id, key=key, request_hash=fingerprint
                     )
-                    if _TOKEN.match(token)
+                    if once
                     else None
                 )
                 if first is not None:
@@ -1225,15 +1200,14 @@ async def report_transfer(web: WebPage, registration_id: DbId) -> Response:
                     signer=configured_signer(web.settings),
                 )
                 transfer_id = transfer.id
-                if _TOKEN.match(token):
-                    session.add(
-                        IdempotencyRecord(
-                            user_id=principal.user_id,
-                            key=key,
-                            request_hash=hashlib.sha256(key.encode()).hexdigest(),
-                            status_code=303,
-                            body={"transfer": transfer_id},
-                        )
+                if once:
+                    idempotency.remember(
+                        session,
+                        user_id=principal.user_id,
+                        key=key,
+                        request_hash=fingerprint,
+                        status_code=303,
+                        body={"transfer": transfer_id},
                     )
         except service.RouteExceeded as error:
             exceeded = _exceeded(web, error)
@@ -1389,16 +1363,8 @@ async def make_draw(web: WebPage) -> Response:
             ),
         )
         refused = refusal is not None
-        refused = refusal is not None
-        if isinstance(refusal, InvalidInput):
-            form.error("count", web._("There is no active inspector to draw"))
-        elif isinstance(refusal, Conflict):
-            if "checkpoint" in str(refusal):
-                form.error("count", web._("No checkpoint has been signed yet: sign one first"))
-            else:
-                form.error(
-                    "count", web._("No registration is valid today: there is nothing to draw")
-                )
+        if refusal is not None:
+            form.error("count", web._(DRAW_REFUSALS.get(refusal.code, DRAW_REFUSALS["conflict"])))
     if drawn is None:
         return _draws_page(web, form, status=409 if refused else 400)
     return web.redirect(f"/dataflow/draws/{drawn.id}")
@@ -1408,22 +1374,10 @@ async def make_draw(web: WebPage) -> Response:
 def draw_page(web: WebPage, draw_id: DbId) -> Response:
     principal = web.require()
     with web.read() as session:
-        row = service.get_draw(session, principal=principal, draw_id=draw_id)
-        seed, picks = service.recompute_draw(row)
-        inspections = {
-            i.registration_id: i
-            for i in session.scalars(select(Inspection).where(Inspection.draw_id == row.id))
-        }
-        registrations = _numbers(session, list(row.candidates))
-        organisations = _organisations(session, [r.organisation_id for r in registrations.values()])
-        names = _names(session, list(row.inspectors))
-        visible = {
-            i.id for i in service.list_inspections(session, principal=principal, draw_id=row.id)
-        }
-    same = [(p.registration_id, p.inspector_id) for p in picks] == [
-        (i.registration_id, i.inspector_id)
-        for i in sorted(inspections.values(), key=lambda i: i.rank)
-    ]
+        view = service.draw_view(session, principal=principal, draw_id=draw_id)
+    row, seed, picks, same, visible = view.draw, view.seed, view.picks, view.same, view.visible
+    inspections, registrations = view.inspections, view.registrations
+    organisations, names = view.organisations, view.inspectors
     return web.page(
         PAGES + "draw.html",
         draw=row,
@@ -1461,10 +1415,9 @@ def draw_page(web: WebPage, draw_id: DbId) -> Response:
 def inspections(web: WebPage) -> Response:
     principal = web.require()
     with web.read() as session:
-        rows = service.list_inspections(session, principal=principal)
-        registrations = _numbers(session, [i.registration_id for i in rows])
-        organisations = _organisations(session, [i.organisation_id for i in rows])
-        names = _names(session, [i.inspector_id for i in rows])
+        listed = service.inspection_list(session, principal=principal)
+    rows, registrations = listed.inspections, listed.registrations
+    organisations, names = listed.organisations, listed.inspectors
     return web.page(
         PAGES + "inspections.html",
         rows=[
@@ -1488,21 +1441,17 @@ def _inspection_page(
     principal = web.require()
     form = form or Form()
     with web.read() as session:
-        inspection = service.get_inspection(
-            session, principal=principal, inspection_id=inspection_id
-        )
-        registration = session.get(Registration, inspection.registration_id)
-        organisation = session.get(Organisation, inspection.organisation_id)
-        names = _names(session, [inspection.inspector_id])
+        view = service.inspection_view(session, principal=principal, inspection_id=inspection_id)
+    inspection = view.inspection
     return web.page(
         PAGES + "inspection.html",
         status_code=status,
         errors=form.errors,
         values=form.values,
         inspection=inspection,
-        registration=registration,
-        organisation=organisation,
-        inspector=names.get(inspection.inspector_id, ""),
+        registration=view.registration,
+        organisation=view.organisation,
+        inspector=view.inspector,
         status=_label(web, INSPECTION_STATUSES, inspection.status),
         records=perm.can_record_findings(principal, inspection),
         closes=perm.can_close_inspection(principal, inspection),
