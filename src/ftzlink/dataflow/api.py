@@ -22,6 +22,7 @@ from ftzlink.dataflow import filings as filing_service
 from ftzlink.dataflow import inspections as inspection_service
 from ftzlink.dataflow import registrations as registration_service
 from ftzlink.dataflow import transfers as transfer_service
+from ftzlink.dataflow.common import Page as PageOf
 from ftzlink.dataflow.draw import Pick
 from ftzlink.dataflow.loader import bundled_dataflow_rules
 from ftzlink.dataflow.models import DataflowRules, Route
@@ -55,8 +56,8 @@ def _rules() -> DataflowRules:
     return bundled_dataflow_rules()
 
 
-def _page(items: list[Any], page: Any) -> tuple[list[Any], int]:
-    return items[page.offset : page.offset + page.limit], len(items)
+def _rows(page: PageOf[Any]) -> tuple[list[Any], int]:
+    return page.items, page.total
 
 
 # --- the route of a scenario -------------------------------------------------------------------
@@ -170,11 +171,15 @@ def list_filings(
 ) -> Listing[FilingOut]:
     """Filings the caller sees: an enterprise its own; the regulator's queue with status=submitted."""
     with ctx.read() as session:
-        rows, total = _page(
-            filing_service.list_filings(
-                session, principal=ctx.principal, status=status, organisation_id=organisation_id
-            ),
-            page,
+        rows, total = _rows(
+            filing_service.page_filings(
+                session,
+                principal=ctx.principal,
+                status=status,
+                organisation_id=organisation_id,
+                offset=page.offset,
+                limit=page.limit,
+            )
         )
         return Listing(
             items=[filing_out(f) for f in rows], total=total, offset=page.offset, limit=page.limit
@@ -331,8 +336,10 @@ def return_filing(
 @router.get("/registrations", response_model=Listing[RegistrationOut])
 def list_registrations(ctx: Auth, page: Page) -> Listing[RegistrationOut]:
     with ctx.read() as session:
-        rows, total = _page(
-            registration_service.list_registrations(session, principal=ctx.principal), page
+        rows, total = _rows(
+            registration_service.page_registrations(
+                session, principal=ctx.principal, offset=page.offset, limit=page.limit
+            )
         )
         return Listing(
             items=[registration_out(r) for r in rows],
@@ -441,11 +448,14 @@ def list_transfers(
     registration_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
 ) -> Listing[TransferOut]:
     with ctx.read() as session:
-        rows, total = _page(
-            transfer_service.list_transfers(
-                session, principal=ctx.principal, registration_id=registration_id
-            ),
-            page,
+        rows, total = _rows(
+            transfer_service.page_transfers(
+                session,
+                principal=ctx.principal,
+                registration_id=registration_id,
+                offset=page.offset,
+                limit=page.limit,
+            )
         )
         return Listing(
             items=[transfer_out(t) for t in rows], total=total, offset=page.offset, limit=page.limit
@@ -527,8 +537,10 @@ def run_reminders(ctx: Auth, body: RemindRequest | None = None) -> JSONResponse:
 @router.get("/reminders", response_model=Listing[ReminderOut])
 def list_reminders(ctx: Auth, page: Page) -> Listing[ReminderOut]:
     with ctx.read() as session:
-        rows, total = _page(
-            registration_service.list_reminders(session, principal=ctx.principal), page
+        rows, total = _rows(
+            registration_service.page_reminders(
+                session, principal=ctx.principal, offset=page.offset, limit=page.limit
+            )
         )
         return Listing(
             items=[reminder_out(r) for r in rows], total=total, offset=page.offset, limit=page.limit
@@ -604,7 +616,11 @@ def create_draw(ctx: Auth, body: DrawRequest, key: IdempotencyKey = None) -> JSO
 @router.get("/draws", response_model=Listing[DrawOut])
 def list_draws(ctx: Auth, page: Page) -> Listing[DrawOut]:
     with ctx.read() as session:
-        rows, total = _page(draw_service.list_draws(session, principal=ctx.principal), page)
+        rows, total = _rows(
+            draw_service.page_draws(
+                session, principal=ctx.principal, offset=page.offset, limit=page.limit
+            )
+        )
         return Listing(
             items=[draw_out(d) for d in rows], total=total, offset=page.offset, limit=page.limit
         )
@@ -669,11 +685,15 @@ def list_inspections(
     draw_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
 ) -> Listing[InspectionOut]:
     with ctx.read() as session:
-        rows, total = _page(
-            inspection_service.list_inspections(
-                session, principal=ctx.principal, draw_id=draw_id, status=status
-            ),
-            page,
+        rows, total = _rows(
+            inspection_service.page_inspections(
+                session,
+                principal=ctx.principal,
+                draw_id=draw_id,
+                status=status,
+                offset=page.offset,
+                limit=page.limit,
+            )
         )
         return Listing(
             items=[inspection_out(i) for i in rows],

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, false, or_, select
+from sqlalchemy import ColumnElement, Select, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from ftzlink.audit.log import Actor
@@ -51,15 +52,19 @@ if TYPE_CHECKING:
     pass
 
 
+T = TypeVar("T")
+
 __all__ = [
     "CHINA",
     "PLATFORM",
     "TRANSFER_KIND",
+    "Page",
     "RegistrationNotValid",
     "RouteExceeded",
     "explain",
     "filing_snapshot",
     "inspection_snapshot",
+    "page_of",
     "registration_snapshot",
     "transfer_snapshot",
 ]
@@ -116,6 +121,23 @@ class RegistrationNotValid(Conflict):
             f"registration {number} is valid {valid_from.isoformat()} to {until}, "
             f"not on {on.isoformat()}"
         )
+
+
+# --- lists, a page at a time ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a list the reader sees, and how many the whole list holds."""
+
+    items: list[T]
+    total: int
+
+
+def page_of(session: Session, query: Select[Any], *, offset: int, limit: int) -> Page[Any]:
+    """A page of `query` (already scoped to the reader and ordered), counted by the database."""
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    return Page(list(session.scalars(query.offset(offset).limit(limit))), int(total or 0))
 
 
 # --- who may do what ---------------------------------------------------------------------------

@@ -6,20 +6,22 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, false, or_, select
 from sqlalchemy.orm import Session
 
 from ftzlink.audit.log import append
 from ftzlink.auth.models import Role, RoleAssignment, User
 from ftzlink.auth.principal import Principal
 from ftzlink.dataflow.common import (
+    Page,
     _as_regulator,
     _organisation_names,
     _people,
     _registrations_by_id,
     _sees_draws,
+    page_of,
 )
 from ftzlink.dataflow.draw import CheckpointSeed, Pick, draw, seed_from_checkpoint
 from ftzlink.dataflow.inspections import list_inspections
@@ -181,9 +183,16 @@ def get_draw(session: Session, *, principal: Principal, draw_id: int) -> Draw:
 
 
 def list_draws(session: Session, *, principal: Principal) -> list[Draw]:
-    if not _sees_draws(principal):
-        return []
-    return list(session.scalars(select(Draw).order_by(Draw.id.desc())))
+    return list(session.scalars(_draws(principal)))
+
+
+def page_draws(session: Session, *, principal: Principal, offset: int, limit: int) -> Page[Draw]:
+    return page_of(session, _draws(principal), offset=offset, limit=limit)
+
+
+def _draws(principal: Principal) -> Select[Any]:
+    query = select(Draw).order_by(Draw.id.desc())
+    return query if _sees_draws(principal) else query.where(false())
 
 
 @dataclass(frozen=True)

@@ -10,18 +10,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from ftzlink.audit.log import Actor, append
 from ftzlink.auth.principal import Principal
 from ftzlink.dataflow import permissions as perm
 from ftzlink.dataflow.common import (
+    Page,
     _as_member,
     _as_regulator,
     _organisation_names,
     _visible_filings,
     filing_snapshot,
+    page_of,
     registration_snapshot,
 )
 from ftzlink.dataflow.models import DataflowRules, Route
@@ -159,12 +161,32 @@ def list_filings(
     organisation_id: int | None = None,
 ) -> list[Filing]:
     """The filings the principal sees, newest first; the regulator's queue with `status`."""
+    return list(session.scalars(_filings(principal, status, organisation_id)))
+
+
+def page_filings(
+    session: Session,
+    *,
+    principal: Principal,
+    offset: int,
+    limit: int,
+    status: FilingStatus | None = None,
+    organisation_id: int | None = None,
+) -> Page[Filing]:
+    return page_of(
+        session, _filings(principal, status, organisation_id), offset=offset, limit=limit
+    )
+
+
+def _filings(
+    principal: Principal, status: FilingStatus | None, organisation_id: int | None
+) -> Select[Any]:
     query = _visible_filings(principal)
     if status is not None:
         query = query.where(Filing.status == status)
     if organisation_id is not None:
         query = query.where(Filing.organisation_id == organisation_id)
-    return list(session.scalars(query.order_by(Filing.id.desc())))
+    return query.order_by(Filing.id.desc())
 
 
 def update_filing(

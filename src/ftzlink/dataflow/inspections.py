@@ -9,17 +9,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from ftzlink.audit.log import Actor, append
 from ftzlink.auth.principal import Principal
 from ftzlink.dataflow import permissions as perm
 from ftzlink.dataflow.common import (
+    Page,
     _organisation_names,
     _people,
     _registrations_by_id,
     _visible_inspections,
     inspection_snapshot,
+    page_of,
 )
 from ftzlink.dataflow.tables import (
     Inspection,
@@ -76,12 +79,31 @@ def list_inspections(
     draw_id: int | None = None,
     status: InspectionStatus | None = None,
 ) -> list[Inspection]:
+    return list(session.scalars(_inspections(principal, draw_id, status)))
+
+
+def page_inspections(
+    session: Session,
+    *,
+    principal: Principal,
+    offset: int,
+    limit: int,
+    draw_id: int | None = None,
+    status: InspectionStatus | None = None,
+) -> Page[Inspection]:
+    query = _inspections(principal, draw_id, status)
+    return page_of(session, query, offset=offset, limit=limit)
+
+
+def _inspections(
+    principal: Principal, draw_id: int | None, status: InspectionStatus | None
+) -> Select[Any]:
     query = _visible_inspections(principal)
     if draw_id is not None:
         query = query.where(Inspection.draw_id == draw_id)
     if status is not None:
         query = query.where(Inspection.status == status)
-    return list(session.scalars(query.order_by(Inspection.draw_id.desc(), Inspection.rank)))
+    return query.order_by(Inspection.draw_id.desc(), Inspection.rank)
 
 
 def _as_drawn_inspector(p: Principal, inspection: Inspection) -> Actor:

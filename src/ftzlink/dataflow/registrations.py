@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import extract, func, select
+from sqlalchemy import Select, extract, func, select
 from sqlalchemy.orm import Session, object_session
 
 from ftzlink.audit.log import Actor, append
@@ -18,9 +18,11 @@ from ftzlink.auth.principal import Principal
 from ftzlink.dataflow import permissions as perm
 from ftzlink.dataflow.common import (
     PLATFORM,
+    Page,
     _regulator,
     _visible_registrations,
     inspection_snapshot,
+    page_of,
     registration_snapshot,
 )
 from ftzlink.dataflow.models import DataflowRules, Route
@@ -80,10 +82,20 @@ def get_registration(
 def list_registrations(
     session: Session, *, principal: Principal, organisation_id: int | None = None
 ) -> list[Registration]:
+    return list(session.scalars(_registrations(principal, organisation_id)))
+
+
+def page_registrations(
+    session: Session, *, principal: Principal, offset: int, limit: int
+) -> Page[Registration]:
+    return page_of(session, _registrations(principal, None), offset=offset, limit=limit)
+
+
+def _registrations(principal: Principal, organisation_id: int | None) -> Select[Any]:
     query = _visible_registrations(principal)
     if organisation_id is not None:
         query = query.where(Registration.organisation_id == organisation_id)
-    return list(session.scalars(query.order_by(Registration.id.desc())))
+    return query.order_by(Registration.id.desc())
 
 
 @dataclass(frozen=True)
@@ -412,7 +424,17 @@ def remind(
 
 
 def list_reminders(session: Session, *, principal: Principal) -> list[Reminder]:
+    return list(session.scalars(_reminders(principal)))
+
+
+def page_reminders(
+    session: Session, *, principal: Principal, offset: int, limit: int
+) -> Page[Reminder]:
+    return page_of(session, _reminders(principal), offset=offset, limit=limit)
+
+
+def _reminders(principal: Principal) -> Select[Any]:
     query = select(Reminder)
     if not (permissions.reads_everything(principal) or _regulator(principal)):
         query = query.where(Reminder.organisation_id.in_(principal.member_of() or {0}))
-    return list(session.scalars(query.order_by(Reminder.id.desc())))
+    return query.order_by(Reminder.id.desc())

@@ -9,6 +9,7 @@ import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from ftzlink.audit.log import append
@@ -17,10 +18,12 @@ from ftzlink.dataflow.common import (
     _HEX64,
     CHINA,
     TRANSFER_KIND,
+    Page,
     RegistrationNotValid,
     RouteExceeded,
     _as_member,
     _visible_transfers,
+    page_of,
     transfer_snapshot,
 )
 from ftzlink.dataflow.models import DataflowRules, Route
@@ -232,12 +235,31 @@ def list_transfers(
     organisation_id: int | None = None,
 ) -> list[Transfer]:
     """Transfers the principal sees, newest first (an enterprise's history, or one registration's)."""
+    return list(session.scalars(_transfers(principal, registration_id, organisation_id)))
+
+
+def page_transfers(
+    session: Session,
+    *,
+    principal: Principal,
+    offset: int,
+    limit: int,
+    registration_id: int | None = None,
+    organisation_id: int | None = None,
+) -> Page[Transfer]:
+    query = _transfers(principal, registration_id, organisation_id)
+    return page_of(session, query, offset=offset, limit=limit)
+
+
+def _transfers(
+    principal: Principal, registration_id: int | None, organisation_id: int | None
+) -> Select[Any]:
     query = _visible_transfers(principal)
     if registration_id is not None:
         query = query.where(Transfer.registration_id == registration_id)
     if organisation_id is not None:
         query = query.where(Transfer.organisation_id == organisation_id)
-    return list(session.scalars(query.order_by(Transfer.id.desc())))
+    return query.order_by(Transfer.id.desc())
 
 
 @dataclass(frozen=True)
