@@ -85,6 +85,7 @@ __all__ = [
     "return_filing",
     "submit_filing",
     "update_filing",
+    "valid_until_if_registered",
 ]
 
 # --- filings -----------------------------------------------------------------------------------
@@ -299,10 +300,7 @@ def register_filing(
     registered = FILINGS.step(FilingAction.REGISTER, filing.status)
     assert filing.route is not None and filing.mechanism is not None
     route = Route(filing.route)
-    valid_until = None
-    if route is Route.SECURITY_ASSESSMENT:
-        years = rules.supervision.security_assessment.validity_years
-        valid_until = add_years(today, years) - dt.timedelta(days=1)
+    valid_until = valid_until_if_registered(rules, route, today)
     registration = Registration(
         number=f"DFR-{today.year}-{secrets.token_hex(4).upper()}",
         filing_id=filing.id,
@@ -333,6 +331,15 @@ def register_filing(
         after=registration_snapshot(registration),
     )
     return registration
+
+
+def valid_until_if_registered(rules: DataflowRules, route: str, on: dt.date) -> dt.date | None:
+    """The last valid day of a registration made `on` that day: a security assessment's result is
+    valid 3 years (art. 9), its last day included; other routes have no term of their own."""
+    if route != Route.SECURITY_ASSESSMENT:
+        return None
+    years = rules.supervision.security_assessment.validity_years
+    return add_years(on, years) - dt.timedelta(days=1)
 
 
 def return_filing(

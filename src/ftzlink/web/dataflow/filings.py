@@ -4,7 +4,6 @@ the regulator's queue, registering and returning.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter
@@ -16,7 +15,6 @@ from ftzlink.dataflow import filings as filing_service
 from ftzlink.dataflow import permissions as perm
 from ftzlink.dataflow import registrations as registration_service
 from ftzlink.dataflow import validation as limits
-from ftzlink.dataflow.models import Route
 from ftzlink.dataflow.rules import route_scenario
 from ftzlink.dataflow.tables import (
     Filing,
@@ -29,7 +27,6 @@ from ftzlink.errors import (
     NotFound,
     NothingToFile,
 )
-from ftzlink.talent.rules import add_years
 from ftzlink.web.context import Web, WebPage
 from ftzlink.web.dataflow.common import (
     FILING_STATUSES,
@@ -207,9 +204,10 @@ def _filing_page(
     registration = view.registration
     decides = perm.can_decide_filing(principal, view.filing)
     valid_until = None
-    if decides and view.filing.route == Route.SECURITY_ASSESSMENT:
-        years = _rules().supervision.security_assessment.validity_years
-        valid_until = add_years(web.today, years) - dt.timedelta(days=1)
+    if decides and view.filing.route is not None:
+        valid_until = filing_service.valid_until_if_registered(
+            _rules(), view.filing.route, web.today
+        )
     return web.page(
         PAGES + "filing.html",
         status_code=status,

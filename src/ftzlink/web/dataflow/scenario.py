@@ -239,6 +239,8 @@ def _read_section(web: Web, form: Form, section: Section) -> dict[str, Any]:
                 form.error(fact, web._("Enter the name of the recipient abroad"))
             changes[fact] = raw
         elif fact == "recipient_country":
+            if not raw:
+                form.error(fact, web._(DESCRIPTION_LIMITS[fact]))
             changes[fact] = raw.upper()
         else:
             d = definitions[fact]
