@@ -17,10 +17,13 @@ __all__ = [
     "InvalidInput",
     "InvalidTransition",
     "LateFiling",
+    "NoSignedCheckpoint",
     "NotAuthenticated",
     "NotEligible",
     "NotFound",
     "NotGenuine",
+    "NothingToDraw",
+    "NothingToFile",
     "OfficeNameForm",
     "OwnAccount",
     "ParentTooYoung",
@@ -152,6 +155,35 @@ class NotGenuine(Conflict):
     def __init__(self, message: str, *, reason: str) -> None:
         self.reason = reason
         super().__init__(message)
+
+
+class NoSignedCheckpoint(Conflict):
+    """A step that needs a checkpoint signed by the ledger (a spot-check draw) before any was."""
+
+    code = "no_signed_checkpoint"
+
+    def __init__(self) -> None:
+        super().__init__("no signed checkpoint has been published yet: sign one first")
+
+
+class NothingToDraw(Conflict):
+    """A spot-check draw on a day no registration is valid."""
+
+    code = "nothing_to_draw"
+
+    def __init__(self, *, on: date) -> None:
+        self.on = on
+        super().__init__(f"no registration is valid on {on.isoformat()}: nothing to draw")
+
+
+class NothingToFile(Conflict):
+    """Submitting a cross-border data filing whose scenario is exempt: there is nothing to file."""
+
+    code = "nothing_to_file"
+
+    def __init__(self, *, article: str) -> None:
+        self.article = article
+        super().__init__(f"nothing to file: the scenario is exempt under {article}".rstrip())
 
 
 class RateLimited(FtzlinkError):

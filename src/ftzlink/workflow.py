@@ -112,6 +112,8 @@ WORKFLOWS: tuple[str, ...] = (
     "ftzlink.talent.workflow:CASE_WORKFLOW",
     "ftzlink.talent.workflow:TRACK_WORKFLOW",
     "ftzlink.talent.workflow:UNIT_WORKFLOW",
+    "ftzlink.dataflow.workflow:FILINGS",
+    "ftzlink.dataflow.workflow:INSPECTIONS",
 )
 
 

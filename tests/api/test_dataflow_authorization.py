@@ -32,7 +32,9 @@ from ftzlink.auth import service as auth
 from ftzlink.auth.models import Role as RoleName
 from ftzlink.auth.principal import Grant, Principal
 from ftzlink.catalogue.models import Catalogue
-from ftzlink.dataflow import service
+from ftzlink.dataflow import draws as draw_service
+from ftzlink.dataflow import filings as filing_service
+from ftzlink.dataflow import transfers as transfer_service
 from ftzlink.dataflow.loader import bundled_dataflow_rules
 from ftzlink.dataflow.tables import Inspection
 from ftzlink.db import Database
@@ -110,7 +112,7 @@ class World:
     # --- objects through the services ---
 
     def filing(self, s: Session, member: str = "a", **changes: Any) -> int:
-        return service.create_filing(
+        return filing_service.create_filing(
             s,
             principal=self.principals[f"member_{member}"],
             rules=RULES,
@@ -122,7 +124,7 @@ class World:
 
     def submitted(self, s: Session, member: str = "a") -> int:
         filing_id = self.filing(s, member)
-        service.submit_filing(
+        filing_service.submit_filing(
             s,
             principal=self.principals[f"member_{member}"],
             rules=RULES,
@@ -132,7 +134,7 @@ class World:
         return filing_id
 
     def registered(self, s: Session, member: str = "a") -> int:
-        return service.register_filing(
+        return filing_service.register_filing(
             s,
             principal=self.principals["regulator"],
             rules=RULES,
@@ -141,7 +143,7 @@ class World:
         ).id
 
     def transfer(self, s: Session, registration_id: int, member: str = "a") -> int:
-        return service.report_transfer(
+        return transfer_service.report_transfer(
             s,
             principal=self.principals[f"member_{member}"],
             rules=RULES,
@@ -155,7 +157,7 @@ class World:
 
     def draw(self, s: Session) -> int:
         checkpoints.sign_checkpoint(s, self.signer)
-        return service.draw_spot_checks(
+        return draw_service.draw_spot_checks(
             s, principal=self.principals["regulator"], count=1000, today=TODAY
         ).id
 

@@ -13,7 +13,8 @@ import pytest
 from ftzlink.auth.models import Role
 from ftzlink.auth.principal import Grant, Principal
 from ftzlink.catalogue.models import Catalogue
-from ftzlink.dataflow import service
+from ftzlink.dataflow import filings as filing_service
+from ftzlink.dataflow import transfers as transfer_service
 from ftzlink.dataflow.loader import bundled_dataflow_rules
 from ftzlink.dataflow.tables import Filing, Registration, Transfer
 from ftzlink.db import Database
@@ -57,7 +58,7 @@ class Dataflow:
         self, by: Principal | None = None, organisation: int | None = None, **changes: Any
     ) -> Filing:
         filing: Filing = self.write(
-            service.create_filing,
+            filing_service.create_filing,
             principal=by or self.world.member_a,
             rules=RULES,
             organisation_id=organisation or self.world.a.id,
@@ -70,7 +71,7 @@ class Dataflow:
     def submitted(self, by: Principal | None = None, **changes: Any) -> Filing:
         filing = self.filing(by, **changes)
         submitted: Filing = self.write(
-            service.submit_filing,
+            filing_service.submit_filing,
             principal=by or self.world.member_a,
             rules=RULES,
             filing_id=filing.id,
@@ -81,7 +82,7 @@ class Dataflow:
     def registered(self, on: dt.date = TODAY, **changes: Any) -> Registration:
         filing = self.submitted(**changes)
         registration: Registration = self.write(
-            service.register_filing,
+            filing_service.register_filing,
             principal=self.regulator,
             rules=RULES,
             filing_id=filing.id,
@@ -100,7 +101,7 @@ class Dataflow:
         signed: bool = False,
     ) -> Transfer:
         transfer: Transfer = self.write(
-            service.report_transfer,
+            transfer_service.report_transfer,
             principal=by or self.world.member_a,
             rules=RULES,
             registration_id=registration_id,

@@ -120,6 +120,20 @@ def test_pre_filing_is_a_task_list_saved_resumed_checked_and_submitted(site: Sit
     again = member.get(url + "/transfer").text
     assert "customer bookings\npassport numbers</textarea>" in again and 'value="FR"' in again
 
+    # The rules' limits on the descriptions, and an empty country, in the reader's words.
+    too_long = member.submit(
+        url + "/transfer",
+        {
+            "data_categories": "x" * 101,
+            "recipient": "Example Voyages SAS",
+            "recipient_country": "",
+            "purpose": "other",
+        },
+    )
+    assert too_long.status_code == 400
+    assert "Enter up to 50 categories, each 100 characters or fewer" in too_long.text
+    assert "Enter the country as a two-letter code, like DE or SG" in too_long.text
+
     # A section without answers: the error summary, the inline errors, the title says Error.
     member.get(url + "/exporter")
     wrong = member.submit(url + "/exporter", {})

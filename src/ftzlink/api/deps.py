@@ -15,15 +15,14 @@ from fastapi import Depends, Header, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ftzlink.applications.models import IdempotencyRecord
+from ftzlink import idempotency
 from ftzlink.auth import service as auth
 from ftzlink.auth.principal import Principal
 from ftzlink.catalogue.models import Catalogue
 from ftzlink.db import Database
-from ftzlink.errors import Conflict, Forbidden, NotAuthenticated
+from ftzlink.errors import Forbidden, NotAuthenticated
 from ftzlink.ops.logs import note_principal
 from ftzlink.ratelimit import FailureWindow, client_address
 from ftzlink.settings import Settings
@@ -178,29 +177,24 @@ class Context:
         user_id = self._principal.user_id if self._principal else None
         with self.services.db.write() as session:
             if key is not None and user_id is not None:
-                record = session.scalar(
-                    select(IdempotencyRecord).where(
-                        IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key
-                    )
+                first = idempotency.find(
+                    session, user_id=user_id, key=key, request_hash=self.fingerprint
                 )
-                if record is not None:
-                    if record.request_hash != self.fingerprint:
-                        raise Conflict("this Idempotency-Key was used for a different request")
+                if first is not None:
                     return JSONResponse(
-                        record.body,
-                        status_code=record.status_code,
+                        first.body,
+                        status_code=first.status_code,
                         headers={"Idempotent-Replayed": "true"},
                     )
             body = jsonable_encoder(produce(session))
             if key is not None and user_id is not None:
-                session.add(
-                    IdempotencyRecord(
-                        user_id=user_id,
-                        key=key,
-                        request_hash=self.fingerprint,
-                        status_code=status_code,
-                        body=body,
-                    )
+                idempotency.remember(
+                    session,
+                    user_id=user_id,
+                    key=key,
+                    request_hash=self.fingerprint,
+                    status_code=status_code,
+                    body=body,
                 )
         return JSONResponse(body, status_code=status_code)
 

@@ -73,9 +73,9 @@ def _session(username: str, *, write: bool) -> Iterator[tuple[Session, Principal
 
 
 def _filing_id(session: Session, principal: Principal, reference: str) -> int:
-    from ftzlink.dataflow import service
+    from ftzlink.dataflow import filings as filing_service
 
-    for filing in service.list_filings(session, principal=principal):
+    for filing in filing_service.list_filings(session, principal=principal):
         if filing.reference == reference.strip().upper():
             return filing.id
     from ftzlink.errors import NotFound
@@ -129,7 +129,7 @@ def filings(
     format: OutputFormat = FormatOption,
 ) -> None:
     """The filings the user sees, newest first (the regulator's queue: --status submitted)."""
-    from ftzlink.dataflow import service
+    from ftzlink.dataflow import filings as filing_service
     from ftzlink.dataflow.tables import FilingStatus
 
     if status is not None and status not in {s.value for s in FilingStatus}:
@@ -144,7 +144,7 @@ def filings(
                 "route": f.route,
                 "mechanism": f.mechanism,
             }
-            for f in service.list_filings(
+            for f in filing_service.list_filings(
                 session, principal=principal, status=FilingStatus(status) if status else None
             )
         ]
@@ -166,12 +166,12 @@ def file_scenario(
     ),
 ) -> None:
     """File a scenario and submit it with the route the engine gives it."""
-    from ftzlink.dataflow import service
+    from ftzlink.dataflow import filings as filing_service
     from ftzlink.dataflow.loader import bundled_dataflow_rules
 
     rules = bundled_dataflow_rules()
     with _session(username, write=True) as (session, principal, today):
-        filing = service.create_filing(
+        filing = filing_service.create_filing(
             session,
             principal=principal,
             rules=rules,
@@ -180,7 +180,7 @@ def file_scenario(
             scenario=_scenario(path),
             today=today,
         )
-        filing = service.submit_filing(
+        filing = filing_service.submit_filing(
             session,
             principal=principal,
             rules=rules,
@@ -196,11 +196,11 @@ def file_scenario(
 @dataflow_app.command("register")
 def register(reference: str = typer.Argument(...), username: str = AsOption) -> None:
     """Register a submitted filing (a data regulator): prints the number and validity."""
-    from ftzlink.dataflow import service
+    from ftzlink.dataflow import filings as filing_service
     from ftzlink.dataflow.loader import bundled_dataflow_rules
 
     with _session(username, write=True) as (session, principal, today):
-        registration = service.register_filing(
+        registration = filing_service.register_filing(
             session,
             principal=principal,
             rules=bundled_dataflow_rules(),
@@ -222,10 +222,10 @@ def return_filing(
     reasons: list[str] = typer.Option(..., "--reason", help="Why (repeatable)."),
 ) -> None:
     """Return a submitted filing with reasons (a data regulator)."""
-    from ftzlink.dataflow import service
+    from ftzlink.dataflow import filings as filing_service
 
     with _session(username, write=True) as (session, principal, today):
-        filing = service.return_filing(
+        filing = filing_service.return_filing(
             session,
             principal=principal,
             filing_id=_filing_id(session, principal, reference),
@@ -247,7 +247,7 @@ def transfer(
 ) -> None:
     """Report a transfer; refused (exit 1) with the route it now needs if the year's totals
     would cross the registration's route. Prints the ledger index."""
-    from ftzlink.dataflow import service
+    from ftzlink.dataflow import transfers as transfer_service
     from ftzlink.dataflow.loader import bundled_dataflow_rules
     from ftzlink.ledger.keys import configured_signer
 
@@ -258,7 +258,7 @@ def transfer(
             "invalid --at", [Problem("ISO 8601 with an offset", field="--at")]
         ) from None
     with _session(username, write=True) as (session, principal, _):
-        row = service.report_transfer(
+        row = transfer_service.report_transfer(
             session,
             principal=principal,
             rules=bundled_dataflow_rules(),
@@ -279,12 +279,12 @@ def remind(
 ) -> None:
     """Remind every enterprise whose security assessment's extension window is open or opens
     soon: one reminder per registration and window, however often this runs."""
-    from ftzlink.dataflow import service
+    from ftzlink.dataflow import registrations as registration_service
     from ftzlink.dataflow.loader import bundled_dataflow_rules
 
     settings = Settings.from_env()
     with open_database(settings) as db, db.write() as session:
-        run = service.remind(
+        run = registration_service.remind(
             session,
             rules=bundled_dataflow_rules(),
             today=settings.current_date(),
@@ -307,11 +307,11 @@ def draw_command(
     count: int = typer.Option(..., "--count", help="How many registrations to inspect."),
 ) -> None:
     """Draw registrations and an inspector for each, seeded from the latest signed checkpoint."""
-    from ftzlink.dataflow import service
+    from ftzlink.dataflow import draws as draw_service
 
     with _session(username, write=True) as (session, principal, today):
-        row = service.draw_spot_checks(session, principal=principal, count=count, today=today)
-        _, picks = service.recompute_draw(row)
+        row = draw_service.draw_spot_checks(session, principal=principal, count=count, today=today)
+        _, picks = draw_service.recompute_draw(row)
         console.print(
             f"draw {row.id}: checkpoint of size {row.checkpoint_size}, seed {row.seed}",
             markup=False,
@@ -326,7 +326,7 @@ def draw_command(
 @dataflow_app.command("inspections")
 def inspections(username: str = AsOption, format: OutputFormat = FormatOption) -> None:
     """The inspections the user sees (an inspector: those drawn for them)."""
-    from ftzlink.dataflow import service
+    from ftzlink.dataflow import inspections as inspection_service
 
     with _session(username, write=False) as (session, principal, _):
         rows = [
@@ -339,7 +339,7 @@ def inspections(username: str = AsOption, format: OutputFormat = FormatOption) -
                 "rectification_due_on": i.rectification_due_on
                 and i.rectification_due_on.isoformat(),
             }
-            for i in service.list_inspections(session, principal=principal)
+            for i in inspection_service.list_inspections(session, principal=principal)
         ]
     if format is OutputFormat.json:
         print_json_data(rows)
@@ -356,10 +356,10 @@ def findings(
     days: int = typer.Option(..., "--rectify-within", help="Working days to rectify."),
 ) -> None:
     """Record findings and the rectification deadline (the drawn inspector only)."""
-    from ftzlink.dataflow import service
+    from ftzlink.dataflow import inspections as inspection_service
 
     with _session(username, write=True) as (session, principal, today):
-        row = service.record_findings(
+        row = inspection_service.record_findings(
             session,
             principal=principal,
             inspection_id=inspection_id,
@@ -378,10 +378,10 @@ def close(
     note: str = typer.Option(..., "--note"),
 ) -> None:
     """Close an inspection (the drawn inspector only)."""
-    from ftzlink.dataflow import service
+    from ftzlink.dataflow import inspections as inspection_service
 
     with _session(username, write=True) as (session, principal, today):
-        row = service.close_inspection(
+        row = inspection_service.close_inspection(
             session, principal=principal, inspection_id=inspection_id, note=note, today=today
         )
         console.print(f"inspection {row.id} closed", markup=False)

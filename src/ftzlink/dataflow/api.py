@@ -1,6 +1,7 @@
 """Routes of the cross-border data service under /api/v1/dataflow/: the route of a scenario
 (public), filings and their registration, transfers with ledger receipts, reminders, spot-check
-draws and inspections. Thin: every rule is in `dataflow.service`."""
+draws and inspections. Thin: every rule is in the service modules
+(`dataflow.filings`, `registrations`, `transfers`, `draws`, `inspections`)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,13 @@ from sqlalchemy.orm import Session
 from ftzlink.api import problems
 from ftzlink.api.deps import Auth, IdempotencyKey, Page, Public
 from ftzlink.api.schemas import Day, DbId, Listing, SafeText, Strict
-from ftzlink.dataflow import service
+from ftzlink.dataflow import common as dataflow_common
+from ftzlink.dataflow import draws as draw_service
+from ftzlink.dataflow import filings as filing_service
+from ftzlink.dataflow import inspections as inspection_service
+from ftzlink.dataflow import registrations as registration_service
+from ftzlink.dataflow import transfers as transfer_service
+from ftzlink.dataflow.common import Page as PageOf
 from ftzlink.dataflow.draw import Pick
 from ftzlink.dataflow.loader import bundled_dataflow_rules
 from ftzlink.dataflow.models import DataflowRules, Route
@@ -49,8 +56,8 @@ def _rules() -> DataflowRules:
     return bundled_dataflow_rules()
 
 
-def _page(items: list[Any], page: Any) -> tuple[list[Any], int]:
-    return items[page.offset : page.offset + page.limit], len(items)
+def _rows(page: PageOf[Any]) -> tuple[list[Any], int]:
+    return page.items, page.total
 
 
 # --- the route of a scenario -------------------------------------------------------------------
@@ -83,7 +90,7 @@ class Scenario(Strict):
 def route(ctx: Public, body: Scenario) -> RouteResult:
     """The route a scenario needs (exempt naming the article, standard contract or certification,
     security assessment), the reasons with their citations, and the questions still open."""
-    return service.explain(_rules(), body.facts())
+    return dataflow_common.explain(_rules(), body.facts())
 
 
 # --- filings -----------------------------------------------------------------------------------
@@ -164,11 +171,15 @@ def list_filings(
 ) -> Listing[FilingOut]:
     """Filings the caller sees: an enterprise its own; the regulator's queue with status=submitted."""
     with ctx.read() as session:
-        rows, total = _page(
-            service.list_filings(
-                session, principal=ctx.principal, status=status, organisation_id=organisation_id
-            ),
-            page,
+        rows, total = _rows(
+            filing_service.page_filings(
+                session,
+                principal=ctx.principal,
+                status=status,
+                organisation_id=organisation_id,
+                offset=page.offset,
+                limit=page.limit,
+            )
         )
         return Listing(
             items=[filing_out(f) for f in rows], total=total, offset=page.offset, limit=page.limit
@@ -180,7 +191,7 @@ def create_filing(ctx: Auth, body: NewFiling, key: IdempotencyKey = None) -> JSO
     """Start a draft: the scenario may be partial; save and resume with PATCH."""
     return ctx.change(
         lambda s: filing_out(
-            service.create_filing(
+            filing_service.create_filing(
                 s,
                 principal=ctx.principal,
                 rules=_rules(),
@@ -198,7 +209,7 @@ def create_filing(ctx: Auth, body: NewFiling, key: IdempotencyKey = None) -> JSO
 @router.get("/filings/{filing_id}", response_model=FilingDetail)
 def get_filing(ctx: Auth, filing_id: DbId) -> FilingDetail:
     with ctx.read() as session:
-        view = service.filing_view(
+        view = filing_service.filing_view(
             session, principal=ctx.principal, rules=_rules(), filing_id=filing_id
         )
         return FilingDetail(
@@ -213,7 +224,7 @@ def update_filing(ctx: Auth, filing_id: DbId, body: FilingChanges) -> JSONRespon
     scenario = body.scenario.model_dump(exclude_unset=True) if body.scenario else None
     return ctx.change(
         lambda s: filing_out(
-            service.update_filing(
+            filing_service.update_filing(
                 s,
                 principal=ctx.principal,
                 rules=_rules(),
@@ -235,7 +246,7 @@ def submit_filing(
     choice = body or Submission()
     return ctx.change(
         lambda s: filing_out(
-            service.submit_filing(
+            filing_service.submit_filing(
                 s,
                 principal=ctx.principal,
                 rules=_rules(),
@@ -271,7 +282,7 @@ class RegistrationOut(Strict):
 
 
 def registration_out(r: Registration) -> RegistrationOut:
-    window = service.extension_window(_rules(), r)
+    window = registration_service.extension_window(_rules(), r)
     return RegistrationOut(
         id=r.id,
         number=r.number,
@@ -293,7 +304,7 @@ def register_filing(ctx: Auth, filing_id: DbId, key: IdempotencyKey = None) -> J
     """The data regulator registers a submitted filing (a security assessment: 3 years)."""
     return ctx.change(
         lambda s: registration_out(
-            service.register_filing(
+            filing_service.register_filing(
                 s, principal=ctx.principal, rules=_rules(), filing_id=filing_id, today=ctx.today
             )
         ),
@@ -307,7 +318,7 @@ def return_filing(
 ) -> JSONResponse:
     return ctx.change(
         lambda s: filing_out(
-            service.return_filing(
+            filing_service.return_filing(
                 s,
                 principal=ctx.principal,
                 filing_id=filing_id,
@@ -325,7 +336,11 @@ def return_filing(
 @router.get("/registrations", response_model=Listing[RegistrationOut])
 def list_registrations(ctx: Auth, page: Page) -> Listing[RegistrationOut]:
     with ctx.read() as session:
-        rows, total = _page(service.list_registrations(session, principal=ctx.principal), page)
+        rows, total = _rows(
+            registration_service.page_registrations(
+                session, principal=ctx.principal, offset=page.offset, limit=page.limit
+            )
+        )
         return Listing(
             items=[registration_out(r) for r in rows],
             total=total,
@@ -338,7 +353,7 @@ def list_registrations(ctx: Auth, page: Page) -> Listing[RegistrationOut]:
 def get_registration(ctx: Auth, registration_id: DbId) -> RegistrationOut:
     with ctx.read() as session:
         return registration_out(
-            service.get_registration(
+            registration_service.get_registration(
                 session, principal=ctx.principal, registration_id=registration_id
             )
         )
@@ -372,7 +387,7 @@ class TransferOut(Strict):
 
 
 def transfer_out(t: Transfer) -> TransferOut:
-    report = service.post_transfer_report(_rules(), t)
+    report = transfer_service.post_transfer_report(_rules(), t)
     return TransferOut(
         id=t.id,
         registration_id=t.registration_id,
@@ -400,7 +415,7 @@ def report_transfer(
     try:
         return ctx.change(
             lambda s: transfer_out(
-                service.report_transfer(
+                transfer_service.report_transfer(
                     s,
                     principal=ctx.principal,
                     rules=_rules(),
@@ -412,7 +427,7 @@ def report_transfer(
             status_code=201,
             key=key,
         )
-    except service.RouteExceeded as refused:
+    except dataflow_common.RouteExceeded as refused:
         return problems.problem_response(
             409,
             refused.code,
@@ -433,11 +448,14 @@ def list_transfers(
     registration_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
 ) -> Listing[TransferOut]:
     with ctx.read() as session:
-        rows, total = _page(
-            service.list_transfers(
-                session, principal=ctx.principal, registration_id=registration_id
-            ),
-            page,
+        rows, total = _rows(
+            transfer_service.page_transfers(
+                session,
+                principal=ctx.principal,
+                registration_id=registration_id,
+                offset=page.offset,
+                limit=page.limit,
+            )
         )
         return Listing(
             items=[transfer_out(t) for t in rows], total=total, offset=page.offset, limit=page.limit
@@ -448,7 +466,7 @@ def list_transfers(
 def get_transfer(ctx: Auth, transfer_id: DbId) -> TransferOut:
     with ctx.read() as session:
         return transfer_out(
-            service.get_transfer(session, principal=ctx.principal, transfer_id=transfer_id)
+            transfer_service.get_transfer(session, principal=ctx.principal, transfer_id=transfer_id)
         )
 
 
@@ -458,7 +476,9 @@ def transfer_receipt(ctx: Auth, transfer_id: DbId) -> dict[str, Any]:
     ready as soon as the transfer is reported when the platform has a signing key (409 until a
     signed checkpoint covers the transfer)."""
     with ctx.read() as session:
-        return service.transfer_receipt(session, principal=ctx.principal, transfer_id=transfer_id)
+        return transfer_service.transfer_receipt(
+            session, principal=ctx.principal, transfer_id=transfer_id
+        )
 
 
 # --- reminders ---------------------------------------------------------------------------------
@@ -500,7 +520,7 @@ def run_reminders(ctx: Auth, body: RemindRequest | None = None) -> JSONResponse:
     within = (body or RemindRequest()).within_days
 
     def produce(s: Session) -> RemindOut:
-        run = service.remind(
+        run = registration_service.remind(
             s, rules=_rules(), today=ctx.today, within_days=within, principal=ctx.principal
         )
         return RemindOut(
@@ -517,7 +537,11 @@ def run_reminders(ctx: Auth, body: RemindRequest | None = None) -> JSONResponse:
 @router.get("/reminders", response_model=Listing[ReminderOut])
 def list_reminders(ctx: Auth, page: Page) -> Listing[ReminderOut]:
     with ctx.read() as session:
-        rows, total = _page(service.list_reminders(session, principal=ctx.principal), page)
+        rows, total = _rows(
+            registration_service.page_reminders(
+                session, principal=ctx.principal, offset=page.offset, limit=page.limit
+            )
+        )
         return Listing(
             items=[reminder_out(r) for r in rows], total=total, offset=page.offset, limit=page.limit
         )
@@ -546,7 +570,7 @@ class DrawOut(Strict):
 
 
 def draw_out(d: Draw) -> DrawOut:
-    _, picks = service.recompute_draw(d)
+    _, picks = draw_service.recompute_draw(d)
     return DrawOut(
         id=d.id,
         drawn_on=d.drawn_on,
@@ -576,7 +600,7 @@ def create_draw(ctx: Auth, body: DrawRequest, key: IdempotencyKey = None) -> JSO
     checkpoint: anyone holding it can recompute the draw."""
     return ctx.change(
         lambda s: draw_out(
-            service.draw_spot_checks(
+            draw_service.draw_spot_checks(
                 s,
                 principal=ctx.principal,
                 count=body.count,
@@ -592,7 +616,11 @@ def create_draw(ctx: Auth, body: DrawRequest, key: IdempotencyKey = None) -> JSO
 @router.get("/draws", response_model=Listing[DrawOut])
 def list_draws(ctx: Auth, page: Page) -> Listing[DrawOut]:
     with ctx.read() as session:
-        rows, total = _page(service.list_draws(session, principal=ctx.principal), page)
+        rows, total = _rows(
+            draw_service.page_draws(
+                session, principal=ctx.principal, offset=page.offset, limit=page.limit
+            )
+        )
         return Listing(
             items=[draw_out(d) for d in rows], total=total, offset=page.offset, limit=page.limit
         )
@@ -601,7 +629,7 @@ def list_draws(ctx: Auth, page: Page) -> Listing[DrawOut]:
 @router.get("/draws/{draw_id}", response_model=DrawOut)
 def get_draw(ctx: Auth, draw_id: DbId) -> DrawOut:
     with ctx.read() as session:
-        return draw_out(service.get_draw(session, principal=ctx.principal, draw_id=draw_id))
+        return draw_out(draw_service.get_draw(session, principal=ctx.principal, draw_id=draw_id))
 
 
 class InspectionOut(Strict):
@@ -657,11 +685,15 @@ def list_inspections(
     draw_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
 ) -> Listing[InspectionOut]:
     with ctx.read() as session:
-        rows, total = _page(
-            service.list_inspections(
-                session, principal=ctx.principal, draw_id=draw_id, status=status
-            ),
-            page,
+        rows, total = _rows(
+            inspection_service.page_inspections(
+                session,
+                principal=ctx.principal,
+                draw_id=draw_id,
+                status=status,
+                offset=page.offset,
+                limit=page.limit,
+            )
         )
         return Listing(
             items=[inspection_out(i) for i in rows],
@@ -675,7 +707,9 @@ def list_inspections(
 def get_inspection(ctx: Auth, inspection_id: DbId) -> InspectionOut:
     with ctx.read() as session:
         return inspection_out(
-            service.get_inspection(session, principal=ctx.principal, inspection_id=inspection_id)
+            inspection_service.get_inspection(
+                session, principal=ctx.principal, inspection_id=inspection_id
+            )
         )
 
 
@@ -686,7 +720,7 @@ def record_findings(
     """The drawn inspector's findings; the rectification is due in working days from today."""
     return ctx.change(
         lambda s: inspection_out(
-            service.record_findings(
+            inspection_service.record_findings(
                 s,
                 principal=ctx.principal,
                 inspection_id=inspection_id,
@@ -705,7 +739,7 @@ def close_inspection(
 ) -> JSONResponse:
     return ctx.change(
         lambda s: inspection_out(
-            service.close_inspection(
+            inspection_service.close_inspection(
                 s,
                 principal=ctx.principal,
                 inspection_id=inspection_id,

@@ -23,7 +23,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ftzlink.auth.principal import Principal
-from ftzlink.dataflow import service
+from ftzlink.dataflow import common as dataflow_common
+from ftzlink.dataflow import draws as draw_service
+from ftzlink.dataflow import filings as filing_service
+from ftzlink.dataflow import inspections as inspection_service
+from ftzlink.dataflow import registrations as registration_service
+from ftzlink.dataflow import transfers as transfer_service
 from ftzlink.dataflow.loader import bundled_dataflow_rules
 from ftzlink.dataflow.tables import Filing
 from ftzlink.ledger import checkpoints
@@ -33,7 +38,7 @@ from ftzlink.settings import Settings
 
 __all__ = ["ensure_ledger_signer", "load_dataflow_demo"]
 
-CHINA = service.CHINA
+CHINA = dataflow_common.CHINA
 
 
 def ensure_ledger_signer(settings: Settings) -> tuple[Signer, bool]:
@@ -142,7 +147,7 @@ def load_dataflow_demo(
     rules = bundled_dataflow_rules()
 
     def filing(by: str, org: str, title: str, scenario: Mapping[str, Any], on: str) -> Filing:
-        return service.create_filing(
+        return filing_service.create_filing(
             session,
             principal=people[by],
             rules=rules,
@@ -153,7 +158,7 @@ def load_dataflow_demo(
         )
 
     def submit(f: Filing, by: str, on: str, **kwargs: Any) -> None:
-        service.submit_filing(
+        filing_service.submit_filing(
             session, principal=people[by], rules=rules, filing_id=f.id, today=_day(on), **kwargs
         )
 
@@ -167,7 +172,7 @@ def load_dataflow_demo(
         "2023-10-16",
     )
     submit(assessment, "cn-ai-admin", "2023-11-06")
-    assessed = service.register_filing(
+    assessed = filing_service.register_filing(
         session, principal=regulator, rules=rules, filing_id=assessment.id, today=_day("2023-12-01")
     )
 
@@ -185,7 +190,7 @@ def load_dataflow_demo(
         mechanism="standard_contract",
         contract_effective_on=_day("2026-02-20"),
     )
-    contracted = service.register_filing(
+    contracted = filing_service.register_filing(
         session, principal=regulator, rules=rules, filing_id=contract.id, today=_day("2026-03-06")
     )
 
@@ -194,7 +199,7 @@ def load_dataflow_demo(
         (contracted, "xh-data-admin", _CONTRACT_TRANSFERS),
     ):
         for when, manifest, records, non_sensitive, sensitive in transfers:
-            service.report_transfer(
+            transfer_service.report_transfer(
                 session,
                 principal=people[by],
                 rules=rules,
@@ -223,7 +228,7 @@ def load_dataflow_demo(
         "2026-08-24",
     )
     submit(returned, "cn-ai-admin", "2026-09-01")
-    service.return_filing(
+    filing_service.return_filing(
         session,
         principal=regulator,
         filing_id=returned.id,
@@ -243,18 +248,20 @@ def load_dataflow_demo(
     )
 
     # The reminder job, run in September: the assessment's extension window opens in it.
-    service.remind(session, rules=rules, today=_day("2026-09-15"), within_days=30)
+    registration_service.remind(session, rules=rules, today=_day("2026-09-15"), within_days=30)
 
     counts = {"filings": 5, "registrations": 2, "transfers": 7, "draws": 0, "inspections": 0}
     if signer is None:
         return counts
 
     checkpoints.sign_checkpoint(session, signer)
-    draw = service.draw_spot_checks(session, principal=regulator, count=2, today=_day("2026-10-28"))
-    inspections = service.list_inspections(session, principal=regulator, draw_id=draw.id)
+    draw = draw_service.draw_spot_checks(
+        session, principal=regulator, count=2, today=_day("2026-10-28")
+    )
+    inspections = inspection_service.list_inspections(session, principal=regulator, draw_id=draw.id)
     by_id = {p.user_id: p for p in people.values()}
     first = inspections[0]
-    service.record_findings(
+    inspection_service.record_findings(
         session,
         principal=by_id[first.inspector_id],
         inspection_id=first.id,

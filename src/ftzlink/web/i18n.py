@@ -65,7 +65,7 @@ class Message:
             for part in DOMAIN_FILES[1:]:
                 if (
                     f"/{part}/" in location
-                    or location.startswith(f"{part}.py")
+                    or location.startswith((f"{part}.py", f"{part}/"))
                     or (f"/{part}.py" in location)
                 ):
                     return part

@@ -18,7 +18,7 @@ __all__ = ["recount_all"]
 def recount_all(
     session: Session, *, calendar: WorkCalendar, actor: Actor, today: dt.date, year: int
 ) -> tuple[list[DeadlineChange], int]:
-    from ftzlink.dataflow import service as dataflow
+    from ftzlink.dataflow import registrations as registration_service
     from ftzlink.dataflow.loader import bundled_dataflow_rules
     from ftzlink.talent import cases as talent
     from ftzlink.talent.loader import bundled_talent_rules
@@ -34,7 +34,7 @@ def recount_all(
             today=today,
             year=year,
         ),
-        dataflow.recount_deadlines(
+        registration_service.recount_deadlines(
             session,
             rules=bundled_dataflow_rules(),
             calendar=calendar,
