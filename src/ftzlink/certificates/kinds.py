@@ -90,7 +90,7 @@ def issue_transfer_receipt(
     today: dt.date,
 ) -> CertificateRow:
     """A transfer's receipt as a certificate: what was reported, under which registration."""
-    from ftzlink.dataflow.service import get_transfer
+    from ftzlink.dataflow.transfers import get_transfer
     from ftzlink.dataflow.tables import Registration
 
     transfer = get_transfer(session, principal=principal, transfer_id=transfer_id)

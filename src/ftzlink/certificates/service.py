@@ -289,7 +289,7 @@ def _may_see(session: Session, principal: Principal, row: CertificateRow, today:
             return False
         return True
     if ref_type == "transfer":
-        from ftzlink.dataflow.service import get_transfer
+        from ftzlink.dataflow.transfers import get_transfer
 
         try:
             get_transfer(session, principal=principal, transfer_id=int(ref_id))

@@ -79,7 +79,7 @@ def _permit_values(
 
 def due_reminders(session: Session, *, today: dt.date) -> Reminded:
     """Every reminder due `today`; call in a write transaction."""
-    from ftzlink.dataflow import service as dataflow
+    from ftzlink.dataflow import registrations as dataflow
     from ftzlink.dataflow.loader import bundled_dataflow_rules
 
     run = dataflow.remind(session, rules=bundled_dataflow_rules(), today=today)
