@@ -13,10 +13,11 @@ from sqlalchemy import select
 from ftzlink.applications import budgets
 from ftzlink.applications.models import Application, Grant
 from ftzlink.audit.log import Actor, verify
+from ftzlink.cli.proactive import ConsoleSink
 from ftzlink.errors import Forbidden, InvalidInput
 from ftzlink.organisations import service as orgs
 from ftzlink.proactive import decisions, outbox, runs, service
-from ftzlink.proactive.sinks import ConsoleSink, FileSink
+from ftzlink.proactive.sinks import FileSink
 from ftzlink.proactive.tables import Candidate, MatchRun, Notification
 from tests.proactive.conftest import AI, AI_REQUEST, FOCUS, TODAY, YEAR, World
 

@@ -90,8 +90,8 @@ def issue_transfer_receipt(
     today: dt.date,
 ) -> CertificateRow:
     """A transfer's receipt as a certificate: what was reported, under which registration."""
-    from ftzlink.dataflow.transfers import get_transfer
     from ftzlink.dataflow.tables import Registration
+    from ftzlink.dataflow.transfers import get_transfer
 
     transfer = get_transfer(session, principal=principal, transfer_id=transfer_id)
     if transfer.ledger_index is None:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
 from ftzlink.cli import app
@@ -32,6 +33,7 @@ from ftzlink.cli.output import (
     print_json_data,
 )
 from ftzlink.errors import InvalidInput, Problem
+from ftzlink.proactive.outbox import Message
 from ftzlink.settings import Settings
 
 if TYPE_CHECKING:
@@ -361,7 +363,7 @@ def deliver(
     twice."""
     from ftzlink.proactive import outbox
     from ftzlink.proactive.outbox import Sink
-    from ftzlink.proactive.sinks import ConsoleSink, FileSink, default_outbox
+    from ftzlink.proactive.sinks import FileSink, default_outbox
 
     settings = Settings.from_env()
     chosen: Sink
@@ -374,3 +376,21 @@ def deliver(
     with open_database(settings) as db, db.write() as session:
         sent = outbox.deliver(session, actor=cli_actor(), sink=chosen)
     err_console.print(f"{len(sent)} notifications sent ({chosen.name})")
+
+
+class ConsoleSink:
+    """Prints each message: for an operator watching, and for demos."""
+
+    name = "console"
+
+    def __init__(self, console: Console | None = None, lang: str = "zh") -> None:
+        self.console = console or Console(highlight=False)
+        self.lang = lang
+
+    def send(self, message: Message) -> None:
+        lang = "en" if self.lang == "en" else "zh"
+        self.console.print(
+            f"[{message.id}] {message.organisation_name} ({message.uscc}): "
+            f"{message.subject[lang]}\n    {message.body[lang]}",
+            markup=False,
+        )

@@ -1,5 +1,5 @@
 """Notification sinks: where the outbox is delivered. A file of JSON lines under the data
-directory and the console are built in; e-mail or SMS is another class with `name` and `send`
+directory is built in (the console's is the CLI's, `ftzlink.cli.proactive.ConsoleSink`); e-mail or SMS is another class with `name` and `send`
 (the `ftzlink.proactive.outbox.Sink` protocol), not part of the platform."""
 
 from __future__ import annotations
@@ -9,11 +9,9 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-
 from ftzlink.proactive.outbox import Message
 
-__all__ = ["ConsoleSink", "FileSink", "default_outbox"]
+__all__ = ["FileSink", "default_outbox"]
 
 
 def default_outbox(data_dir: Path) -> Path:
@@ -41,21 +39,3 @@ class FileSink:
         with self.path.open("a", encoding="utf-8") as handle:
             handle.write(json.dumps(_record(message), ensure_ascii=False) + "\n")
             handle.flush()
-
-
-class ConsoleSink:
-    """Prints each message: for an operator watching, and for demos."""
-
-    name = "console"
-
-    def __init__(self, console: Console | None = None, lang: str = "zh") -> None:
-        self.console = console or Console(highlight=False)
-        self.lang = lang
-
-    def send(self, message: Message) -> None:
-        lang = "en" if self.lang == "en" else "zh"
-        self.console.print(
-            f"[{message.id}] {message.organisation_name} ({message.uscc}): "
-            f"{message.subject[lang]}\n    {message.body[lang]}",
-            markup=False,
-        )
