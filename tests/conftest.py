@@ -80,6 +80,7 @@ def catalogue_copy(tmp_path: Path) -> Path:
 # --- the service: databases, and never the developer's own data directory ----------------------
 
 from tests.databases import BACKENDS, drop_templates, fresh_database  # noqa: E402
+from tests.world import world  # noqa: E402, F401  (the shared `world` fixture)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -22,7 +22,7 @@ from ftzlink.demo import DEMO_PASSWORD
 from ftzlink.ledger.keys import load_signer
 from ftzlink.settings import Settings
 from tests.conftest import Run
-from tests.service.conftest import TODAY, USCC_A, build_world
+from tests.world import TODAY, USCC_A, build_world
 
 CLI = Callable[..., Run]
 PASSWORD = "a long enough password"

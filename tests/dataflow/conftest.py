@@ -1,4 +1,4 @@
-"""A small data-service world: enterprises A and B with their members (tests/service), a data
+"""A small data-service world: enterprises A and B with their members (tests/world.py), a data
 regulator, two inspectors, the auditor, a ledger signing key; helpers that file, register and
 report through the services."""
 
@@ -20,7 +20,7 @@ from ftzlink.dataflow.tables import Filing, Registration, Transfer
 from ftzlink.db import Database
 from ftzlink.ledger import checkpoints, keys
 from ftzlink.ledger.checkpoints import IssuedCheckpoint
-from tests.service.conftest import World, build_world
+from tests.world import World, build_world
 
 RULES = bundled_dataflow_rules()
 TODAY = dt.date(2025, 3, 3)

@@ -17,7 +17,7 @@ from ftzlink.foreign import service
 from ftzlink.foreign.models import bundled_foreign_rules
 from ftzlink.foreign.tables import ForeignFiling, Office
 from ftzlink.ledger import keys
-from tests.service.conftest import World, build_world
+from tests.world import World, build_world
 
 RULES = bundled_foreign_rules()
 TODAY = dt.date(2025, 3, 3)

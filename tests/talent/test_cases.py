@@ -33,8 +33,8 @@ from ftzlink.talent.rules import add_years
 from ftzlink.talent.tables import TrackKind
 from ftzlink.workdays.schedule import load_year_file
 from ftzlink.workdays.service import add_year
-from tests.service.conftest import World, build_world
 from tests.workdays import YEAR_2027
+from tests.world import World, build_world
 
 RULES = bundled_talent_rules()
 FILED = dt.date(2026, 9, 28)  # a Monday before the National Day holiday

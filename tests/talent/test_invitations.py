@@ -27,7 +27,7 @@ from ftzlink.errors import (
 )
 from ftzlink.talent import invitations as pv
 from ftzlink.talent.invitation_tables import Invitation, InvitingUnit
-from tests.service.conftest import TODAY, World, build_world
+from tests.world import TODAY, World, build_world
 
 RULES = pv.bundled_port_visa_rules()
 
@@ -419,7 +419,7 @@ def test_the_cli_applies_approves_invites_and_verifies(
 ) -> None:
     import json
 
-    from tests.service.conftest import USCC_A
+    from tests.world import USCC_A
 
     monkeypatch.setenv("FTZLINK_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("FTZLINK_TODAY", TODAY.isoformat())

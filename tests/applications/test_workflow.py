@@ -18,7 +18,7 @@ from ftzlink.errors import (
     NotFound,
 )
 from ftzlink.organisations import service as orgs
-from tests.service.conftest import AFTER_EXPIRY, TODAY, World
+from tests.world import AFTER_EXPIRY, TODAY, World
 
 # Written out rather than read from workflow.TRANSITIONS, so that the table is checked, not echoed.
 EXPECTED: dict[str, dict[State, State]] = {

@@ -11,7 +11,7 @@ from ftzlink.applications import documents
 from ftzlink.applications.models import Application, Document
 from ftzlink.auth.principal import Principal
 from ftzlink.errors import Conflict, InvalidInput, NotFound, TooLarge, UnsupportedType
-from tests.service.conftest import TODAY, World
+from tests.world import TODAY, World
 
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32

@@ -18,7 +18,7 @@ from ftzlink.applications import service as apps
 from ftzlink.audit.log import AUDIT_KIND, Verification, catch_up, entry_hash, ledger_body, verify
 from ftzlink.audit.models import AuditEntry
 from ftzlink.ledger.keys import Signer, generate
-from tests.service.conftest import TODAY, World
+from tests.world import TODAY, World
 
 ORIGIN = "ftzlink.test/ledger"
 

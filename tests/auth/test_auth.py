@@ -16,7 +16,7 @@ from ftzlink.auth.principal import Grant, Principal
 from ftzlink.db import utcnow
 from ftzlink.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, RateLimited
 from ftzlink.organisations.service import actor
-from tests.service.conftest import SYSTEM, World
+from tests.world import SYSTEM, World
 
 PASSWORD = "correct horse battery"
 WINDOW = 900

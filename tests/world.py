@@ -1,5 +1,6 @@
-"""Builders for the service tests: a small platform of people and organisations, made through the
-same services users call, on every database backend under test."""
+"""The shared test world (the `world` fixture, registered in tests/conftest.py): a small
+platform of people and organisations, made through the same services users call, on every
+database backend under test."""
 
 from __future__ import annotations
 

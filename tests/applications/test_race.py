@@ -19,7 +19,7 @@ from ftzlink.auth.principal import Grant as RoleGrant
 from ftzlink.auth.principal import Principal
 from ftzlink.errors import CapExceeded
 from ftzlink.organisations.models import Organisation
-from tests.service.conftest import FOCUS, LEADERS, PROJECT_KIND, TODAY, YEAR, World
+from tests.world import FOCUS, LEADERS, PROJECT_KIND, TODAY, YEAR, World
 
 M = 1_000_000
 ALLOWANCE = 100 * M  # of FOCUS's clause, per organisation and year

@@ -13,7 +13,7 @@ from ftzlink.auth.principal import Principal
 from ftzlink.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ftzlink.organisations import service as orgs
 from ftzlink.organisations.models import Delegation
-from tests.service.conftest import FOCUS, LEADERS, TODAY, World
+from tests.world import FOCUS, LEADERS, TODAY, World
 
 DAY = dt.timedelta(days=1)
 

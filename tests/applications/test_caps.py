@@ -22,7 +22,7 @@ from ftzlink.errors import CapExceeded, Conflict, Forbidden, NotFound
 from ftzlink.organisations import service as orgs
 from ftzlink.organisations.models import Organisation
 from ftzlink.profiles.uscc import make_uscc
-from tests.service.conftest import BUSINESS, FOCUS, LEADERS, PROFILE, TODAY, YEAR, World
+from tests.world import BUSINESS, FOCUS, LEADERS, PROFILE, TODAY, YEAR, World
 
 M = 1_000_000
 

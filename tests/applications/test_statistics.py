@@ -11,7 +11,7 @@ from ftzlink.applications import statistics as stats
 from ftzlink.applications.statistics import Statistics
 from ftzlink.auth.principal import Principal
 from ftzlink.errors import Forbidden, InvalidInput
-from tests.service.conftest import FOCUS, TODAY, World
+from tests.world import FOCUS, TODAY, World
 
 LATER = dt.date(2025, 8, 12)
 
