@@ -20,7 +20,7 @@ def test_upgrading_twice_changes_nothing(database: Database) -> None:
     with database.read() as session:
         from sqlalchemy import select
 
-        from ftzlink.audit.models import AuditHead
+        from ftzlink.audit.tables import AuditHead
 
         assert session.scalar(select(AuditHead.seq)) == 0
 

@@ -14,17 +14,17 @@ from sqlalchemy import select
 
 from ftzlink.applications import budgets
 from ftzlink.applications import service as apps
-from ftzlink.applications.models import Application, ApplicationEvent, Grant
+from ftzlink.applications.tables import Application, ApplicationEvent, Grant
 from ftzlink.audit.log import Actor
-from ftzlink.audit.models import AuditEntry
+from ftzlink.audit.tables import AuditEntry
 from ftzlink.auth import service as auth
-from ftzlink.auth.models import Role
 from ftzlink.auth.principal import Grant as RoleGrant
 from ftzlink.auth.principal import Principal
+from ftzlink.auth.tables import Role
 from ftzlink.catalogue.models import Catalogue
 from ftzlink.db import Database
 from ftzlink.organisations import service as orgs
-from ftzlink.organisations.models import Organisation
+from ftzlink.organisations.tables import Organisation
 from ftzlink.text import Lang
 
 T = TypeVar("T")

@@ -89,15 +89,15 @@ def utcnow() -> dt.datetime:
 
 def load_models() -> MetaData:
     """Import every module that declares tables, so that the metadata is complete."""
-    from ftzlink.applications import models as _applications  # noqa: F401
-    from ftzlink.audit import models as _audit  # noqa: F401
-    from ftzlink.auth import models as _auth  # noqa: F401
+    from ftzlink.applications import tables as _applications  # noqa: F401
+    from ftzlink.audit import tables as _audit  # noqa: F401
+    from ftzlink.auth import tables as _auth  # noqa: F401
     from ftzlink.certificates import tables as _certificates  # noqa: F401
     from ftzlink.dataflow import tables as _dataflow  # noqa: F401
     from ftzlink.foreign import tables as _foreign  # noqa: F401
     from ftzlink.ledger import tables as _ledger  # noqa: F401
     from ftzlink.messages import tables as _messages  # noqa: F401
-    from ftzlink.organisations import models as _organisations  # noqa: F401
+    from ftzlink.organisations import tables as _organisations  # noqa: F401
     from ftzlink.pilots import tables as _pilots  # noqa: F401
     from ftzlink.proactive import tables as _proactive  # noqa: F401
     from ftzlink.ratelimit import FailedAttempt as _throttles  # noqa: F401
@@ -159,7 +159,7 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """A transaction that may change things; committed when the block ends without error."""
-        from ftzlink.audit.models import AuditHead
+        from ftzlink.audit.tables import AuditHead
 
         if self._sqlite_writers is not None:
             with self._sqlite_writers, self._write() as session, session.begin():

@@ -21,11 +21,11 @@ from sqlalchemy.orm import Session
 
 from ftzlink.applications import budgets
 from ftzlink.applications import service as applications
-from ftzlink.applications.models import Application
+from ftzlink.applications.tables import Application
 from ftzlink.audit.log import Actor
 from ftzlink.auth import service as auth
-from ftzlink.auth.models import Role, User
 from ftzlink.auth.principal import Grant, Principal
+from ftzlink.auth.tables import Role, User
 from ftzlink.catalogue.models import Catalogue
 from ftzlink.dataflow.demo import load_dataflow_demo
 from ftzlink.errors import Conflict
@@ -33,7 +33,7 @@ from ftzlink.foreign.demo import load_foreign_demo
 from ftzlink.ledger.keys import Signer
 from ftzlink.messages.service import set_email
 from ftzlink.organisations import service as organisations
-from ftzlink.organisations.models import Organisation
+from ftzlink.organisations.tables import Organisation
 from ftzlink.pilots.service import seed_pilot_cases
 from ftzlink.proactive.demo import load_proactive_demo
 from ftzlink.profiles.uscc import make_uscc

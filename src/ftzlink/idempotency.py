@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ftzlink.applications.models import IdempotencyRecord
+from ftzlink.applications.tables import IdempotencyRecord
 from ftzlink.errors import Conflict
 
 __all__ = ["Answer", "find", "fingerprint", "remember"]

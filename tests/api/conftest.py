@@ -25,8 +25,8 @@ from ftzlink.applications import budgets, documents
 from ftzlink.applications import service as apps
 from ftzlink.audit.log import Actor
 from ftzlink.auth import service as auth
-from ftzlink.auth.models import Role
 from ftzlink.auth.principal import Grant, Principal
+from ftzlink.auth.tables import Role
 from ftzlink.catalogue.models import Catalogue
 from ftzlink.db import Database
 from ftzlink.ledger import checkpoints

@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session
 
 from ftzlink.api import create_app
 from ftzlink.auth import service as auth
-from ftzlink.auth.models import Role
 from ftzlink.auth.principal import Grant, Principal
+from ftzlink.auth.tables import Role
 from ftzlink.catalogue.models import Catalogue
 from ftzlink.db import Database
 from ftzlink.organisations import service as orgs

@@ -9,10 +9,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from ftzlink.api import create_app
-from ftzlink.audit.models import AuditEntry
+from ftzlink.audit.tables import AuditEntry
 from ftzlink.auth import service as auth
-from ftzlink.auth.models import Role
 from ftzlink.auth.principal import Grant
+from ftzlink.auth.tables import Role
 from ftzlink.settings import Settings
 from tests.api.conftest import FOCUS, SYSTEM, Api
 

@@ -28,8 +28,8 @@ from httpx import Response
 
 from ftzlink.api import create_app
 from ftzlink.auth import service as auth
-from ftzlink.auth.models import Role as RoleName
 from ftzlink.auth.principal import Grant
+from ftzlink.auth.tables import Role as RoleName
 from ftzlink.catalogue.models import Catalogue
 from ftzlink.ledger import published
 from ftzlink.settings import Settings

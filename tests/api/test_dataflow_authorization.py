@@ -29,8 +29,8 @@ from sqlalchemy.orm import Session
 
 from ftzlink.api import create_app
 from ftzlink.auth import service as auth
-from ftzlink.auth.models import Role as RoleName
 from ftzlink.auth.principal import Grant, Principal
+from ftzlink.auth.tables import Role as RoleName
 from ftzlink.catalogue.models import Catalogue
 from ftzlink.dataflow import draws as draw_service
 from ftzlink.dataflow import filings as filing_service

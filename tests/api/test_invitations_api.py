@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from ftzlink.auth import service as auth
-from ftzlink.auth.models import Role
 from ftzlink.auth.principal import Grant
+from ftzlink.auth.tables import Role
 from tests.api.conftest import SYSTEM, TODAY, Api, User
 
 UNITS = "/api/v1/talent/inviting-units"

@@ -14,13 +14,13 @@ from sqlalchemy import select
 from ftzlink.applications import budgets
 from ftzlink.applications import service as apps
 from ftzlink.applications.caps import Limit
-from ftzlink.applications.models import Application, Budget, Grant, State
-from ftzlink.auth.models import Role
+from ftzlink.applications.tables import Application, Budget, Grant, State
 from ftzlink.auth.principal import Grant as RoleGrant
 from ftzlink.auth.principal import Principal
+from ftzlink.auth.tables import Role
 from ftzlink.errors import CapExceeded, Conflict, Forbidden, NotFound
 from ftzlink.organisations import service as orgs
-from ftzlink.organisations.models import Organisation
+from ftzlink.organisations.tables import Organisation
 from ftzlink.profiles.uscc import make_uscc
 from tests.world import BUSINESS, FOCUS, LEADERS, PROFILE, TODAY, YEAR, World
 

@@ -8,11 +8,11 @@ import datetime as dt
 import pytest
 
 from ftzlink.applications import service as apps
-from ftzlink.applications.models import State
+from ftzlink.applications.tables import State
 from ftzlink.auth.principal import Principal
 from ftzlink.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ftzlink.organisations import service as orgs
-from ftzlink.organisations.models import Delegation
+from ftzlink.organisations.tables import Delegation
 from tests.world import FOCUS, LEADERS, TODAY, World
 
 DAY = dt.timedelta(days=1)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ftzlink.applications import documents
-from ftzlink.applications.models import Application, Document
+from ftzlink.applications.tables import Application, Document
 from ftzlink.auth.principal import Principal
 from ftzlink.errors import Conflict, InvalidInput, NotFound, TooLarge, UnsupportedType
 from tests.world import TODAY, World

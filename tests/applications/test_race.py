@@ -12,13 +12,13 @@ from typing import TypeVar
 from sqlalchemy import func, select
 
 from ftzlink.applications import service as apps
-from ftzlink.applications.models import Application, Budget, Grant, State
+from ftzlink.applications.tables import Application, Budget, Grant, State
 from ftzlink.audit.log import verify
-from ftzlink.auth.models import Role
 from ftzlink.auth.principal import Grant as RoleGrant
 from ftzlink.auth.principal import Principal
+from ftzlink.auth.tables import Role
 from ftzlink.errors import CapExceeded
-from ftzlink.organisations.models import Organisation
+from ftzlink.organisations.tables import Organisation
 from tests.world import FOCUS, LEADERS, PROJECT_KIND, TODAY, YEAR, World
 
 M = 1_000_000

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from ftzlink.applications import service as apps
-from ftzlink.applications.models import Application, State
+from ftzlink.applications.tables import Application, State
 from ftzlink.errors import (
     Conflict,
     Forbidden,

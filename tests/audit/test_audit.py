@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from ftzlink.applications import service as apps
 from ftzlink.audit.log import Verification, entry_hash, verify
-from ftzlink.audit.models import AuditEntry
+from ftzlink.audit.tables import AuditEntry
 from tests.world import TODAY, World
 
 COLUMNS = [c.name for c in AuditEntry.__table__.columns]

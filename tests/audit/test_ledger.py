@@ -16,7 +16,7 @@ import ftzlink.ledger.checkpoints as checkpoints
 import ftzlink.ledger.log as ledger
 from ftzlink.applications import service as apps
 from ftzlink.audit.log import AUDIT_KIND, Verification, catch_up, entry_hash, ledger_body, verify
-from ftzlink.audit.models import AuditEntry
+from ftzlink.audit.tables import AuditEntry
 from ftzlink.ledger.keys import Signer, generate
 from tests.world import TODAY, World
 

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from sqlalchemy import select, update
 
 from ftzlink.auth import service as auth
-from ftzlink.auth.models import ApiToken, Role, User, WebSession
 from ftzlink.auth.principal import Grant, Principal
+from ftzlink.auth.tables import ApiToken, Role, User, WebSession
 from ftzlink.db import utcnow
 from ftzlink.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, RateLimited
 from ftzlink.organisations.service import actor

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from ftzlink.applications.models import Application
+from ftzlink.applications.tables import Application
 from ftzlink.db import Database
 from tests.browser.conftest import Site, SiteFactory, assert_accessible
 

@@ -18,10 +18,10 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from ftzlink.auth.models import User
+from ftzlink.auth.tables import User
 from ftzlink.dataflow.tables import Filing, Inspection, Registration
 from ftzlink.db import Database
-from ftzlink.organisations.models import Organisation
+from ftzlink.organisations.tables import Organisation
 from tests.browser.conftest import Site, SiteFactory, assert_accessible, screenshot
 
 LANGS = ["zh", "en"]

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from ftzlink.applications.models import Application
+from ftzlink.applications.tables import Application
 from ftzlink.catalogue.models import Catalogue
 from ftzlink.db import Database
 from ftzlink.messages import service

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from ftzlink.applications.models import Budget
+from ftzlink.applications.tables import Budget
 from ftzlink.catalogue.models import Catalogue
 from ftzlink.db import Database
 from tests.browser.conftest import Site, assert_accessible, screenshot

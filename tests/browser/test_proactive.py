@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from ftzlink.db import Database
-from ftzlink.organisations.models import Organisation
+from ftzlink.organisations.tables import Organisation
 from ftzlink.proactive.tables import Candidate
 from tests.browser.conftest import Site, assert_accessible, screenshot
 

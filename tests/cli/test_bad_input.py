@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from ftzlink.api import create_app
 from ftzlink.audit.log import Actor
 from ftzlink.auth import service as auth
-from ftzlink.auth.models import Role, User
 from ftzlink.auth.principal import Grant
+from ftzlink.auth.tables import Role, User
 from ftzlink.db import Database
 from ftzlink.settings import Settings
 from tests.conftest import EXAMPLE, Run

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from ftzlink.auth.models import Role
 from ftzlink.auth.principal import Grant
+from ftzlink.auth.tables import Role
 from ftzlink.catalogue.models import Catalogue
 from ftzlink.db import Database
 from ftzlink.demo import DEMO_PASSWORD

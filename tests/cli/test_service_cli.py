@@ -17,17 +17,17 @@ import httpx
 import pytest
 from sqlalchemy import select, text
 
-from ftzlink.applications.models import Application, Budget, State
+from ftzlink.applications.tables import Application, Budget, State
 from ftzlink.audit.log import Actor
 from ftzlink.auth import service as auth
-from ftzlink.auth.models import Role, User
 from ftzlink.auth.principal import Grant
+from ftzlink.auth.tables import Role, User
 from ftzlink.catalogue.models import Catalogue
 from ftzlink.cli.users import RoleName
 from ftzlink.db import Database
 from ftzlink.demo import DEMO_PASSWORD, demo_logins
 from ftzlink.organisations import service as orgs
-from ftzlink.organisations.models import Delegation, Organisation
+from ftzlink.organisations.tables import Delegation, Organisation
 from ftzlink.profiles.uscc import make_uscc
 from tests.conftest import ROOT, Run
 from tests.databases import fresh_database

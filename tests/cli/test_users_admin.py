@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import select
 
 from ftzlink.audit.log import Actor
-from ftzlink.audit.models import AuditEntry
+from ftzlink.audit.tables import AuditEntry
 from ftzlink.auth import service as auth
-from ftzlink.auth.models import Role
 from ftzlink.auth.principal import Grant
+from ftzlink.auth.tables import Role
 from ftzlink.db import Database
 from ftzlink.errors import NotAuthenticated
 from tests.conftest import Run

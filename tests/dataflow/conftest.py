@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from ftzlink.auth.models import Role
 from ftzlink.auth.principal import Grant, Principal
+from ftzlink.auth.tables import Role
 from ftzlink.catalogue.models import Catalogue
 from ftzlink.dataflow import filings as filing_service
 from ftzlink.dataflow import transfers as transfer_service

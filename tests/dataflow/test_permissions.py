@@ -3,8 +3,8 @@ do not offer."""
 
 from __future__ import annotations
 
-from ftzlink.auth.models import Role
 from ftzlink.auth.principal import Grant, Principal
+from ftzlink.auth.tables import Role
 from ftzlink.dataflow import permissions as perm
 from ftzlink.dataflow.tables import Filing, Inspection
 

@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import func, select
 
 from ftzlink.audit.log import verify
-from ftzlink.audit.models import AuditEntry
-from ftzlink.auth.models import Role
+from ftzlink.audit.tables import AuditEntry
 from ftzlink.auth.principal import Grant
+from ftzlink.auth.tables import Role
 from ftzlink.dataflow import common as dataflow_common
 from ftzlink.dataflow import draws as draw_service
 from ftzlink.dataflow import filings as filing_service

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from ftzlink.auth.models import Role
 from ftzlink.auth.principal import Grant, Principal
+from ftzlink.auth.tables import Role
 from ftzlink.catalogue.models import Catalogue
 from ftzlink.db import Database
 from ftzlink.foreign import service

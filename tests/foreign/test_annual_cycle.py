@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ftzlink.audit.models import AuditEntry
+from ftzlink.audit.tables import AuditEntry
 from ftzlink.foreign import service
 from ftzlink.foreign.models import FilingKind
 from ftzlink.foreign.tables import Correction, OfficeReminder

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from ftzlink.applications.models import Application
-from ftzlink.auth.models import User
+from ftzlink.applications.tables import Application
+from ftzlink.auth.tables import User
 from ftzlink.catalogue.models import Catalogue
 from ftzlink.db import Database
 from ftzlink.messages import service

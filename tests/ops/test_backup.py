@@ -16,7 +16,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from ftzlink.applications.models import Application
+from ftzlink.applications.tables import Application
 from ftzlink.catalogue.models import Catalogue
 from ftzlink.db import Database
 from ftzlink.ledger import log

@@ -14,8 +14,8 @@ from fastapi.testclient import TestClient
 
 from ftzlink.audit.log import Actor
 from ftzlink.auth import service as auth
-from ftzlink.auth.models import Role
 from ftzlink.auth.principal import Grant
+from ftzlink.auth.tables import Role
 from ftzlink.catalogue.models import Catalogue
 from ftzlink.db import Database
 from ftzlink.ops import logs

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from ftzlink.audit.log import Actor
 from ftzlink.auth import service as auth
-from ftzlink.auth.models import Role
 from ftzlink.auth.principal import Grant, Principal
+from ftzlink.auth.tables import Role
 from ftzlink.db import Database
 from ftzlink.pilots import service as pilots
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from ftzlink.audit.log import Actor, verify
-from ftzlink.audit.models import AuditEntry
+from ftzlink.audit.tables import AuditEntry
 from ftzlink.catalogue.models import Catalogue
 from ftzlink.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ftzlink.pilots import service as pilots

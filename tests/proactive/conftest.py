@@ -29,8 +29,8 @@ from ftzlink.api import create_app
 from ftzlink.applications import budgets
 from ftzlink.audit.log import Actor
 from ftzlink.auth import service as auth
-from ftzlink.auth.models import Role
 from ftzlink.auth.principal import Grant, Principal
+from ftzlink.auth.tables import Role
 from ftzlink.catalogue.loader import load_catalogue
 from ftzlink.catalogue.models import Catalogue
 from ftzlink.db import Database

@@ -9,9 +9,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from ftzlink.applications.models import Budget, Grant
+from ftzlink.applications.tables import Budget, Grant
 from ftzlink.audit.log import verify
-from ftzlink.audit.models import AuditEntry
+from ftzlink.audit.tables import AuditEntry
 from ftzlink.ledger.keys import configured_verifier
 from tests.proactive.conftest import (
     AI,

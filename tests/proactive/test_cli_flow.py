@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from ftzlink.applications.models import Application, Budget, Grant
+from ftzlink.applications.tables import Application, Budget, Grant
 from ftzlink.audit.log import verify
-from ftzlink.audit.models import AuditEntry
+from ftzlink.audit.tables import AuditEntry
 from tests.conftest import Run
 from tests.proactive.conftest import AI, AI_PROJECT, AI_REQUEST, FOCUS, World
 

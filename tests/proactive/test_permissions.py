@@ -1,9 +1,9 @@
 """免申即享 permissions and the application state predicates as named functions."""
 
 from ftzlink.applications import permissions as app_permissions
-from ftzlink.applications.models import Application
-from ftzlink.auth.models import Role
+from ftzlink.applications.tables import Application
 from ftzlink.auth.principal import Grant, Principal
+from ftzlink.auth.tables import Role
 from ftzlink.proactive import permissions
 from ftzlink.proactive.tables import Candidate
 

@@ -11,7 +11,7 @@ from rich.console import Console
 from sqlalchemy import select
 
 from ftzlink.applications import budgets
-from ftzlink.applications.models import Application, Grant
+from ftzlink.applications.tables import Application, Grant
 from ftzlink.audit.log import Actor, verify
 from ftzlink.cli.proactive import ConsoleSink
 from ftzlink.errors import Forbidden, InvalidInput

@@ -20,9 +20,9 @@ import pytest
 
 from ftzlink.audit.log import Actor
 from ftzlink.auth import service as auth
-from ftzlink.auth.models import Role
 from ftzlink.auth.passwords import ENV as PASSWORD_HASHING
 from ftzlink.auth.principal import Grant
+from ftzlink.auth.tables import Role
 from ftzlink.catalogue.models import Catalogue
 from ftzlink.db import Database
 from ftzlink.organisations import service as orgs

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
-from ftzlink.applications.models import Application, ApplicationEvent, IdempotencyRecord
+from ftzlink.applications.tables import Application, ApplicationEvent, IdempotencyRecord
 from ftzlink.audit.log import verify
 from ftzlink.db import Database
 from tests.server.conftest import FOCUS, Applicant, Server

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from ftzlink.audit.models import AuditEntry
-from ftzlink.auth.models import Role
+from ftzlink.audit.tables import AuditEntry
 from ftzlink.auth.principal import Grant, Principal
+from ftzlink.auth.tables import Role
 from ftzlink.catalogue.models import Catalogue
 from ftzlink.db import Database
 from ftzlink.errors import (

@@ -19,7 +19,7 @@ import pytest
 import segno
 from sqlalchemy import select
 
-from ftzlink.applications.models import Application
+from ftzlink.applications.tables import Application
 from ftzlink.certificates.tables import CertificateRow
 from ftzlink.db import Database
 from tests.web.conftest import OPEN_DAY, SiteFactory, Visitor
@@ -314,7 +314,7 @@ def test_a_revoked_certificate_says_so_and_asking_again_issues_its_replacement(
     site: SiteFactory, demo_database: Database
 ) -> None:
     from ftzlink.auth import service as auth
-    from ftzlink.auth.models import User
+    from ftzlink.auth.tables import User
     from ftzlink.certificates import service
     from ftzlink.errors import Forbidden
 

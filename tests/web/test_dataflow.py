@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from ftzlink.auth.models import User
+from ftzlink.auth.tables import User
 from ftzlink.dataflow.tables import Filing, Inspection, Registration, Transfer
 from ftzlink.db import Database
-from ftzlink.organisations.models import Organisation
+from ftzlink.organisations.tables import Organisation
 from tests.web.conftest import SiteFactory, Visitor
 
 

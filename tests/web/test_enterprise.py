@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from ftzlink.applications import service
 from ftzlink.auth import service as auth
-from ftzlink.auth.models import User
+from ftzlink.auth.tables import User
 from ftzlink.catalogue.models import Catalogue
 from ftzlink.db import Database
 from tests.web.conftest import OPEN_DAY, SiteFactory, Visitor

@@ -10,7 +10,7 @@ import re
 from sqlalchemy import func, select
 
 from ftzlink.db import Database
-from ftzlink.organisations.models import Organisation
+from ftzlink.organisations.tables import Organisation
 from ftzlink.talent import invitations as service
 from ftzlink.talent.invitation_tables import Invitation
 from tests.web.conftest import OPEN_DAY, SiteFactory, Visitor

@@ -11,13 +11,13 @@ from sqlalchemy import select
 
 from ftzlink.applications import budgets, documents
 from ftzlink.applications import service as applications
-from ftzlink.applications.models import Application, Budget
+from ftzlink.applications.tables import Application, Budget
 from ftzlink.auth import service as auth
-from ftzlink.auth.models import User
 from ftzlink.auth.principal import Principal
+from ftzlink.auth.tables import User
 from ftzlink.catalogue.models import Catalogue
 from ftzlink.db import Database
-from ftzlink.organisations.models import Organisation
+from ftzlink.organisations.tables import Organisation
 from ftzlink.web.official import parse_yuan
 from tests.web.conftest import OPEN_DAY, Visitor
 

@@ -10,9 +10,9 @@ import re
 
 from sqlalchemy import func, select
 
-from ftzlink.applications.models import Application
+from ftzlink.applications.tables import Application
 from ftzlink.db import Database
-from ftzlink.organisations.models import Organisation
+from ftzlink.organisations.tables import Organisation
 from ftzlink.proactive.tables import Candidate, MatchRun
 from tests.web.conftest import SiteFactory, Visitor
 

@@ -11,8 +11,8 @@ import polars as pl
 import pytest
 from sqlalchemy import select
 
-from ftzlink.auth.models import User
 from ftzlink.auth.service import principal_for
+from ftzlink.auth.tables import User
 from ftzlink.catalogue.models import Catalogue
 from ftzlink.db import Database
 from ftzlink.exports import neutralise_frame, spreadsheet_cell

@@ -14,11 +14,11 @@ from sqlalchemy import select
 
 from ftzlink.audit.log import Actor
 from ftzlink.auth import service as auth
-from ftzlink.auth.models import Role, User
 from ftzlink.auth.principal import Grant, Principal
+from ftzlink.auth.tables import Role, User
 from ftzlink.db import Database
 from ftzlink.demo import DEMO_PASSWORD
-from ftzlink.organisations.models import Organisation
+from ftzlink.organisations.tables import Organisation
 from ftzlink.talent import cases
 from ftzlink.talent.loader import bundled_talent_rules
 from ftzlink.talent.tables import Case, Professional, TrackKind

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from ftzlink.api.deps import Auth, IdempotencyKey, Page
 from ftzlink.api.schemas import Day, DbId, Listing, SafeText, Slug, Strict, Year, Yuan
 from ftzlink.applications import budgets, documents, service
-from ftzlink.applications.models import Application, ApplicationEvent, Budget, Document, State
+from ftzlink.applications.tables import Application, ApplicationEvent, Budget, Document, State
 from ftzlink.errors import TooLarge
 
 router = APIRouter(tags=["applications"])

@@ -8,12 +8,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ftzlink.applications.caps import clause_of
-from ftzlink.applications.models import Budget, ClauseAllowance
 from ftzlink.applications.service import find_measure
+from ftzlink.applications.tables import Budget, ClauseAllowance
 from ftzlink.audit.log import Actor, append
 from ftzlink.auth import permissions
-from ftzlink.auth.models import Role
 from ftzlink.auth.principal import Principal
+from ftzlink.auth.tables import Role
 from ftzlink.catalogue.models import Catalogue, MeasureKind, Policy
 from ftzlink.db import utcnow
 from ftzlink.errors import Conflict, Forbidden, InvalidInput, NotFound, Problem

@@ -20,7 +20,7 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ftzlink.applications.models import Budget, CapUsage, ClauseAllowance
+from ftzlink.applications.tables import Budget, CapUsage, ClauseAllowance
 from ftzlink.catalogue.models import Catalogue, Measure, PeriodKind, Policy
 from ftzlink.errors import CapExceeded, InvalidInput, Problem
 from ftzlink.money import format_yuan

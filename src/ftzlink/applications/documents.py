@@ -12,8 +12,8 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ftzlink.applications.models import Document, State
 from ftzlink.applications.service import _as_applicant, get_application
+from ftzlink.applications.tables import Document, State
 from ftzlink.audit.log import append
 from ftzlink.auth.principal import Principal
 from ftzlink.errors import Conflict, InvalidInput, NotFound, Problem, TooLarge, UnsupportedType

@@ -6,11 +6,11 @@ and the service never disagree on what is "under review" or "withdrawable".
 
 from __future__ import annotations
 
-from ftzlink.applications.models import Application
+from ftzlink.applications.tables import Application
 from ftzlink.applications.workflow import WORKFLOW, Action
 from ftzlink.auth import permissions
-from ftzlink.auth.models import Role
 from ftzlink.auth.principal import Principal
+from ftzlink.auth.tables import Role
 
 __all__ = [
     "can_answer_return",

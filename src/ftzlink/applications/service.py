@@ -17,12 +17,12 @@ from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from ftzlink.applications import caps
-from ftzlink.applications.models import Application, ApplicationEvent, Grant, State
+from ftzlink.applications.tables import Application, ApplicationEvent, Grant, State
 from ftzlink.applications.workflow import Action, transition
 from ftzlink.audit.log import Actor, append
 from ftzlink.auth import permissions
-from ftzlink.auth.models import Role
 from ftzlink.auth.principal import Principal
+from ftzlink.auth.tables import Role
 from ftzlink.catalogue.models import Catalogue, Measure, MeasureKind, PeriodKind, Policy
 from ftzlink.db import contains_text, utcnow
 from ftzlink.errors import (
@@ -35,8 +35,8 @@ from ftzlink.errors import (
     NotFound,
     Problem,
 )
-from ftzlink.organisations.models import Organisation
 from ftzlink.organisations.service import delegations_to, enterprise_profile
+from ftzlink.organisations.tables import Organisation
 from ftzlink.rules.determinations import Determination, Status
 from ftzlink.rules.evaluate import evaluate_measure
 from ftzlink.text import Lang, Text

@@ -12,12 +12,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ftzlink.applications.models import Application, State
-from ftzlink.auth.models import Role
+from ftzlink.applications.tables import Application, State
 from ftzlink.auth.principal import Principal
+from ftzlink.auth.tables import Role
 from ftzlink.catalogue.models import Catalogue
 from ftzlink.errors import Forbidden, InvalidInput
-from ftzlink.organisations.models import Organisation
+from ftzlink.organisations.tables import Organisation
 from ftzlink.text import Text
 
 __all__ = [

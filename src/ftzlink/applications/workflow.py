@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from ftzlink.applications.models import State
+from ftzlink.applications.tables import State
 from ftzlink.workflow import Transition, Workflow
 
 __all__ = ["TRANSITIONS", "WORKFLOW", "Action", "Transition", "transition"]

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ftzlink.audit.models import AuditEntry, AuditHead
+from ftzlink.audit.tables import AuditEntry, AuditHead
 from ftzlink.db import utcnow
 from ftzlink.ledger import log as ledger
 from ftzlink.ledger.tables import LedgerEntry

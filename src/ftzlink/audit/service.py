@@ -11,13 +11,13 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from ftzlink.applications.models import Application
-from ftzlink.audit.models import AuditEntry
-from ftzlink.auth.models import User
+from ftzlink.applications.tables import Application
+from ftzlink.audit.tables import AuditEntry
 from ftzlink.auth.permissions import can_read_audit
 from ftzlink.auth.principal import Principal
+from ftzlink.auth.tables import User
 from ftzlink.errors import Forbidden, NotFound
-from ftzlink.organisations.models import Organisation
+from ftzlink.organisations.tables import Organisation
 
 __all__ = [
     "Choices",

@@ -20,8 +20,8 @@ from ftzlink.api.deps import (
 from ftzlink.api.schemas import DbId, SafeText, Slug, Strict
 from ftzlink.audit.log import Actor
 from ftzlink.auth import service
-from ftzlink.auth.models import Role, User
 from ftzlink.auth.principal import Grant, Principal
+from ftzlink.auth.tables import Role, User
 from ftzlink.errors import Forbidden, FtzlinkError
 
 router = APIRouter(tags=["auth"])

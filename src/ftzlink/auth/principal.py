@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ftzlink.auth.models import Role
+from ftzlink.auth.tables import Role
 
 __all__ = ["Grant", "Principal"]
 

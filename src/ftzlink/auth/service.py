@@ -16,7 +16,9 @@ from sqlalchemy.orm import Session
 from ftzlink import locks
 from ftzlink.audit.log import Actor, append
 from ftzlink.auth import permissions
-from ftzlink.auth.models import (
+from ftzlink.auth.passwords import hash_password, verify_password
+from ftzlink.auth.principal import Grant, Principal
+from ftzlink.auth.tables import (
     DISTRICT_ROLES,
     ORGANISATION_ROLES,
     ApiToken,
@@ -26,8 +28,6 @@ from ftzlink.auth.models import (
     User,
     WebSession,
 )
-from ftzlink.auth.passwords import hash_password, verify_password
-from ftzlink.auth.principal import Grant, Principal
 from ftzlink.db import utcnow
 from ftzlink.errors import (
     Conflict,
@@ -39,7 +39,7 @@ from ftzlink.errors import (
     Problem,
     RateLimited,
 )
-from ftzlink.organisations.models import Organisation
+from ftzlink.organisations.tables import Organisation
 
 __all__ = [
     "NewSession",

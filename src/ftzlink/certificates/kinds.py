@@ -14,7 +14,7 @@ from ftzlink.certificates.service import day_text, fact, issue
 from ftzlink.certificates.tables import CertificateRow
 from ftzlink.errors import Conflict, NotFound
 from ftzlink.ledger.keys import Signer
-from ftzlink.organisations.models import Organisation
+from ftzlink.organisations.tables import Organisation
 from ftzlink.text import Text
 
 __all__ = ["issue_port_visa_invitation", "issue_talent_decision", "issue_transfer_receipt"]

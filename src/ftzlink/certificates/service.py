@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ftzlink.applications import service as applications
-from ftzlink.applications.models import Application, State
+from ftzlink.applications.tables import Application, State
 from ftzlink.auth import permissions
 from ftzlink.auth.principal import Principal
 from ftzlink.catalogue.models import Catalogue
@@ -39,7 +39,7 @@ from ftzlink.ledger.keys import Signer
 from ftzlink.ledger.receipts import build_receipt
 from ftzlink.ledger.verifier import VerifierKey
 from ftzlink.money import format_yuan
-from ftzlink.organisations.models import Organisation
+from ftzlink.organisations.tables import Organisation
 from ftzlink.text import Text
 
 __all__ = [

@@ -66,7 +66,7 @@ def _principal(session: Session, username: str, lang: Lang = "en") -> Principal:
     from sqlalchemy import select
 
     from ftzlink.auth import service as auth
-    from ftzlink.auth.models import User
+    from ftzlink.auth.tables import User
 
     user = session.scalar(select(User).where(User.username == username, User.active))
     if user is None:
@@ -77,7 +77,7 @@ def _principal(session: Session, username: str, lang: Lang = "en") -> Principal:
 def _organisation_id(session: Session, uscc: str, lang: Lang) -> int:
     from sqlalchemy import select
 
-    from ftzlink.organisations.models import Organisation
+    from ftzlink.organisations.tables import Organisation
 
     found = session.scalar(select(Organisation.id).where(Organisation.uscc == uscc))
     if found is None:
@@ -142,7 +142,7 @@ def units(
     ui_lang: UILang = LangOption,
 ) -> None:
     """List the inviting units the user may see (an exit-entry officer sees them all)."""
-    from ftzlink.organisations.models import Organisation
+    from ftzlink.organisations.tables import Organisation
     from ftzlink.talent import invitations as service
 
     lang = lang_of(ui_lang)

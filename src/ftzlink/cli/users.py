@@ -34,7 +34,7 @@ app.add_typer(users_app, name="users")
 
 
 class RoleName(StrEnum):
-    """The values of ftzlink.auth.models.Role, kept here so that loading the CLI stays light
+    """The values of ftzlink.auth.tables.Role, kept here so that loading the CLI stays light
     (a test checks that the two agree)."""
 
     enterprise_member = "enterprise_member"
@@ -88,10 +88,10 @@ def create(
     from sqlalchemy import select
 
     from ftzlink.auth import service as auth
-    from ftzlink.auth.models import Role, User
     from ftzlink.auth.principal import Grant
+    from ftzlink.auth.tables import Role, User
     from ftzlink.catalogue.loader import bundled_catalogue
-    from ftzlink.organisations.models import Organisation
+    from ftzlink.organisations.tables import Organisation
     from ftzlink.profiles.uscc import uscc_problem
 
     lang = lang_of(ui_lang)
@@ -172,7 +172,7 @@ def token(
     from sqlalchemy import select
 
     from ftzlink.auth import service as auth
-    from ftzlink.auth.models import User
+    from ftzlink.auth.tables import User
 
     lang = lang_of(ui_lang)
     en = lang == "en"
@@ -203,7 +203,7 @@ def token(
 def _user_id(session: Session, username: str, *, en: bool) -> int:
     from sqlalchemy import select
 
-    from ftzlink.auth.models import User
+    from ftzlink.auth.tables import User
 
     user_id = session.scalar(select(User.id).where(User.username == username))
     if user_id is None:

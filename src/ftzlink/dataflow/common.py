@@ -24,8 +24,8 @@ from sqlalchemy.orm import Session
 
 from ftzlink.audit.log import Actor
 from ftzlink.auth import permissions
-from ftzlink.auth.models import User
 from ftzlink.auth.principal import Principal
+from ftzlink.auth.tables import User
 from ftzlink.dataflow import permissions as perm
 from ftzlink.dataflow.models import DataflowRules, Route
 from ftzlink.dataflow.rules import (
@@ -46,7 +46,7 @@ from ftzlink.errors import (
     Conflict,
     Forbidden,
 )
-from ftzlink.organisations.models import Organisation
+from ftzlink.organisations.tables import Organisation
 
 if TYPE_CHECKING:
     pass

@@ -33,7 +33,7 @@ from ftzlink.dataflow.loader import bundled_dataflow_rules
 from ftzlink.dataflow.tables import Filing
 from ftzlink.ledger import checkpoints
 from ftzlink.ledger.keys import Signer, generate, load_signer, write_key_file
-from ftzlink.organisations.models import Organisation
+from ftzlink.organisations.tables import Organisation
 from ftzlink.settings import Settings
 
 __all__ = ["ensure_ledger_signer", "load_dataflow_demo"]

@@ -12,8 +12,8 @@ from sqlalchemy import Select, false, or_, select
 from sqlalchemy.orm import Session
 
 from ftzlink.audit.log import append
-from ftzlink.auth.models import Role, RoleAssignment, User
 from ftzlink.auth.principal import Principal
+from ftzlink.auth.tables import Role, RoleAssignment, User
 from ftzlink.dataflow.common import (
     Page,
     _as_regulator,

@@ -63,7 +63,7 @@ from ftzlink.errors import (
     NothingToFile,
     Problem,
 )
-from ftzlink.organisations.models import Organisation
+from ftzlink.organisations.tables import Organisation
 from ftzlink.talent.rules import add_years
 from ftzlink.workdays.service import current_calendar
 

@@ -43,7 +43,7 @@ from ftzlink.errors import (
     InvalidInput,
     NotFound,
 )
-from ftzlink.organisations.models import Organisation
+from ftzlink.organisations.tables import Organisation
 from ftzlink.workdays.service import current_calendar
 
 if TYPE_CHECKING:

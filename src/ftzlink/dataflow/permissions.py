@@ -7,8 +7,8 @@ never shows a button the service would refuse. No HTTP, HTML or database here.
 from __future__ import annotations
 
 from ftzlink.auth import permissions
-from ftzlink.auth.models import Role
 from ftzlink.auth.principal import Principal
+from ftzlink.auth.tables import Role
 from ftzlink.dataflow.tables import Filing, Inspection, Registration
 from ftzlink.dataflow.workflow import (
     EDITABLE,

@@ -41,7 +41,7 @@ from ftzlink.errors import (
     NotFound,
     Problem,
 )
-from ftzlink.organisations.models import Organisation
+from ftzlink.organisations.tables import Organisation
 from ftzlink.workdays import WorkCalendar, bundled_calendar
 from ftzlink.workdays.service import changes_of, current_calendar, record_change
 

@@ -49,7 +49,7 @@ from ftzlink.errors import (
     NotFound,
     Problem,
 )
-from ftzlink.organisations.models import Organisation
+from ftzlink.organisations.tables import Organisation
 from ftzlink.text import Text
 
 if TYPE_CHECKING:

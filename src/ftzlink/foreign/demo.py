@@ -24,7 +24,7 @@ from ftzlink.auth.principal import Principal
 from ftzlink.foreign import records, service
 from ftzlink.foreign.models import FilingKind, bundled_foreign_rules
 from ftzlink.ledger.keys import Signer
-from ftzlink.organisations.models import Organisation
+from ftzlink.organisations.tables import Organisation
 
 __all__ = ["load_foreign_demo"]
 

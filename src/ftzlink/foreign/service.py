@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session
 
 from ftzlink.audit.log import Actor, append
 from ftzlink.auth import permissions
-from ftzlink.auth.models import Role
 from ftzlink.auth.principal import Principal
+from ftzlink.auth.tables import Role
 from ftzlink.errors import CalendarNotCovered, Forbidden, InvalidInput, NotFound, Problem
 from ftzlink.foreign import rules as r
 from ftzlink.foreign.models import FilingKind, ForeignRules

@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ftzlink.audit.models import AuditEntry
-from ftzlink.auth.models import ORGANISATION_ROLES, RoleAssignment, User
+from ftzlink.audit.tables import AuditEntry
+from ftzlink.auth.tables import ORGANISATION_ROLES, RoleAssignment, User
 from ftzlink.db import utcnow
 from ftzlink.messages.tables import Message, MessageKind
 from ftzlink.messages.texts import render, word
@@ -71,7 +71,7 @@ def _measure_title(measure_id: str, lang: Lang) -> str:
 
 def _application(kind: MessageKind) -> Resolver:
     def resolve(session: Session, entry: AuditEntry) -> Event | None:
-        from ftzlink.applications.models import Application
+        from ftzlink.applications.tables import Application
 
         app = session.get(Application, int(entry.object_id))
         if app is None:

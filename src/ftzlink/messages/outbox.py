@@ -19,7 +19,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from ftzlink.auth.models import User
+from ftzlink.auth.tables import User
 from ftzlink.db import utcnow
 from ftzlink.messages.tables import Channel, Delivery, DeliveryStatus, Message, Preference
 

@@ -8,8 +8,8 @@ import re
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ftzlink.auth.models import User
 from ftzlink.auth.principal import Principal
+from ftzlink.auth.tables import User
 from ftzlink.db import utcnow
 from ftzlink.errors import InvalidInput, NotFound, Problem
 from ftzlink.messages.tables import Message, MessageKind, Preference

@@ -14,7 +14,7 @@ from ftzlink.api.deps import Auth, IdempotencyKey, Page
 from ftzlink.api.schemas import Day, DbId, Listing, SafeText, Slug, Strict
 from ftzlink.applications import service as applications
 from ftzlink.organisations import service
-from ftzlink.organisations.models import Delegation, Organisation
+from ftzlink.organisations.tables import Delegation, Organisation
 
 router = APIRouter(tags=["organisations"])
 

@@ -11,12 +11,12 @@ from sqlalchemy.orm import Session
 
 from ftzlink.audit.log import Actor, append
 from ftzlink.auth import permissions
-from ftzlink.auth.models import Role
 from ftzlink.auth.principal import Principal
+from ftzlink.auth.tables import Role
 from ftzlink.catalogue.models import Catalogue
 from ftzlink.db import contains_text, utcnow
 from ftzlink.errors import Conflict, Forbidden, InvalidInput, NotFound, Problem
-from ftzlink.organisations.models import Delegation, Organisation
+from ftzlink.organisations.tables import Delegation, Organisation
 from ftzlink.profiles.loader import profile_from_data
 from ftzlink.profiles.models import EnterpriseProfile
 from ftzlink.profiles.uscc import uscc_problem

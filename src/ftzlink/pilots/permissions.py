@@ -4,8 +4,8 @@ the data-service platform the cases come from). Everyone else reads it."""
 
 from __future__ import annotations
 
-from ftzlink.auth.models import Role
 from ftzlink.auth.principal import Principal
+from ftzlink.auth.tables import Role
 
 __all__ = ["EDITOR_ROLES", "can_edit"]
 

@@ -11,11 +11,11 @@ from typing import Any, Literal
 from sqlalchemy.orm import Session
 
 from ftzlink.applications import service as applications
-from ftzlink.applications.models import Application
+from ftzlink.applications.tables import Application
 from ftzlink.audit.log import Actor, append
 from ftzlink.auth import permissions
-from ftzlink.auth.models import Role
 from ftzlink.auth.principal import Grant, Principal
+from ftzlink.auth.tables import Role
 from ftzlink.catalogue.models import Catalogue, Measure, MeasureKind, Policy
 from ftzlink.db import utcnow
 from ftzlink.errors import (
@@ -25,7 +25,7 @@ from ftzlink.errors import (
     Problem,
 )
 from ftzlink.money import format_yuan
-from ftzlink.organisations.models import Organisation
+from ftzlink.organisations.tables import Organisation
 from ftzlink.proactive import workflow
 from ftzlink.proactive.service import (
     candidate_snapshot,

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from ftzlink.auth.principal import Principal
 from ftzlink.catalogue.models import Catalogue
-from ftzlink.organisations.models import Organisation
+from ftzlink.organisations.tables import Organisation
 from ftzlink.proactive import decisions, runs
 from ftzlink.proactive.tables import Candidate
 

@@ -10,8 +10,8 @@ from typing import Protocol
 from sqlalchemy import ColumnElement, false, func, or_, select
 from sqlalchemy.orm import Session
 
-from ftzlink.applications.models import Application
 from ftzlink.applications.permissions import official_districts
+from ftzlink.applications.tables import Application
 from ftzlink.audit.log import Actor, append
 from ftzlink.auth import permissions
 from ftzlink.auth.principal import Principal
@@ -20,8 +20,8 @@ from ftzlink.errors import (
     Forbidden,
 )
 from ftzlink.ops import metrics
-from ftzlink.organisations.models import Organisation
 from ftzlink.organisations.service import delegations_to
+from ftzlink.organisations.tables import Organisation
 from ftzlink.proactive.tables import (
     Notification,
 )

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ftzlink.applications.permissions import is_official
-from ftzlink.auth.models import Role
 from ftzlink.auth.principal import Principal
+from ftzlink.auth.tables import Role
 from ftzlink.proactive.tables import Candidate, CandidateKind, CandidateStatus
 from ftzlink.proactive.workflow import WORKFLOW, Action
 

@@ -25,8 +25,8 @@ from ftzlink.errors import (
     Problem,
 )
 from ftzlink.ops import metrics
-from ftzlink.organisations.models import Organisation
 from ftzlink.organisations.service import enterprise_profile
+from ftzlink.organisations.tables import Organisation
 from ftzlink.proactive import permissions as proactive_permissions
 from ftzlink.proactive.service import (
     _NOT_ANSWERS,

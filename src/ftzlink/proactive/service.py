@@ -44,8 +44,8 @@ from ftzlink.catalogue.models import Catalogue, PeriodKind
 from ftzlink.errors import (
     NotFound,
 )
-from ftzlink.organisations.models import Organisation
 from ftzlink.organisations.service import delegations_to, organisations_of
+from ftzlink.organisations.tables import Organisation
 from ftzlink.proactive import permissions as proactive_permissions
 from ftzlink.proactive.tables import (
     Candidate,

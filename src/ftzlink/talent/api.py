@@ -20,7 +20,7 @@ from ftzlink.api.schemas import Day, DbId, Listing
 from ftzlink.applications.documents import ALLOWED_TYPES, document_path
 from ftzlink.errors import Conflict, NotFound, TooLarge
 from ftzlink.organisations import service as organisations
-from ftzlink.organisations.models import Organisation
+from ftzlink.organisations.tables import Organisation
 from ftzlink.talent import cases
 from ftzlink.talent.rules import ResidenceLimit
 from ftzlink.talent.schemas import (

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ftzlink.auth.principal import Principal
-from ftzlink.organisations.models import Organisation
+from ftzlink.organisations.tables import Organisation
 from ftzlink.talent import cases
 from ftzlink.talent.loader import bundled_talent_rules
 from ftzlink.talent.tables import TrackKind

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ftzlink.auth import permissions
-from ftzlink.auth.models import Role
 from ftzlink.auth.principal import Principal
+from ftzlink.auth.tables import Role
 from ftzlink.talent.tables import CaseStatus, TrackKind, TrackState
 
 __all__ = [

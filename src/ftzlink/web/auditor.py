@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from ftzlink.audit import service as audit
 from ftzlink.audit.log import verify
-from ftzlink.audit.models import AuditEntry
 from ftzlink.audit.service import SHANGHAI, EntryFilters
+from ftzlink.audit.tables import AuditEntry
 from ftzlink.auth.permissions import can_read_audit
 from ftzlink.errors import Forbidden
 from ftzlink.ledger.keys import configured_verifier

@@ -19,8 +19,8 @@ from starlette.datastructures import FormData
 from ftzlink.api.deps import SESSION_COOKIE, Services, secure_cookie
 from ftzlink.auth import permissions
 from ftzlink.auth import service as auth
-from ftzlink.auth.models import Role
 from ftzlink.auth.principal import Principal
+from ftzlink.auth.tables import Role
 from ftzlink.errors import FormExpired, NotAuthenticated
 from ftzlink.ops.logs import note_principal
 from ftzlink.text import Lang

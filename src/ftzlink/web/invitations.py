@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from ftzlink.api.deps import client_of
 from ftzlink.auth.principal import Principal
 from ftzlink.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited
-from ftzlink.organisations.models import Organisation
+from ftzlink.organisations.tables import Organisation
 from ftzlink.talent import invitations as service
 from ftzlink.talent import permissions as talent_permissions
 from ftzlink.talent.invitation_tables import Invitation, UnitStatus

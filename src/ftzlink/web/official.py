@@ -20,11 +20,11 @@ from ftzlink.applications import permissions as app_permissions
 from ftzlink.applications import service as applications
 from ftzlink.applications.budgets import measure_districts
 from ftzlink.applications.caps import Limit
-from ftzlink.applications.models import Application, State
+from ftzlink.applications.tables import Application, State
 from ftzlink.auth import permissions
 from ftzlink.auth import service as users
-from ftzlink.auth.models import Role
 from ftzlink.auth.principal import Principal
+from ftzlink.auth.tables import Role
 from ftzlink.catalogue.models import Measure, MeasureKind, Policy
 from ftzlink.errors import (
     CapExceeded,
@@ -35,7 +35,7 @@ from ftzlink.errors import (
     NotFound,
 )
 from ftzlink.organisations import service as organisations
-from ftzlink.organisations.models import Organisation
+from ftzlink.organisations.tables import Organisation
 from ftzlink.rules.determinations import Determination
 from ftzlink.web.context import Web, WebPage
 from ftzlink.web.errors import message_for

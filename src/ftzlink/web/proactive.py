@@ -20,8 +20,8 @@ from ftzlink.auth import service as users
 from ftzlink.auth.principal import Principal
 from ftzlink.catalogue.models import Measure, MeasureKind, PeriodKind
 from ftzlink.errors import Conflict, Forbidden, InvalidInput, NotEligible, NotFound
-from ftzlink.organisations.models import Organisation
 from ftzlink.organisations.service import delegations_to
+from ftzlink.organisations.tables import Organisation
 from ftzlink.proactive import decisions as candidate_decisions
 from ftzlink.proactive import runs as match_runs
 from ftzlink.proactive import service

@@ -19,7 +19,7 @@ from ftzlink.errors import (
     NotFound,
     Problem,
 )
-from ftzlink.organisations.models import Organisation
+from ftzlink.organisations.tables import Organisation
 from ftzlink.talent.cases.common import (
     _ALPHA3,
     _PASSPORT,

@@ -18,7 +18,7 @@ from ftzlink.errors import (
     Problem,
     ValidityTooLong,
 )
-from ftzlink.organisations.models import Organisation
+from ftzlink.organisations.tables import Organisation
 from ftzlink.talent.cases.common import (
     ANSWER_MAX,
     CASE_FACTS,

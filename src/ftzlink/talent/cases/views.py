@@ -12,15 +12,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ftzlink.audit.log import Actor, append
-from ftzlink.auth.models import User
 from ftzlink.auth.principal import Principal
+from ftzlink.auth.tables import User
 from ftzlink.db import utcnow
 from ftzlink.errors import (
     Forbidden,
     InvalidInput,
     NotFound,
 )
-from ftzlink.organisations.models import Organisation
+from ftzlink.organisations.tables import Organisation
 from ftzlink.talent import permissions as talent_permissions
 from ftzlink.talent.cases.common import (
     POINTS_FACTS,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ftzlink.errors import Conflict
-from ftzlink.organisations.models import Organisation
+from ftzlink.organisations.tables import Organisation
 from ftzlink.talent.invitation_tables import Invitation, InvitingUnit
 
 __all__ = [

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from ftzlink.audit.log import Actor, append
 from ftzlink.auth.principal import Principal
 from ftzlink.errors import Forbidden, InvalidInput, NotFound, Problem
-from ftzlink.organisations.models import Organisation
+from ftzlink.organisations.tables import Organisation
 from ftzlink.ratelimit import FailureWindow
 from ftzlink.talent.invitation_tables import Invitation, InvitingUnit
 from ftzlink.talent.invitations.common import (

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from ftzlink.auth.principal import Principal
 from ftzlink.errors import NotFound
-from ftzlink.organisations.models import Organisation
+from ftzlink.organisations.tables import Organisation
 from ftzlink.talent import permissions as talent_permissions
 from ftzlink.talent.invitation_tables import Invitation, InvitingUnit, InvitingUnitEvent
 

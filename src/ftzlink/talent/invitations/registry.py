@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from ftzlink.audit.log import Actor, append
 from ftzlink.auth.principal import Principal
 from ftzlink.errors import Conflict, Forbidden, InvalidInput, NotFound, Problem
-from ftzlink.organisations.models import Organisation
+from ftzlink.organisations.tables import Organisation
 from ftzlink.talent import permissions as talent_permissions
 from ftzlink.talent.invitation_tables import InvitingUnit, InvitingUnitEvent, UnitStatus
 from ftzlink.talent.invitations.common import InviterNotApproved

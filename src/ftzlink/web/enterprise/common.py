@@ -12,13 +12,13 @@ from sqlalchemy.orm import Session
 
 from ftzlink.applications import service
 from ftzlink.applications.caps import Limit
-from ftzlink.applications.models import Application
+from ftzlink.applications.tables import Application
 from ftzlink.applications.workflow import WORKFLOW, Action
 from ftzlink.auth.principal import Principal
 from ftzlink.catalogue.models import Measure, MeasureKind, PeriodKind, Policy
 from ftzlink.errors import InvalidInput, NotEligible, NotFound
 from ftzlink.organisations import service as organisations
-from ftzlink.organisations.models import Organisation
+from ftzlink.organisations.tables import Organisation
 from ftzlink.rules.determinations import Determination, Question
 from ftzlink.rules.evaluate import evaluate_measure
 from ftzlink.web.context import Web

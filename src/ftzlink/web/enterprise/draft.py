@@ -13,7 +13,7 @@ from ftzlink.applications import service
 from ftzlink.auth.principal import Principal
 from ftzlink.errors import InvalidInput, NotEligible
 from ftzlink.organisations import service as organisations
-from ftzlink.organisations.models import Organisation
+from ftzlink.organisations.tables import Organisation
 from ftzlink.rules.determinations import Question
 from ftzlink.web.context import Web, WebPage
 from ftzlink.web.enterprise.common import (

@@ -9,12 +9,12 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from ftzlink.applications import service
-from ftzlink.applications.models import State
+from ftzlink.applications.tables import State
 from ftzlink.auth.principal import Principal
 from ftzlink.catalogue.models import Measure, Policy
 from ftzlink.errors import InvalidInput, NotFound
 from ftzlink.organisations import service as organisations
-from ftzlink.organisations.models import Organisation
+from ftzlink.organisations.tables import Organisation
 from ftzlink.web.context import Web, WebPage
 from ftzlink.web.enterprise.common import (
     GROUPS,

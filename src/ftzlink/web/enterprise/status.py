@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from ftzlink.applications import permissions as app_permissions
 from ftzlink.applications import service
-from ftzlink.applications.models import ApplicationEvent
+from ftzlink.applications.tables import ApplicationEvent
 from ftzlink.auth.principal import Principal
 from ftzlink.catalogue.models import MeasureKind
 from ftzlink.web.context import Web, WebPage
