@@ -15,7 +15,6 @@ from ftzlink.catalogue.models import (
     Catalogue,
     Citation,
     Measure,
-    MeasureKind,
     Policy,
     Source,
     Vocabulary,
@@ -241,13 +240,14 @@ def _check_policy(
 def _document_findings(
     policy: Policy, measure: Measure, catalogue: Catalogue, loc: tuple[int | str, ...]
 ) -> list[Finding]:
-    """Each document slot names a known kind, once; an application someone files has a slot."""
+    """Each document slot names a known kind, once; a measure someone applies for has a slot
+    (免申即享 measures have no application, so they need none)."""
     findings: list[Finding] = []
     kinds = {t.id for t in catalogue.vocabulary.documents}
     slots = policy.documents_of(measure)
     where = (*loc, "documents") if measure.documents is not None else ("documents",)
-    if measure.kind is MeasureKind.GRANT and not measure.granted_without_application and not slots:
-        findings.append((where, "a grant someone applies for needs at least one document slot"))
+    if not measure.granted_without_application and not slots:
+        findings.append((where, "a measure someone applies for needs at least one document slot"))
     seen: set[str] = set()
     for j, slot in enumerate(slots):
         if slot.kind not in kinds:
