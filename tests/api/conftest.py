@@ -266,6 +266,7 @@ def build(database: Database, catalogue: Catalogue, data_dir: Path) -> Api:
             api.document[org] = documents.add_document(
                 s,
                 principal=member,
+                catalogue=catalogue,
                 application_id=api.application[org, "draft"],
                 filename="plan.pdf",
                 content_type="application/pdf",

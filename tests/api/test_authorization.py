@@ -612,6 +612,9 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ("POST", "/applications/{application_id}/documents"): Entry(
         _upload, applicant(201), scoped=True
     ),
+    ("GET", "/applications/{application_id}/documents/checklist"): Entry(
+        app_call("GET", "/documents/checklist", "draft"), reading, scoped=True
+    ),
     ("GET", "/documents/{document_id}"): Entry(
         lambda a, s: Call("GET", f"/documents/{a.document[s.org]}"), reading, scoped=True
     ),

@@ -33,11 +33,14 @@ def upload(
     content_type: str = "application/pdf",
     filename: str = "licence.pdf",
     by: Principal | None = None,
+    requirement: str | None = None,
 ) -> Document:
     return world.write(
         documents.add_document,
         principal=by or world.member_of_id(app.organisation_id),
+        catalogue=world.catalogue,
         application_id=app.id,
+        requirement=requirement,
         filename=filename,
         content_type=content_type,
         data=data,
@@ -168,3 +171,53 @@ def test_adding_a_document_is_audited(world: World, root: Path) -> None:
         world.member_a.user_id,
         world.a.id,
     )
+
+
+# --- the measure's document slots -----------------------------------------------------------------
+
+
+def test_a_document_is_filed_under_the_measures_only_slot_when_none_is_named(
+    world: World, root: Path
+) -> None:
+    app = world.draft(world.a)
+    doc = upload(world, app, root)
+    assert doc.requirement == "supporting"
+    named = upload(world, app, root, PNG, content_type="image/png", requirement="supporting")
+    found = world.read(
+        documents.checklist,
+        principal=world.member_of_id(app.organisation_id),
+        catalogue=world.catalogue,
+        application_id=app.id,
+        today=TODAY,
+    )
+    [slot] = found.slots
+    assert slot.slot.kind == "supporting" and slot.label.zh == "证明材料"
+    assert [d.id for d in slot.documents] == [doc.id, named.id]
+    # The sources require no document, so nothing is missing and nothing blocks submission.
+    assert not slot.slot.required and found.missing == [] and found.unfiled == []
+
+
+def test_a_document_for_a_slot_the_measure_does_not_have_is_refused_with_a_typed_error(
+    world: World, root: Path
+) -> None:
+    app = world.draft(world.a)
+    with pytest.raises(InvalidInput) as refused:
+        upload(world, app, root, requirement="business_licence")
+    [problem] = refused.value.problems
+    assert (problem.field, problem.code) == ("requirement", "unknown")
+    assert stored_files(root) == []
+
+
+def test_an_empty_slot_required_by_no_source_shows_as_optional_not_missing(
+    world: World, root: Path
+) -> None:
+    app = world.draft(world.a)
+    found = world.read(
+        documents.checklist,
+        principal=world.member_of_id(app.organisation_id),
+        catalogue=world.catalogue,
+        application_id=app.id,
+        today=TODAY,
+    )
+    assert found.count == 0 and found.missing == []
+    assert [s.slot.kind for s in found.slots] == ["supporting"]

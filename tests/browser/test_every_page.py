@@ -43,6 +43,7 @@ NOT_PAGES = {
     "/statistics/charts/{dimension}.svg": "an SVG chart, shown inside the statistics page",
     "/statistics.csv": "a CSV download",
     "/review/{application_id}/documents/{document_id}": "a document download",
+    "/applications/{application_id}/documents/{document_id}": "a document download",
     "/talent/cases/{case_id}/documents/{document_id}": "a document download",
     "/dataflow/transfers/{transfer_id}/receipt": "a receipt download (JSON)",
     "/applications/{application_id}/certificate": "issues the certificate (once) and redirects to it",

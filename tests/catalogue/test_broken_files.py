@@ -108,3 +108,23 @@ def test_all_problems_are_reported_at_once(catalogue_copy: Path) -> None:
     with pytest.raises(CatalogueError) as caught:
         load_catalogue(catalogue_copy)
     assert len(caught.value.problems) == 2
+
+
+@pytest.mark.parametrize(
+    ("new", "message"),
+    [
+        ("  - {kind: supporting, required: true}",
+         "a required document needs `citation`: where the sources require it"),
+        ("  - {kind: business_licence, required: false}",
+         "'business_licence' is not a known document kind"),
+        ("  []", "a measure someone applies for needs at least one document slot"),
+    ],
+    ids=["uncited-requirement", "unknown-kind", "no-slot"],
+)  # fmt: skip
+def test_a_document_requirement_the_sources_do_not_cite_is_refused(
+    catalogue_copy: Path, new: str, message: str
+) -> None:
+    _break(catalogue_copy, "  - {kind: supporting, required: false}", new)
+    with pytest.raises(CatalogueError) as refused:
+        load_catalogue(catalogue_copy)
+    assert any(message in p.message for p in refused.value.problems), refused.value.problems

@@ -308,6 +308,7 @@ def test_a_document_downloads_as_an_attachment_with_its_type(
         doc = documents.add_document(
             session,
             principal=staff,
+            catalogue=catalogue,
             application_id=app.id,
             filename="营业执照.pdf",
             content_type="application/pdf",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Query, UploadFile
+from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import Field
 from sqlalchemy.orm import Session
@@ -341,12 +341,16 @@ class DocumentOut(Strict):
     size: int
     sha256: str
     at: dt.datetime
+    requirement: str | None = Field(
+        description="the measure's document slot it fills (a `documents` vocabulary id)"
+    )
 
 
 def document_out(d: Document) -> DocumentOut:
     return DocumentOut(
         id=d.id,
         application_id=d.application_id,
+        requirement=d.requirement,
         filename=d.filename,
         content_type=d.content_type,
         size=d.size,
@@ -370,9 +374,14 @@ def list_documents(ctx: Auth, application_id: DbId) -> list[DocumentOut]:
     "/applications/{application_id}/documents", response_model=DocumentOut, status_code=201
 )
 def add_document(
-    ctx: Auth, application_id: DbId, file: Annotated[UploadFile, File()], key: IdempotencyKey = None
+    ctx: Auth,
+    application_id: DbId,
+    file: Annotated[UploadFile, File()],
+    requirement: Annotated[Slug | None, Form()] = None,
+    key: IdempotencyKey = None,
 ) -> JSONResponse:
-    """Attach a PDF, PNG or JPEG (up to the configured size) to a draft or returned application."""
+    """Attach a PDF, PNG or JPEG (up to the configured size) to a draft or returned application,
+    under one of the measure's document slots (`requirement`; optional when there is one slot)."""
     settings = ctx.services.settings
     data = file.file.read(settings.max_upload_bytes + 1)
     if len(data) > settings.max_upload_bytes:
@@ -382,7 +391,9 @@ def add_document(
         doc = documents.add_document(
             session,
             principal=ctx.principal,
+            catalogue=ctx.catalogue,
             application_id=application_id,
+            requirement=requirement,
             filename=file.filename or "",
             content_type=file.content_type or "",
             data=data,
@@ -393,6 +404,50 @@ def add_document(
         return document_out(doc)
 
     return ctx.change(produce, status_code=201, key=key)
+
+
+class DocumentSlotOut(Strict):
+    kind: str = Field(description="a `documents` vocabulary id; upload with it as `requirement`")
+    label_zh: str
+    label_en: str
+    required: bool = Field(description="true only where a source requires it (none does today)")
+    missing: bool
+    documents: list[DocumentOut]
+
+
+class DocumentChecklistOut(Strict):
+    slots: list[DocumentSlotOut]
+    unfiled: list[DocumentOut] = Field(description="documents uploaded before slots existed")
+
+
+@router.get(
+    "/applications/{application_id}/documents/checklist", response_model=DocumentChecklistOut
+)
+def document_checklist(ctx: Auth, application_id: DbId) -> DocumentChecklistOut:
+    """The measure's document slots, each with the documents uploaded for it and whether a
+    required one is missing (a missing document does not block submission)."""
+    with ctx.read() as session:
+        found = documents.checklist(
+            session,
+            principal=ctx.principal,
+            catalogue=ctx.catalogue,
+            application_id=application_id,
+            today=ctx.today,
+        )
+        return DocumentChecklistOut(
+            slots=[
+                DocumentSlotOut(
+                    kind=s.slot.kind,
+                    label_zh=s.label.zh,
+                    label_en=s.label.en,
+                    required=s.slot.required,
+                    missing=s.missing,
+                    documents=[document_out(d) for d in s.documents],
+                )
+                for s in found.slots
+            ],
+            unfiled=[document_out(d) for d in found.unfiled],
+        )
 
 
 @router.get("/documents/{document_id}", response_model=DocumentOut)

@@ -13,6 +13,7 @@ from ftzlink.auth.principal import Principal
 from ftzlink.auth.tables import Role
 
 __all__ = [
+    "can_add_documents",
     "can_answer_return",
     "can_decide",
     "can_edit_draft",
@@ -40,6 +41,12 @@ def can_edit_draft(app: Application) -> bool:
 
 def can_answer_return(app: Application) -> bool:
     return WORKFLOW.allowed(Action.RESUBMIT, app.status)
+
+
+def can_add_documents(app: Application) -> bool:
+    """The applicant attaches documents while it may still change the application: a draft, or
+    one returned for answers."""
+    return can_edit_draft(app) or can_answer_return(app)
 
 
 def can_withdraw(app: Application) -> bool:

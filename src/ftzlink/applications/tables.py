@@ -171,6 +171,8 @@ class Document(Base):
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     uploaded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     at: Mapped[dt.datetime] = mapped_column(Timestamp(), default=utcnow)
+    # The measure's document slot it fills (a `documents` vocabulary id); none before slots existed.
+    requirement: Mapped[str | None] = mapped_column(String(64), default=None)
 
 
 class IdempotencyRecord(Base):

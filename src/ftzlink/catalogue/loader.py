@@ -10,7 +10,16 @@ from typing import TypeVar
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from ftzlink.catalogue.checks import Finding, condition_findings, duplicate_findings
-from ftzlink.catalogue.models import Batch, Catalogue, Citation, Policy, Source, Vocabulary, Zone
+from ftzlink.catalogue.models import (
+    Batch,
+    Catalogue,
+    Citation,
+    Measure,
+    Policy,
+    Source,
+    Vocabulary,
+    Zone,
+)
 from ftzlink.errors import CatalogueError, Problem
 from ftzlink.profiles.fields import profile_fields
 from ftzlink.yamlfile import Document, read_document
@@ -89,6 +98,7 @@ def load_catalogue(directory: Path = BUNDLED_DIR) -> Catalogue:
         "sectors",
         "sub_sectors",
         "project_kinds",
+        "documents",
     ):
         findings = duplicate_findings(catalogue.vocabulary.terms(name), (name,), name)
         problems.extend(_located(vocabulary[1], findings))
@@ -220,4 +230,31 @@ def _check_policy(
             and (measure.validity.start < policy.validity.start)
         ):
             findings.append(((*loc, "validity", "start"), "starts before its policy does"))
+        findings += _document_findings(policy, measure, catalogue, loc)
+    for j, slot in enumerate(policy.documents):
+        if slot.citation is not None:
+            findings += _citation_findings(slot.citation, catalogue, ("documents", j, "citation"))
     return _located(document, findings)
+
+
+def _document_findings(
+    policy: Policy, measure: Measure, catalogue: Catalogue, loc: tuple[int | str, ...]
+) -> list[Finding]:
+    """Each document slot names a known kind, once; a measure someone applies for has a slot
+    (免申即享 measures have no application, so they need none)."""
+    findings: list[Finding] = []
+    kinds = {t.id for t in catalogue.vocabulary.documents}
+    slots = policy.documents_of(measure)
+    where = (*loc, "documents") if measure.documents is not None else ("documents",)
+    if not measure.granted_without_application and not slots:
+        findings.append((where, "a measure someone applies for needs at least one document slot"))
+    seen: set[str] = set()
+    for j, slot in enumerate(slots):
+        if slot.kind not in kinds:
+            findings.append(((*where, j, "kind"), f"{slot.kind!r} is not a known document kind"))
+        if slot.kind in seen:
+            findings.append(((*where, j, "kind"), f"duplicate document slot {slot.kind!r}"))
+        seen.add(slot.kind)
+        if measure.documents is not None and slot.citation is not None:
+            findings += _citation_findings(slot.citation, catalogue, (*where, j, "citation"))
+    return findings

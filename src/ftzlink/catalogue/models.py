@@ -94,6 +94,9 @@ class Vocabulary(_Data):
     sectors: list[Term]
     sub_sectors: list[Term]
     project_kinds: list[Term]
+    documents: list[Term] = Field(
+        default_factory=list, description="kinds of document an application may carry"
+    )
 
     def terms(self, name: str) -> list[Term]:
         terms: list[Term] = getattr(self, name)
@@ -189,6 +192,21 @@ class MeasureKind(StrEnum):
     SERVICE = "service"  # a facilitation or a permit, no money
 
 
+class DocumentSlot(_Data):
+    """A document an application for a measure carries: its kind (the `documents` vocabulary),
+    and whether it is required. A requirement must cite where the sources impose it."""
+
+    kind: Id
+    required: bool = False
+    citation: Citation | None = None
+
+    @model_validator(mode="after")
+    def _required_is_cited(self) -> DocumentSlot:
+        if self.required and self.citation is None:
+            raise ValueError("a required document needs `citation`: where the sources require it")
+        return self
+
+
 class Measure(_Data):
     id: Id
     kind: MeasureKind
@@ -203,6 +221,9 @@ class Measure(_Data):
     granted_without_application: bool = Field(
         default=False,
         description="免申即享: an official confirms a match and grants it; no application, no consent",
+    )
+    documents: list[DocumentSlot] | None = Field(
+        default=None, description="the documents an application carries; the policy's if absent"
     )
 
     @model_validator(mode="after")
@@ -232,9 +253,16 @@ class Policy(_Data):
     eligibility: Condition | None = Field(default=None, description="applies to every measure")
     counts: list[Count] = Field(default_factory=list)
     measures: list[Measure] = Field(min_length=1)
+    documents: list[DocumentSlot] = Field(
+        default_factory=list, description="the documents every measure's application carries"
+    )
 
     def validity_of(self, measure: Measure) -> Period:
         return measure.validity or self.validity
+
+    def documents_of(self, measure: Measure) -> list[DocumentSlot]:
+        """The document slots of an application for the measure (its own, else the policy's)."""
+        return self.documents if measure.documents is None else measure.documents
 
 
 class Catalogue(_Data):

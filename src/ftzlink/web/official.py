@@ -383,8 +383,12 @@ def _application_page(
                 project=app.project_name,
                 today=web.today,
             )
-        docs = documents.list_documents(
-            session, principal=principal, application_id=app.id, today=web.today
+        checklist = documents.checklist(
+            session,
+            principal=principal,
+            catalogue=web.catalogue,
+            application_id=app.id,
+            today=web.today,
         )
         events = applications.history(
             session, principal=principal, application_id=app.id, today=web.today
@@ -407,7 +411,7 @@ def _application_page(
             grant=measure.kind is MeasureKind.GRANT,
             determination=determination,
             limits=limits,
-            documents=docs,
+            checklist=checklist,
             events=events,
             people=people,
             actions=ACTIONS,

@@ -34,6 +34,7 @@ from ftzlink.web.enterprise.common import (
     _project_kinds,
     _read_request,
 )
+from ftzlink.web.enterprise.documents import document_values
 from ftzlink.web.errors import message_for
 from ftzlink.web.forms import Form, change, parse_day
 
@@ -312,6 +313,7 @@ def _record_values(
         "open_questions": [q for q in _open_questions(determination) if q.field in fields],
         "kind_label": kinds.get(loaded.app.project_kind or "", loaded.app.project_kind or ""),
         "headquarters": headquarters,
+        **document_values(web, session, principal, loaded.app.id),
         **_page_values(web, loaded),
     }
 

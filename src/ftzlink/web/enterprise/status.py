@@ -22,6 +22,7 @@ from ftzlink.web.enterprise.common import (
     _page_values,
     _project_kinds,
 )
+from ftzlink.web.enterprise.documents import document_values
 from ftzlink.web.errors import message_for
 from ftzlink.web.forms import Form, change
 
@@ -69,6 +70,7 @@ def status_page(web: WebPage, application_id: int) -> Response:
             kind_label=dict(_project_kinds(web, loaded.measure)).get(
                 app.project_kind or "", app.project_kind or ""
             ),
+            **document_values(web, session, principal, application_id),
             **_page_values(web, loaded),
         )
 
