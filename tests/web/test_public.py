@@ -61,7 +61,7 @@ def test_a_measure_page_shows_who_qualifies_cap_validity_and_clause(visitor: Vis
     assert "5,000,000 yuan" in page.text
     assert "II.B.4" in page.text
     assert "In force" in page.text
-    assert "November 15, 2024" in page.text and "November 14, 2026" in page.text
+    assert "15 November 2024" in page.text and "14 November 2026" in page.text
 
 
 def test_after_the_trial_ends_its_measures_show_expired_with_the_end_date(

@@ -35,6 +35,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
+from ftzlink import countries
 from ftzlink.applications.models import IdempotencyRecord
 from ftzlink.auth import permissions
 from ftzlink.auth.models import Role, User
@@ -484,10 +485,9 @@ def _fields(web: Web, section: Section) -> list[dict[str, Any]]:
             out.append(
                 {
                     "name": fact,
-                    "kind": "text",
-                    "width": "5",
+                    "kind": "country",
                     "label": _question(web, fact),
-                    "hint": web._("The two-letter code, like DE, SG or HK"),
+                    "hint": "",
                 }
             )
         else:
@@ -547,8 +547,8 @@ def _read_section(web: Web, form: Form, section: Section) -> dict[str, Any]:
             changes[fact] = raw
         elif fact == "recipient_country":
             code = raw.upper()
-            if not _COUNTRY.match(code):
-                form.error(fact, web._("Enter the country as a two-letter code, like DE or SG"))
+            if not _COUNTRY.match(code) or countries.country(code) is None:
+                form.error(fact, web._("Select the recipient's country or region from the list"))
             changes[fact] = code
         else:
             d = definitions[fact]

@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date
 from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
@@ -21,11 +21,12 @@ from ftzlink.text import Lang, Text
 from ftzlink.web import labels
 from ftzlink.web.forms import FieldError
 
-__all__ = ["environment", "format_day", "money", "wan"]
+__all__ = ["environment", "file_size", "format_day", "money", "wan"]
 
 TEMPLATES = Path(__file__).parent / "templates"
 # Parsed once: Babel parses a locale given by name on every call, which dominated long pages.
-BABEL_LOCALE = {"zh": Locale.parse("zh_CN"), "en": Locale.parse("en")}
+# English dates as a British reader writes them (14 November 2026), one way on every page.
+BABEL_LOCALE = {"zh": Locale.parse("zh_CN"), "en": Locale.parse("en_GB")}
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
@@ -47,25 +48,48 @@ def money(amount: int | None, lang: Lang) -> str:
 
 
 def wan(amount: int | None, lang: Lang) -> str:
-    """Yuan in full, and in 万元 for Chinese readers when that is how they read it."""
-    if amount is None:
+    """An amount as its reader writes it (1亿元, 5000万元, 12,345元; 100,000,000 yuan): the same as
+    `money`, kept as a name for the templates that use it."""
+    return money(amount, lang)
+
+
+def file_size(size: int | None, lang: Lang) -> str:
+    """A file's size as people read it: 512 bytes, 12 KB, 3.4 MB (1 KB = 1024 bytes)."""
+    if size is None:
         return "—"
-    full = f"{int(amount):,}"
-    if lang == "en":
-        return f"{full} yuan"
-    if amount % 10_000 == 0 and amount >= 10_000:
-        return f"{full}元（{int(amount) // 10_000:,}万元）"
-    return f"{full}元"
+    if size < 1024:
+        return f"{size}字节" if lang == "zh" else f"{size} bytes"
+    for unit in ("KB", "MB", "GB"):
+        size_in = size / 1024
+        if size_in < 1024 or unit == "GB":
+            shown = format_decimal(round(size_in, 1), locale=BABEL_LOCALE[lang])
+            return f"{shown} {unit}"
+        size = int(size_in)
+    raise AssertionError("unreachable")
 
 
 def format_day(day: dt.date | str | None, lang: Lang, form: str = "long") -> str:
+    """A day one way per language, in sentences and tables alike: 2026年11月14日 / 14 November
+    2026 (`form` is accepted for the templates that ask for "short", and ignored: 2026/11/1 in a
+    queue beside 2026年11月14日 in a sentence read as two conventions)."""
     if day is None:
         return "—"
     if isinstance(day, str):
         day = dt.date.fromisoformat(day[:10])
     if isinstance(day, dt.datetime):
-        return format_datetime(day, format="medium", tzinfo=SHANGHAI, locale=BABEL_LOCALE[lang])
-    return format_date(day, format=form, locale=BABEL_LOCALE[lang])
+        return format_moment(day, lang)
+    return format_date(day, format="long", locale=BABEL_LOCALE[lang])
+
+
+def format_moment(when: dt.datetime, lang: Lang) -> str:
+    """A moment in Shanghai's time: 2026年11月14日 09:30 / 14 November 2026, 09:30."""
+    local = (
+        when.astimezone(SHANGHAI)
+        if when.tzinfo
+        else when.replace(tzinfo=dt.UTC).astimezone(SHANGHAI)
+    )
+    day = format_date(local.date(), format="long", locale=BABEL_LOCALE[lang])
+    return f"{day} {local:%H:%M}" if lang == "zh" else f"{day}, {local:%H:%M}"
 
 
 def _number(value: int | float, lang: Lang) -> str:
@@ -83,6 +107,11 @@ def _wan(context: Context, amount: int | None) -> str:
 
 
 @pass_context
+def _file_size(context: Context, size: int | None) -> str:
+    return file_size(size, context["lang"])
+
+
+@pass_context
 def _day(context: Context, day: dt.date | str | None, form: str = "long") -> str:
     return format_day(day, context["lang"], form)
 
@@ -92,9 +121,7 @@ def _moment(context: Context, when: dt.datetime | None) -> str:
     if when is None:
         return "—"
     # Stored in UTC; shown in Shanghai's time, where the platform's users are.
-    return format_datetime(
-        when, format="medium", tzinfo=SHANGHAI, locale=BABEL_LOCALE[context["lang"]]
-    )
+    return format_moment(when, context["lang"])
 
 
 @pass_context
@@ -168,9 +195,13 @@ def environment() -> Environment:
         "moment": _moment,
         "text": _text,
         "num": _num,
+        "file_size": _file_size,
     }
     env.filters.update(filters)
     env.filters["error_for"] = _error_for
     env.globals["labels"] = labels
     env.globals["citation"] = _citation
+    from ftzlink.web.countries import country_groups  # the picker's options (imports render)
+
+    env.globals["country_groups"] = country_groups
     return env
