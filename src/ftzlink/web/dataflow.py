@@ -441,6 +441,8 @@ def _shown(web: Web, fact: str, value: Any) -> str:
         return web._("Yes") if value else web._("No")
     if isinstance(value, list):
         return "; ".join(str(v) for v in value)
+    if fact == "recipient_country":
+        return countries.country_name(str(value), web.lang)
     if isinstance(value, int):
         shown = format_decimal(value, locale=BABEL_LOCALE[web.lang])
         return web.ngettext("%(count)s person", "%(count)s people", value, count=shown)

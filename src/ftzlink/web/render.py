@@ -16,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
+from ftzlink.countries import country_name
 from ftzlink.money import format_yuan
 from ftzlink.text import Lang, Text
 from ftzlink.web import labels
@@ -104,6 +105,21 @@ def _money(context: Context, amount: int | None) -> str:
 @pass_context
 def _wan(context: Context, amount: int | None) -> str:
     return wan(amount, context["lang"])
+
+
+@pass_context
+def _country(context: Context, code: str | None) -> str:
+    """A country's (or a region of China's) name by its ISO code, in the reader's language."""
+    return country_name(code, context["lang"]) if code else "—"
+
+
+@pass_context
+def _field_label(context: Context, field: str | None) -> str:
+    """An enterprise profile field by its label (经引进或认定的人才人数), never its path."""
+    from ftzlink.profiles.fields import profile_fields
+
+    spec = profile_fields().get(field or "")
+    return spec.label.get(context["lang"]) if spec is not None else (field or "")
 
 
 @pass_context
@@ -196,6 +212,8 @@ def environment() -> Environment:
         "text": _text,
         "num": _num,
         "file_size": _file_size,
+        "country": _country,
+        "field_label": _field_label,
     }
     env.filters.update(filters)
     env.filters["error_for"] = _error_for
