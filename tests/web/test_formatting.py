@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from ftzlink.money import format_yuan
-from ftzlink.web.render import file_size, format_day, format_moment
+from ftzlink.web.render import clause_reference, file_size, format_day, format_moment
 
 
 @pytest.mark.parametrize(
@@ -46,3 +46,17 @@ def test_file_sizes_in_kb_and_mb() -> None:
     assert file_size(512, "en") == "512 bytes"
     assert file_size(2048, "zh") == "2 KB"
     assert file_size(1_572_864, "en") == "1.5 MB"
+
+
+@pytest.mark.parametrize(
+    ("clause", "zh", "en"),
+    [
+        ("II.A.1(2)", "第二部分（一）1.（2）", "Part II, A.1(2)"),
+        ("II.B.5", "第二部分（二）5.", "Part II, B.5"),
+        ("I.B", "第一部分（二）", "Part I, B"),
+        ("A7", "A7", "A7"),  # another shape: as the source numbers it
+    ],
+)
+def test_clauses_are_cited_as_a_reader_cites_them(clause: str, zh: str, en: str) -> None:
+    assert clause_reference(clause, "zh") == zh
+    assert clause_reference(clause, "en") == en

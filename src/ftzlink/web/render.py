@@ -4,6 +4,7 @@ global locale), and filters that show money, dates and bilingual text in the rea
 from __future__ import annotations
 
 import datetime as dt
+import re
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
@@ -168,11 +169,59 @@ def _citation(context: Context, c: Any) -> Markup:
     return _citation_html(context["translations"], context["lang"], title, c.clause, c.item, c.line)
 
 
+_ROMAN = {
+    "I": 1,
+    "II": 2,
+    "III": 3,
+    "IV": 4,
+    "V": 5,
+    "VI": 6,
+    "VII": 7,
+    "VIII": 8,
+    "IX": 9,
+    "X": 10,
+}
+_HAN = "零一二三四五六七八九十"
+_CLAUSE = re.compile(
+    r"^(?P<part>[IVX]+)(?:\.(?P<section>[A-Z]))?(?:\.(?P<point>\d+))?(?:\((?P<sub>\d+)\))?$"
+)
+
+
+def clause_reference(clause: str, lang: Lang) -> str:
+    """A clause id as a reader cites it: II.A.2(1) → 第二部分（一）2.（1） / Part II, A.2(1).
+    An id of another shape is shown as the source numbers it."""
+    found = _CLAUSE.match(clause)
+    if found is None or found["part"] not in _ROMAN:
+        return clause
+    part, section, point, sub = found["part"], found["section"], found["point"], found["sub"]
+    if lang == "en":
+        rest = ".".join(x for x in (section, point) if x) + (f"({sub})" if sub else "")
+        return f"Part {part}" + (f", {rest}" if rest else "")
+    words = f"第{_HAN[_ROMAN[part]]}部分"
+    if section:
+        index = ord(section) - ord("A") + 1
+        words += f"（{_HAN[index]}）" if index <= 10 else f"（{section}）"
+    if point:
+        words += f"{point}."
+    if sub:
+        words += f"（{sub}）"
+    return words
+
+
 @lru_cache(maxsize=8192)
 def _citation_html(
     translations: Any, lang: Lang, title: str, clause: str | None, item: str | None, line: Any
 ) -> Markup:
-    if clause and item:
+    cited = clause_reference(clause, lang) if clause else None
+    if clause and cited != clause:  # a part and section, cited as the reader cites them
+        if item:
+            where = translations.gettext("%(clause)s, item %(item)s") % {
+                "clause": cited,
+                "item": item,
+            }
+        else:
+            where = str(cited)
+    elif clause and item:
         where = translations.gettext("clause %(clause)s, item %(item)s") % {
             "clause": clause,
             "item": item,
