@@ -18,7 +18,7 @@ from tests.web.test_public import answer_for, engine_next, record
 
 LANDMARK = {"zh": "新天地", "en": "Xintiandi"}
 EXPIRED = {"zh": "已失效", "en": "Expired"}
-END = {"zh": "2026年11月14日", "en": "November 14, 2026"}
+END = {"zh": "2026年11月14日", "en": "14 November 2026"}
 
 
 def _journeys() -> list[Any]:

@@ -57,7 +57,7 @@ def test_anyone_sees_the_cases_by_stage_with_figures_days_and_sources(site: Site
     assert "15 vehicles" in english and "4 enterprises" in english
     assert "about 50%" in english
     assert "estimated 1,000,000,000–2,000,000,000 US dollars" in english
-    assert "released April 15, 2024" in english
+    assert "released 15 April 2024" in english
 
 
 def test_a_case_page_shows_its_timeline_and_what_the_source_says(site: SiteFactory) -> None:
