@@ -8,14 +8,17 @@ __all__ = ["format_yuan", "yuan_text"]
 
 
 def format_yuan(amount: int, lang: Lang) -> str:
-    """100000000 → '1亿元' / '100,000,000 yuan'; 30000000 → '3,000万元'."""
+    """As a reader writes an amount, exactly: 100000000 → '1亿元' / '100,000,000 yuan';
+    50000000 → '5000万元'; 150000000 → '1亿5000万元'; 12345 → '12,345元'."""
     if lang == "en":
         return f"{amount:,} yuan"
-    if amount and amount % 100_000_000 == 0:
-        return f"{amount // 100_000_000:,}亿元"
-    if amount and amount % 10_000 == 0:
-        return f"{amount // 10_000:,}万元"
-    return f"{amount:,}元"
+    sign, rest = ("-", -amount) if amount < 0 else ("", amount)
+    if not rest or rest % 10_000:
+        return f"{amount:,}元"
+    yi, wan = divmod(rest // 10_000, 10_000)
+    if not yi:
+        return f"{sign}{wan}万元"
+    return f"{sign}{yi:,}亿" + (f"{wan}万元" if wan else "元")
 
 
 def yuan_text(amount: int) -> Text:

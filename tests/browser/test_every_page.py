@@ -54,6 +54,7 @@ NOT_PAGES = {
     "/healthz": "the liveness probe (JSON, for the operator's load balancer)",
     "/readyz": "the readiness probe (JSON)",
     "/metrics": "Prometheus metrics (text, off by default)",
+    "/countries": "the options of the country picker for a search typed into it (htmx)",
 }
 
 

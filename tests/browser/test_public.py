@@ -18,7 +18,7 @@ from tests.web.test_public import answer_for, engine_next, record
 
 LANDMARK = {"zh": "新天地", "en": "Xintiandi"}
 EXPIRED = {"zh": "已失效", "en": "Expired"}
-END = {"zh": "2026年11月14日", "en": "November 14, 2026"}
+END = {"zh": "2026年11月14日", "en": "14 November 2026"}
 
 
 def _journeys() -> list[Any]:
@@ -104,7 +104,7 @@ def test_the_checker_asks_only_the_questions_the_engine_needs_then_shows_results
     assert asked[0] == "zone" and len(asked) > 3
     green = page.locator("#measure-cn-trial-green")
     assert EXPIRED[lang] in green.inner_text() and END[lang] in green.inner_text()
-    assert "II.B.4" in green.inner_text()
+    assert ("第二部分（二）4." if lang == "zh" else "Part II, B.4") in green.inner_text()
     handling = page.locator("#measure-cn-plan-authorized-handling")
     assert handling.locator(
         "a[href='/applications/new?measure=cn-plan-authorized-handling']"

@@ -395,7 +395,7 @@ def test_a_draw_is_recomputed_and_the_drawn_inspector_records_and_closes(
         {"findings": "Access logs kept 3 months", "rectification_working_days": "20"},
     )
     assert "Rectification due" in recorded.text and "(20 working days)" in recorded.text
-    assert "November 27, 2026" in recorded.text  # 20 working days after 2026-11-01
+    assert "27 November 2026" in recorded.text  # 20 working days after 2026-11-01
     closed = inspector.submit(url + "/close", {"note": "Logs now kept 12 months"})
     assert "Closed" in closed.text and "Logs now kept 12 months" in closed.text
     assert 'action="' + url + '/close"' not in closed.text

@@ -158,7 +158,7 @@ def test_a_returned_application_is_answered_and_the_approval_lowers_the_allowanc
     after = visitor.get(f"/applications/new?measure={FOCUS}")
     assert _limit(after.text, "clause_allowance") == before - 25_000_000
     status = visitor.get(f"/applications/{app_id}")
-    assert "25,000,000元" in status.text
+    assert "2500万元" in status.text
 
 
 def test_a_headquarters_is_offered_only_the_branches_that_delegated_the_measure(

@@ -213,7 +213,7 @@ def test_approving_without_an_amount_or_with_a_wrong_one_says_so_beside_the_fiel
     assert 'value="5千万"' in wrong.text
     more = visitor.submit(f"/review/{app_id}/approve", {"amount": "60,000,000"})
     assert more.status_code == 400
-    assert "核定金额不得超过申请金额5,000万元" in more.text
+    assert "核定金额不得超过申请金额5000万元" in more.text
     assert status_of(demo_database, app_id) == "submitted"
 
 
@@ -230,7 +230,7 @@ def test_an_amount_over_the_budget_left_is_refused_with_the_remaining_figure(
     visitor.get(f"/review/{app_id}")
     page = visitor.submit(f"/review/{app_id}/approve", {"amount": "20,000,000"})
     assert page.status_code == 400
-    assert "金额超出措施预算余额：剩余1,000万元" in page.text
+    assert "金额超出措施预算余额：剩余1000万元" in page.text
     assert status_of(demo_database, app_id) == "submitted"
 
 

@@ -59,9 +59,9 @@ def test_a_measure_page_shows_who_qualifies_cap_validity_and_clause(visitor: Vis
     page = visitor.get("/language/en?next=/measures/cn-trial-green")
     assert "Green" in page.text
     assert "5,000,000 yuan" in page.text
-    assert "II.B.4" in page.text
+    assert "Part II, B.4" in page.text
     assert "In force" in page.text
-    assert "November 15, 2024" in page.text and "November 14, 2026" in page.text
+    assert "15 November 2024" in page.text and "14 November 2026" in page.text
 
 
 def test_after_the_trial_ends_its_measures_show_expired_with_the_end_date(
@@ -137,7 +137,7 @@ def test_the_checker_asks_only_the_engines_questions_then_shows_every_measure(
     assert engine_next(catalogue, data, AFTER_EXPIRY) is None
     assert page.text.count('class="determination"') == len(catalogue.measures())
     green = page.text.split('id="measure-cn-trial-green"')[1].split("</section>")[0]
-    assert "已失效" in green and "2026年11月14日" in green and "II.B.4" in green
+    assert "已失效" in green and "2026年11月14日" in green and "第二部分（二）4." in green
     assert "/applications/new?measure=cn-plan-authorized-handling" in page.text
 
 

@@ -15,6 +15,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from ftzlink.countries import CHINA, UnknownCountry
+from ftzlink.countries import country as find_country
 from ftzlink.dataflow.models import DataflowCitation, DataflowRules, Route, RoutingRule
 from ftzlink.errors import InvalidInput, Problem
 from ftzlink.rules.determinations import Outcome, Question
@@ -85,6 +87,11 @@ class RouteResult(_Result):
         return self.route is not None
 
 
+def _is_recipient_place(code: str) -> bool:
+    found = find_country(code)
+    return found is not None and found.alpha2 != CHINA
+
+
 def check_scenario(rules: DataflowRules, scenario: Mapping[str, Any]) -> dict[str, Any]:
     """The scenario as flat facts, refused with every problem if any fact or description is
     malformed. Facts left out (or null) stay unknown."""
@@ -101,9 +108,18 @@ def check_scenario(rules: DataflowRules, scenario: Mapping[str, Any]) -> dict[st
     if recipient is not None and (not isinstance(recipient, str) or not 0 < len(recipient) <= 200):
         problems.append(Problem("the recipient's name, up to 200 characters", field="recipient"))
     country = facts.get("recipient_country")
-    if country is not None and (not isinstance(country, str) or not _COUNTRY.match(country)):
+    if country is not None and (
+        not isinstance(country, str)
+        or not _COUNTRY.match(country)
+        or not _is_recipient_place(country)
+    ):
         problems.append(
-            Problem("an ISO 3166-1 alpha-2 code in capitals, e.g. DE", field="recipient_country")
+            Problem(
+                "an ISO 3166-1 alpha-2 code in capitals of a country or a region of China "
+                "outside the mainland, e.g. DE or HK",
+                field="recipient_country",
+                code=UnknownCountry.code,
+            )
         )
     if problems:
         raise InvalidInput("the scenario is invalid", problems)

@@ -60,6 +60,7 @@ def install(app: FastAPI) -> None:
         auditor,
         calendar,
         certificates,
+        countries,
         dataflow,
         enterprise,
         foreign,
@@ -79,6 +80,7 @@ def install(app: FastAPI) -> None:
     for module in (
         pages,
         public,
+        countries,
         enterprise,
         official,
         statistics,

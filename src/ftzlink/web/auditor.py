@@ -19,6 +19,7 @@ from ftzlink.audit.tables import AuditEntry
 from ftzlink.auth.permissions import can_read_audit
 from ftzlink.errors import Forbidden
 from ftzlink.ledger.keys import configured_verifier
+from ftzlink.web import labels
 from ftzlink.web.context import Web, WebPage
 from ftzlink.web.forms import N_, Form, parse_day
 
@@ -68,11 +69,20 @@ def _require(web: Web) -> None:
 
 
 def action_label(web: Web, action: str) -> str:
-    return web._(ACTIONS[action]) if action in ACTIONS else action
+    if action in ACTIONS:
+        return web._(ACTIONS[action])
+    parts = labels.audit_action_parts(action)
+    if parts is None:
+        return action
+    return web._("%(object)s %(verb)s", object=web._(parts[0]), verb=web._(parts[1]))
 
 
 def object_label(web: Web, object_type: str) -> str:
-    return web._(OBJECTS[object_type]) if object_type in OBJECTS else object_type
+    if object_type in OBJECTS:
+        return web._(OBJECTS[object_type])
+    if object_type in labels.AUDIT_OBJECTS:
+        return web._(labels.AUDIT_OBJECTS[object_type])
+    return object_type
 
 
 # --- filters -------------------------------------------------------------------------------------

@@ -91,8 +91,6 @@ def _rules_values(web: Web) -> dict[str, Any]:
         "rules": rules,
         "visa_types": [(c.id, c.label.get(web.lang)) for c in rules.visa_types.choices],
         "activities": [(c.id, c.label.get(web.lang)) for c in rules.activities.choices],
-        "countries": [("", web._("Select a country"))]
-        + [(code, f"{name} ({code})") for code, name in service.countries(web.lang)],
         "citation": rules.source(rules.terms.citation.source),
     }
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from ftzlink.audit.log import Actor, append
 from ftzlink.auth import permissions
 from ftzlink.auth.principal import Principal
+from ftzlink.countries import UnknownCountry, is_foreign_nationality
 from ftzlink.errors import (
     Conflict,
     Forbidden,
@@ -170,9 +171,13 @@ def person_problems(
     """What is wrong with a person's identity as typed; a date not given (None) is not checked."""
     problems: list[Problem] = []
     _within(full_name, NAME_MAX, "full_name", problems, "enter the name as in the passport")
-    if not _ALPHA3.match(nationality):
+    if not _ALPHA3.match(nationality) or not is_foreign_nationality(nationality):
         problems.append(
-            Problem("an ISO 3166-1 alpha-3 code in capitals, e.g. DEU", field="nationality")
+            Problem(
+                "an ISO 3166-1 alpha-3 code of a foreign country, e.g. DEU",
+                field="nationality",
+                code=UnknownCountry.code,
+            )
         )
     if not _PASSPORT.match(passport_number):
         problems.append(

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from ftzlink.audit.log import Actor, append
 from ftzlink.auth.principal import Principal
+from ftzlink.countries import UnknownCountry, is_foreign_nationality
 from ftzlink.errors import Forbidden, InvalidInput, NotFound, Problem
 from ftzlink.organisations.tables import Organisation
 from ftzlink.ratelimit import FailureWindow
@@ -25,7 +26,7 @@ from ftzlink.talent.invitations.common import (
 )
 from ftzlink.talent.invitations.queries import _reads_all
 from ftzlink.talent.invitations.registry import _text, inviter_standing
-from ftzlink.talent.invitations.rules import PortVisaRules, _territories, bundled_port_visa_rules
+from ftzlink.talent.invitations.rules import PortVisaRules, bundled_port_visa_rules
 from ftzlink.talent.privacy import mask_passport
 
 __all__ = ["check_for_anyone", "invitation_snapshot", "issue", "verify"]
@@ -88,11 +89,12 @@ def issue(
     problems: list[Problem] = []
     invitee_name = _text(invitee_name, "invitee_name", problems, limit=200, what="the name")
     nationality = (nationality or "").strip().upper()
-    if nationality not in _territories("en"):
+    if len(nationality) != 2 or not is_foreign_nationality(nationality):
         problems.append(
             Problem(
-                "enter the nationality as an ISO 3166-1 two-letter country code",
+                "enter the nationality as the ISO 3166-1 two-letter code of a foreign country",
                 field="nationality",
+                code=UnknownCountry.code,
             )
         )
     passport_number = re.sub(r"\s", "", passport_number or "").upper()

@@ -6,9 +6,9 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from babel import Locale
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 
+from ftzlink import countries as _countries
 from ftzlink.catalogue.loader import _parse as parse_file  # the same file:line reporting
 from ftzlink.errors import CatalogueError, Problem
 from ftzlink.talent.loader import TALENT_DIR
@@ -110,31 +110,14 @@ def bundled_port_visa_rules() -> PortVisaRules:
     return load_port_visa_rules()
 
 
-# --- nationality: ISO 3166-1 alpha-2 ------------------------------------------------------------
-
-# CLDR lists a few codes besides ISO 3166-1's assigned ones: reserved (AC, CP, DG, EA, IC, TA),
-# user-assigned (CQ, EZ, QO, XA, XB, XK, ZZ) and groupings (EU, UN). A passport's country is one
-# of the assigned 249.
-_NOT_COUNTRIES = frozenset(
-    "AC CP CQ DG EA EU EZ IC QO TA UN XA XB XK ZZ".split()  # noqa: SIM905
-)
-_BABEL = {"zh": "zh_CN", "en": "en"}
-
-
-@cache
-def _territories(lang: Lang) -> dict[str, str]:
-    names = Locale.parse(_BABEL[lang]).territories
-    return {
-        code: str(name)
-        for code, name in names.items()
-        if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES
-    }
+# --- nationality: ISO 3166-1 alpha-2, named by ftzlink.countries ------------------------------
 
 
 def countries(lang: Lang) -> list[tuple[str, str]]:
-    """(alpha-2 code, name) for every country, sorted by name in the reader's language."""
-    return sorted(_territories(lang).items(), key=lambda item: item[1])
+    """(alpha-2 code, name) for every foreign country, in the reader's order (pinyin in Chinese);
+    never China nor a region of China."""
+    return [(c.alpha2, c.name(lang)) for c in _countries.countries(lang)]
 
 
 def country_name(code: str, lang: Lang) -> str:
-    return _territories(lang).get(code, code)
+    return _countries.country_name(code, lang)

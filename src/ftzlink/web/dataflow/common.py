@@ -105,7 +105,7 @@ DRAW_REFUSALS = {
 DESCRIPTION_LIMITS = {
     "data_categories": N_("Enter up to 50 categories, each 100 characters or fewer"),
     "recipient": N_("The recipient's name must be 200 characters or fewer"),
-    "recipient_country": N_("Enter the country as a two-letter code, like DE or SG"),
+    "recipient_country": N_("Select the recipient's country or region from the list"),
 }
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from babel.numbers import format_decimal
 
+from ftzlink import countries
 from ftzlink.dataflow import validation as limits
 from ftzlink.dataflow.models import DataflowCitation, Route
 from ftzlink.dataflow.rules import RouteResult, check_scenario
@@ -137,6 +138,8 @@ def _shown(web: Web, fact: str, value: Any) -> str:
         return web._("Yes") if value else web._("No")
     if isinstance(value, list):
         return "; ".join(str(v) for v in value)
+    if fact == "recipient_country":
+        return countries.country_name(str(value), web.lang)
     if isinstance(value, int):
         shown = format_decimal(value, locale=BABEL_LOCALE[web.lang])
         return web.ngettext("%(count)s person", "%(count)s people", value, count=shown)
@@ -181,10 +184,9 @@ def _fields(web: Web, section: Section) -> list[dict[str, Any]]:
             out.append(
                 {
                     "name": fact,
-                    "kind": "text",
-                    "width": "5",
+                    "kind": "country",
                     "label": _question(web, fact),
-                    "hint": web._("The two-letter code, like DE, SG or HK"),
+                    "hint": "",
                 }
             )
         else:

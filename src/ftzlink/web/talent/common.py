@@ -127,7 +127,7 @@ DISTINCTIONS = "distinctions."
 # What a field says when the service refuses it (the service's words are English only).
 PERSON_PROBLEMS = {
     "full_name": N_("Enter the name as it is in the passport"),
-    "nationality": N_("Enter the nationality as a three-letter code in capitals, like DEU"),
+    "nationality": N_("Select the nationality from the list"),
     "passport_number": N_(
         "Enter the passport number as printed: 5 to 20 capital letters and digits"
     ),

@@ -316,7 +316,7 @@ async def decide(web: WebPage, case_id: DbId, kind: str, decision: str) -> Respo
                 message = (
                     web._(
                         "The validity is longer than the rules allow: the last day may be %(day)s at the latest",
-                        day=refusal.last_day.isoformat(),
+                        day=format_day(refusal.last_day, web.lang),
                     )
                     if isinstance(refusal, ValidityTooLong)
                     else _refusal(web, refusal)
