@@ -20,7 +20,7 @@ OUT = Path(__file__).with_name("countries.json")
 
 
 def _pinyin(name: str) -> str:
-    from pypinyin import Style, lazy_pinyin  # type: ignore[import-not-found]  (maintainers only)
+    from pypinyin import Style, lazy_pinyin  # type: ignore[import-not-found]  # maintainers only
 
     # Tone numbers after each syllable: 巴 (ba1) before 白 (bai2) before 保 (bao3), as dictionaries do.
     return " ".join(lazy_pinyin(name, style=Style.TONE3, neutral_tone_with_five=True))
