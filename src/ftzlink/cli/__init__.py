@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import importlib
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from typer.core import TyperCommand, TyperGroup
 
 from ftzlink.errors import Conflict, FtzlinkError, InvalidInput, NotFound
-from ftzlink.text import Lang
+
+if TYPE_CHECKING:  # not at run time: `ftzlink --help` imports no models (test_lazy_commands)
+    from ftzlink.text import Lang
 
 __all__ = ["COMMANDS", "app", "main"]
 
