@@ -104,9 +104,46 @@ def _reads_error_text(tree: ast.AST) -> list[int]:
             )
         ):
             text_of_error = True
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in _REGEX_METHODS
+            and any(_is_error_text(sub, caught) for a in node.args for sub in ast.walk(a))
+        ):
+            text_of_error = True  # a pattern (a table of them, `re`…) applied to an error's text
         if text_of_error:
             lines.append(node.lineno)
     return lines
+
+
+_REGEX_METHODS = ("search", "match", "fullmatch", "findall", "finditer")
+
+
+def _is_error_text(node: ast.AST, caught: set[str]) -> bool:
+    """An expression that holds an error's prose: `why`, `message`, `str(error)`, `x.why`…"""
+    words = ("why", "message", "summary")
+    if isinstance(node, ast.Name):
+        return node.id in words or node.id in caught or "error" in node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr in words or "error" in node.attr
+    return False
+
+
+def test_the_error_text_check_catches_a_regex_table_over_error_text() -> None:
+    """The check above fails on the way pages used to read the ledger verifier's prose."""
+    old_way = """
+import re
+PROBLEMS = ((re.compile(r"appears twice"), "twice"),)
+def _why(web, why):
+    for pattern, message in PROBLEMS:
+        if found := pattern.search(why):
+            return message
+def _page(check):
+    return [p for p, _ in PROBLEMS if p.match(check.why)]
+def _form(form):
+    return re.fullmatch(r"[0-9]+", form.value)
+"""
+    assert _reads_error_text(ast.parse(old_way)) == [6, 9]
 
 
 def test_no_adapter_matches_the_text_of_an_error() -> None:

@@ -111,6 +111,23 @@ def test_a_receipt_whose_readable_part_was_changed_is_refused_with_the_field_nam
     # A key given twice in the file: a reader might see the first, json.loads takes the last.
     text_twice = json.dumps(receipt).replace('"body": {', '"body": {"transfer": 99}, "body": {', 1)
     assert "twice" in verifier.verify_receipt(text_twice, signer.vkey).why
+    # ... and by code and field, for a page to say it in its reader's language
+    coded = {name: (check.reason, check.field) for name, check in why.items()}
+    assert coded == {
+        "body": ("body_differs", "body.non_sensitive_people"),
+        "kind": ("field_differs", "kind"),
+        "index": ("field_differs", "index"),
+        "origin": ("field_differs", "origin"),
+        "body.extra": ("body_differs", "body.approved_by"),
+        "a field of its own": ("unsigned_field", "note"),
+        "800.0": ("body_differs", "body.non_sensitive_people"),
+    }
+    twice = verifier.verify_receipt(text_twice, signer.vkey)
+    assert (twice.reason, twice.field) == ("duplicate_field", "body")
+    assert verifier.verify_receipt(receipt, signer.vkey).reason == ""
+    assert verifier.verify_receipt("[]", signer.vkey).reason == "not_a_receipt"
+    assert verifier.verify_receipt("{", signer.vkey).reason == "not_a_receipt"
+    assert {reason for reason, _ in coded.values()} <= set(verifier.REASONS)
 
 
 @pytest.mark.parametrize("field", ["body", "kind", "index"])

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import importlib
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from typer.core import TyperCommand, TyperGroup
 
 from ftzlink.errors import Conflict, FtzlinkError, InvalidInput, NotFound
+
+if TYPE_CHECKING:  # not at run time: `ftzlink --help` imports no models (test_lazy_commands)
+    from ftzlink.text import Lang
 
 __all__ = ["COMMANDS", "app", "main"]
 
@@ -104,11 +107,28 @@ def exit_code(error: FtzlinkError) -> int:
     return next((code for kind, code in EXIT_CODES.items() if isinstance(error, kind)), 1)
 
 
-def one_line_if_one(error: FtzlinkError) -> str:
-    """The error's text; an input refused for one problem reads as one line."""
+def one_line_if_one(error: FtzlinkError, lang: Lang = "en") -> str:
+    """The error in `lang`, from its code and fields (the catalogs the web reads); an error with no
+    such sentence reads as its text, and an input refused for one problem as one line."""
+    from ftzlink.i18n import error_message
+
+    said = error_message(error, lang)
+    if said is not None:
+        return said
     if isinstance(error, InvalidInput) and len(error.problems) == 1:
         return f"{error.summary}: {error.problems[0]}"
     return str(error)
+
+
+def lang_of_argv(argv: list[str]) -> Lang:
+    """The --lang/-l a command was run with (the error path runs outside the command); zh by
+    default, as the commands."""
+    for i, arg in enumerate(argv):
+        if arg in ("--lang", "-l") and i + 1 < len(argv):
+            return "en" if argv[i + 1] == "en" else "zh"
+        if arg.startswith("--lang="):
+            return "en" if arg.removeprefix("--lang=") == "en" else "zh"
+    return "zh"
 
 
 def main() -> None:
@@ -124,5 +144,8 @@ def main() -> None:
         from ftzlink.cli.output import err_console
 
         # The message is printed as plain text: paths like measures[3] must not read as markup.
-        err_console.print(Text("error: ", style="bold red") + Text(one_line_if_one(error)))
+        err_console.print(
+            Text("error: ", style="bold red")
+            + Text(one_line_if_one(error, lang_of_argv(sys.argv[1:])))
+        )
         sys.exit(exit_code(error))

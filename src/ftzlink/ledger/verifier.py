@@ -42,6 +42,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 __all__ = [
     "EMPTY_ROOT",
+    "REASONS",
     "RECEIPT_FORMAT",
     "TLOG_PROOF_HEADER",
     "Checkpoint",
@@ -75,8 +76,32 @@ RAW_KIND = "raw"  # the kind of an entry that begins with no type tag
 _RECEIPT_FIELDS = frozenset({"format", "origin", "index", "kind", "body", "entry", "tlog_proof"})
 
 
+# Why something does not verify, as a stable code an adapter translates (never its prose).
+REASONS = (
+    "bad_base64",  # a base64 part is not valid (canonical) base64
+    "bad_checkpoint",  # the checkpoint or signed note is malformed, or from another origin
+    "bad_index",  # the entry's index is outside the tree its proof and checkpoint describe
+    "bad_json",  # the receipt's JSON holds a non-number constant (NaN, Infinity)
+    "bad_key",  # the verifier key is malformed
+    "bad_proof",  # the inclusion proof is malformed
+    "bad_signature",  # no valid signature by the key
+    "body_differs",  # the readable body differs from the signed entry (`field`: the path)
+    "duplicate_field",  # a JSON key appears twice (`field`: the key)
+    "field_differs",  # origin/index/kind differs from what was signed (`field`: which)
+    "not_a_receipt",  # not a receipt of this format, or not readable
+    "root_mismatch",  # the entry and proof lead to another root than the signed one
+    "unsigned_field",  # a field shown that was not signed (`field`: which)
+)
+
+
 class VerificationError(Exception):
-    """Why something does not verify; the message is meant for a person."""
+    """Why something does not verify: `reason` (one of REASONS) and `field` for an adapter,
+    the message for a person reading this module's output in English."""
+
+    def __init__(self, message: str, *, reason: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.field = field
 
 
 # --- RFC 9162 §2.1 ------------------------------------------------------------------------------
@@ -93,11 +118,15 @@ def node_hash(left: bytes, right: bytes) -> bytes:
 def root_from_inclusion_proof(leaf: bytes, index: int, size: int, proof: Sequence[bytes]) -> bytes:
     """The root an inclusion proof leads to (RFC 9162 §2.1.3.2); raises if it is malformed."""
     if not 0 <= index < size:
-        raise VerificationError(f"index {index} is outside a tree of size {size}")
+        raise VerificationError(
+            f"index {index} is outside a tree of size {size}", reason="bad_index"
+        )
     fn, sn, r = index, size - 1, leaf
     for p in proof:
         if sn == 0:
-            raise VerificationError("the inclusion proof is longer than the tree allows")
+            raise VerificationError(
+                "the inclusion proof is longer than the tree allows", reason="bad_proof"
+            )
         if fn & 1 or fn == sn:
             r = node_hash(p, r)
             if not fn & 1:
@@ -109,7 +138,9 @@ def root_from_inclusion_proof(leaf: bytes, index: int, size: int, proof: Sequenc
         fn >>= 1
         sn >>= 1
     if sn != 0:
-        raise VerificationError("the inclusion proof is shorter than the tree requires")
+        raise VerificationError(
+            "the inclusion proof is shorter than the tree requires", reason="bad_proof"
+        )
     return r
 
 
@@ -166,13 +197,13 @@ def key_id(name: str, public_key: bytes) -> bytes:
     return hashlib.sha256(name.encode() + b"\n" + bytes([ED25519]) + public_key).digest()[:4]
 
 
-def _b64(text: str, what: str) -> bytes:
+def _b64(text: str, what: str, reason: str = "bad_base64") -> bytes:
     try:
         raw = base64.b64decode(text.encode("ascii"), validate=True)
     except (binascii.Error, UnicodeEncodeError, ValueError):
-        raise VerificationError(f"{what} is not valid base64") from None
+        raise VerificationError(f"{what} is not valid base64", reason=reason) from None
     if base64.b64encode(raw).decode("ascii") != text:  # unused bits set: one value, one text
-        raise VerificationError(f"{what} is not canonical base64")
+        raise VerificationError(f"{what} is not canonical base64", reason=reason)
     return raw
 
 
@@ -204,17 +235,21 @@ class VerifierKey:
 def parse_vkey(vkey: str) -> VerifierKey:
     parts = vkey.strip().split("+", 2)  # base64 has '+' too: the key is the rest
     if len(parts) != 3:
-        raise VerificationError("a verifier key reads <name>+<key ID>+<base64 key>")
+        raise VerificationError(
+            "a verifier key reads <name>+<key ID>+<base64 key>", reason="bad_key"
+        )
     name, hex_id, encoded = parts
     if not _valid_name(name):
-        raise VerificationError(f"{name!r} is not a valid key name")
-    raw = _b64(encoded, "the verifier key")
+        raise VerificationError(f"{name!r} is not a valid key name", reason="bad_key")
+    raw = _b64(encoded, "the verifier key", "bad_key")
     if len(raw) != 33 or raw[0] != ED25519:
-        raise VerificationError("the verifier key is not an Ed25519 key")
+        raise VerificationError("the verifier key is not an Ed25519 key", reason="bad_key")
     public_key = raw[1:]
     expected = key_id(name, public_key)
     if hex_id.lower() != expected.hex() or len(hex_id) != 8:
-        raise VerificationError("the verifier key's ID does not match its name and key")
+        raise VerificationError(
+            "the verifier key's ID does not match its name and key", reason="bad_key"
+        )
     return VerifierKey(name, expected, public_key)
 
 
@@ -236,34 +271,53 @@ class Checkpoint:
 
 def parse_checkpoint_body(body: str) -> Checkpoint:
     if not body.endswith("\n"):
-        raise VerificationError("the checkpoint body does not end with a newline")
+        raise VerificationError(
+            "the checkpoint body does not end with a newline", reason="bad_checkpoint"
+        )
     lines = body[:-1].split("\n")
     if len(lines) < 3:
-        raise VerificationError("a checkpoint has an origin, a size and a root hash line")
+        raise VerificationError(
+            "a checkpoint has an origin, a size and a root hash line", reason="bad_checkpoint"
+        )
     origin, size_text, root_text, *extensions = lines
     if not origin or not origin.isprintable():
-        raise VerificationError("the checkpoint's origin line is empty or not printable")
+        raise VerificationError(
+            "the checkpoint's origin line is empty or not printable", reason="bad_checkpoint"
+        )
     if not _DECIMAL.fullmatch(size_text):
-        raise VerificationError("the checkpoint's size is not a decimal number")
+        raise VerificationError(
+            "the checkpoint's size is not a decimal number", reason="bad_checkpoint"
+        )
     root = _b64(root_text, "the checkpoint's root hash")
     if len(root) != 32:
-        raise VerificationError("the checkpoint's root hash is not 32 bytes")
+        raise VerificationError(
+            "the checkpoint's root hash is not 32 bytes", reason="bad_checkpoint"
+        )
     if any(not line for line in extensions):
-        raise VerificationError("the checkpoint has an empty line in its body")
+        raise VerificationError(
+            "the checkpoint has an empty line in its body", reason="bad_checkpoint"
+        )
     return Checkpoint(origin, int(size_text), root, tuple(extensions))
 
 
 def split_note(note: str) -> tuple[str, list[str]]:
     """A signed note's text (ending in a newline) and its signature lines; raise if malformed."""
     if "\n\n" not in note:
-        raise VerificationError("the signed note has no blank line before its signatures")
+        raise VerificationError(
+            "the signed note has no blank line before its signatures", reason="bad_signature"
+        )
     split = note.rindex("\n\n")
     text, signatures = note[: split + 1], note[split + 2 :]
     if not signatures.endswith("\n"):
-        raise VerificationError("the signed note's last signature line does not end with a newline")
+        raise VerificationError(
+            "the signed note's last signature line does not end with a newline",
+            reason="bad_signature",
+        )
     lines = signatures[:-1].split("\n")
     if any(not line.startswith(SIGNATURE_PREFIX) for line in lines):
-        raise VerificationError("a signature line does not begin with an em dash")
+        raise VerificationError(
+            "a signature line does not begin with an em dash", reason="bad_signature"
+        )
     return text, lines
 
 
@@ -273,21 +327,26 @@ def open_checkpoint(note: str, key: VerifierKey, *, origin: str | None = None) -
     checkpoint = parse_checkpoint_body(text)
     if origin is not None and checkpoint.origin != origin:
         raise VerificationError(
-            f"the checkpoint is from {checkpoint.origin!r}, not the expected {origin!r}"
+            f"the checkpoint is from {checkpoint.origin!r}, not the expected {origin!r}",
+            reason="bad_checkpoint",
         )
     verified = False
     for line in lines:
         name, _, encoded = line[len(SIGNATURE_PREFIX) :].partition(" ")
         if name != key.name:
             continue
-        raw = _b64(encoded, "a signature")
+        raw = _b64(encoded, "a signature", "bad_signature")
         if len(raw) != 4 + 64 or raw[:4] != key.key_id:
             continue
         if not key.verify(text.encode(), raw[4:]):
-            raise VerificationError(f"the signature by {key.name} does not verify")
+            raise VerificationError(
+                f"the signature by {key.name} does not verify", reason="bad_signature"
+            )
         verified = True
     if not verified:
-        raise VerificationError(f"the checkpoint carries no signature by the key {key.vkey}")
+        raise VerificationError(
+            f"the checkpoint carries no signature by the key {key.vkey}", reason="bad_signature"
+        )
     return Checkpoint(
         checkpoint.origin, checkpoint.size, checkpoint.root_hash, checkpoint.extensions, note
     )
@@ -300,33 +359,42 @@ def parse_tlog_proof(text: str) -> tuple[int, list[bytes], str, bytes | None]:
     """(index, inclusion proof, checkpoint note, extra data) of a tlog-proof@v1 text."""
     header, sep, rest = text.partition("\n")
     if header != TLOG_PROOF_HEADER or not sep:
-        raise VerificationError(f"the proof does not begin with {TLOG_PROOF_HEADER}")
+        raise VerificationError(
+            f"the proof does not begin with {TLOG_PROOF_HEADER}", reason="bad_proof"
+        )
     if "\n\n" not in rest:
-        raise VerificationError("the proof has no blank line before its checkpoint")
+        raise VerificationError(
+            "the proof has no blank line before its checkpoint", reason="bad_checkpoint"
+        )
     head, _, checkpoint = rest.partition("\n\n")
     lines = head.split("\n")
     extra: bytes | None = None
     if lines and lines[0].startswith("extra "):
         extra = _b64(lines.pop(0)[len("extra ") :], "the proof's extra data")
     if not lines or not lines[0].startswith("index "):
-        raise VerificationError("the proof has no index line")
+        raise VerificationError("the proof has no index line", reason="bad_index")
     index_text = lines.pop(0)[len("index ") :]
     if not _DECIMAL.fullmatch(index_text):
-        raise VerificationError("the proof's index is not a decimal number")
+        raise VerificationError("the proof's index is not a decimal number", reason="bad_index")
     hashes = [_b64(line, "an inclusion proof hash") for line in lines]
     if any(len(h) != 32 for h in hashes):
-        raise VerificationError("an inclusion proof hash is not 32 bytes")
+        raise VerificationError("an inclusion proof hash is not 32 bytes", reason="bad_proof")
     return int(index_text), hashes, checkpoint, extra
 
 
 @dataclass(frozen=True)
 class ReceiptCheck:
+    """A receipt's check: `why` in English for a person; `reason` (one of REASONS, '' when ok)
+    and `field` for an adapter to say it in the reader's language."""
+
     ok: bool
     why: str
     index: int | None = None
     size: int | None = None
     origin: str | None = None
     entry: bytes | None = None
+    reason: str = ""
+    field: str | None = None
 
 
 def entry_kind(entry: bytes) -> str:
@@ -343,12 +411,16 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     keys = [key for key, _ in pairs]
     twice = next((key for key in keys if keys.count(key) > 1), None)
     if twice is not None:
-        raise VerificationError(f"the key {twice!r} appears twice: a reader could see either value")
+        raise VerificationError(
+            f"the key {twice!r} appears twice: a reader could see either value",
+            reason="duplicate_field",
+            field=twice,
+        )
     return dict(pairs)
 
 
 def _no_constant(text: str) -> Any:
-    raise VerificationError(f"{text} is not a JSON number")
+    raise VerificationError(f"{text} is not a JSON number", reason="bad_json")
 
 
 def _strict_json(text: str | bytes) -> Any:
@@ -381,12 +453,18 @@ def _first_difference(shown: Any, signed: Any, path: str) -> str:
 def _signed_body(entry: bytes) -> Any:
     """The entry's payload as JSON, or raise: a body shown for it would be made up."""
     if entry_kind(entry) == RAW_KIND:
-        raise VerificationError("the receipt shows a body, but its signed entry has no JSON body")
+        raise VerificationError(
+            "the receipt shows a body, but its signed entry has no JSON body",
+            reason="unsigned_field",
+            field="body",
+        )
     try:
         return _strict_json(entry.partition(b"\n")[2].decode("utf-8"))
     except (ValueError, UnicodeDecodeError, VerificationError):
         raise VerificationError(
-            "the receipt shows a body, but its signed entry has no JSON body"
+            "the receipt shows a body, but its signed entry has no JSON body",
+            reason="unsigned_field",
+            field="body",
         ) from None
 
 
@@ -394,23 +472,33 @@ def _check_readable(data: Mapping[str, Any], index: int, origin: str, entry: byt
     """Every field a person reads in the receipt says exactly what was signed, or raise."""
     extra = sorted(set(data) - _RECEIPT_FIELDS)
     if extra:
-        raise VerificationError(f"the receipt carries a field that was not signed: {extra[0]}")
+        raise VerificationError(
+            f"the receipt carries a field that was not signed: {extra[0]}",
+            reason="unsigned_field",
+            field=extra[0],
+        )
     if "origin" in data and data["origin"] != origin:
         raise VerificationError(
             f"the receipt's origin field differs from what was signed: origin says "
-            f"{data['origin']!r}, the signed checkpoint {origin!r}"
+            f"{data['origin']!r}, the signed checkpoint {origin!r}",
+            reason="field_differs",
+            field="origin",
         )
     shown_index = data.get("index", index)
     if type(shown_index) is not int or shown_index != index:
         raise VerificationError(
             f"the receipt's index field differs from what was signed: index says "
-            f"{shown_index!r}, the proof's index is {index}"
+            f"{shown_index!r}, the proof's index is {index}",
+            reason="field_differs",
+            field="index",
         )
     kind = entry_kind(entry)
     if "kind" in data and data["kind"] != kind:
         raise VerificationError(
             f"the receipt's kind field differs from what was signed: kind says "
-            f"{data['kind']!r}, the signed entry is {kind!r}"
+            f"{data['kind']!r}, the signed entry is {kind!r}",
+            reason="field_differs",
+            field="kind",
         )
     if "body" in data:
         signed = _signed_body(entry)
@@ -418,7 +506,9 @@ def _check_readable(data: Mapping[str, Any], index: int, origin: str, entry: byt
             where = _first_difference(data["body"], signed, "body")
             raise VerificationError(
                 f"the receipt's body differs from what was signed at {where}: only the signed "
-                "entry is true"
+                "entry is true",
+                reason="body_differs",
+                field=where,
             )
 
 
@@ -435,28 +525,34 @@ def verify_receipt(
         verifier = parse_vkey(key) if isinstance(key, str) else key
         data: Any = _strict_json(receipt) if isinstance(receipt, str | bytes) else receipt
         if not isinstance(data, Mapping) or data.get("format") != RECEIPT_FORMAT:
-            raise VerificationError(f"not a receipt in the {RECEIPT_FORMAT} format")
+            raise VerificationError(
+                f"not a receipt in the {RECEIPT_FORMAT} format", reason="not_a_receipt"
+            )
         entry, proof_text = data.get("entry"), data.get("tlog_proof")
         if not isinstance(entry, str) or not isinstance(proof_text, str):
-            raise VerificationError("the receipt lacks its entry or its tlog_proof")
+            raise VerificationError(
+                "the receipt lacks its entry or its tlog_proof", reason="not_a_receipt"
+            )
         entry_bytes = _b64(entry, "the receipt's entry")
         index, proof, note, _extra = parse_tlog_proof(proof_text)
         checkpoint = open_checkpoint(note, verifier, origin=origin or verifier.name)
         if index >= checkpoint.size:
             raise VerificationError(
-                f"entry {index} is not in the checkpointed tree of size {checkpoint.size}"
+                f"entry {index} is not in the checkpointed tree of size {checkpoint.size}",
+                reason="bad_index",
             )
         root = root_from_inclusion_proof(leaf_hash(entry_bytes), index, checkpoint.size, proof)
         if root != checkpoint.root_hash:
             raise VerificationError(
                 f"the entry and proof lead to a root other than the signed checkpoint's "
-                f"(entry {index}, tree size {checkpoint.size})"
+                f"(entry {index}, tree size {checkpoint.size})",
+                reason="root_mismatch",
             )
         _check_readable(data, index, checkpoint.origin, entry_bytes)
     except VerificationError as error:
-        return ReceiptCheck(False, str(error))
+        return ReceiptCheck(False, str(error), reason=error.reason, field=error.field)
     except (ValueError, UnicodeDecodeError) as error:
-        return ReceiptCheck(False, f"the receipt is not readable: {error}")
+        return ReceiptCheck(False, f"the receipt is not readable: {error}", reason="not_a_receipt")
     return ReceiptCheck(
         True,
         f"entry {index} is in the log {checkpoint.origin} as of its signed checkpoint of "

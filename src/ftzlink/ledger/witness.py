@@ -178,7 +178,9 @@ def open_cosignature(note: str, vkey: str) -> int:
     try:
         return _open_cosignature(note, vkey)
     except (ValueError, struct.error):
-        raise VerificationError("the note or the witness's key is malformed") from None
+        raise VerificationError(
+            "the note or the witness's key is malformed", reason="bad_key"
+        ) from None
 
 
 def _open_cosignature(note: str, vkey: str) -> int:
@@ -188,11 +190,13 @@ def _open_cosignature(note: str, vkey: str) -> int:
     name, hex_id, encoded = vkey.split("+", 2)
     raw_key = base64.b64decode(encoded, validate=True)
     if raw_key[:1] != bytes([COSIGNATURE_V1]) or len(raw_key) != 33:
-        raise VerificationError("not a cosignature/v1 verifier key")
+        raise VerificationError("not a cosignature/v1 verifier key", reason="bad_key")
     public = raw_key[1:]
     key_id = _cosignature_key_id(name, public)
     if key_id.hex() != hex_id:
-        raise VerificationError("the verifier key's ID does not match its name and key")
+        raise VerificationError(
+            "the verifier key's ID does not match its name and key", reason="bad_key"
+        )
     body, lines = split_note(note)
     for line in lines:
         line_name, _, sig = line[len(SIGNATURE_PREFIX) :].partition(" ")
@@ -205,9 +209,11 @@ def _open_cosignature(note: str, vkey: str) -> int:
                 raw[12:], _cosigned_message(body, timestamp)
             )
         except InvalidSignature:
-            raise VerificationError(f"the cosignature by {name} does not verify") from None
+            raise VerificationError(
+                f"the cosignature by {name} does not verify", reason="bad_signature"
+            ) from None
         return int(timestamp)
-    raise VerificationError(f"the note carries no cosignature by {name}")
+    raise VerificationError(f"the note carries no cosignature by {name}", reason="bad_signature")
 
 
 class Witness:

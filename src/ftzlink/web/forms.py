@@ -1,6 +1,6 @@
 """Form answers and what is wrong with them, the way the pages show it: an error summary that
 links to each field, the message beside the field, and every answer kept; the one way a page
-runs a change (`change`) and reads a typed day (`parse_day`)."""
+runs a change (`change`) and reads a typed day (`parse_day`) or number (`parse_int`)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from ftzlink.errors import Conflict, FtzlinkError, InvalidInput, TooLarge, Unsup
 if TYPE_CHECKING:
     from ftzlink.web.context import Web
 
-__all__ = ["N_", "REFUSALS", "FieldError", "Form", "change", "parse_day"]
+__all__ = ["N_", "REFUSALS", "FieldError", "Form", "change", "parse_day", "parse_int"]
 
 T = TypeVar("T")
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -103,3 +103,13 @@ def parse_day(text: str) -> dt.date | None:
         return dt.date.fromisoformat(text)
     except ValueError:
         return None
+
+
+def parse_int(text: str, maximum: int) -> int | None:
+    """A whole number typed with or without thousands separators (1,000 or 1，000), or None if it
+    is not one or exceeds `maximum`."""
+    cleaned = text.replace(",", "").replace("\uff0c", "").replace(" ", "")
+    if not cleaned.isdigit() or len(cleaned) > 16:
+        return None
+    value = int(cleaned)
+    return value if value <= maximum else None

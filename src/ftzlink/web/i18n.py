@@ -8,41 +8,24 @@ the templates and the web code and adds the new ones to the PO files, ready to t
 
 from __future__ import annotations
 
-import io
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
-from babel.messages.catalog import Catalog
-from babel.messages.extract import extract_from_dir
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po, write_po
-from babel.support import Translations
+from babel.messages.extract import extract_from_dir, extract_from_file
+from babel.messages.pofile import write_po
 
+from ftzlink.i18n import DOMAIN_FILES, LOCALES, load_catalog, translations
+from ftzlink.i18n import po_path as _po_path
+from ftzlink.i18n import read_catalog as _read
 from ftzlink.text import Lang
 
 __all__ = ["LOCALES", "Message", "extract", "load_catalog", "translations"]
 
 HERE = Path(__file__).parent
-LOCALE_DIR = HERE / "locale"
-LOCALES: dict[Lang, str] = {"zh": "zh_CN", "en": "en"}
-DOMAIN_FILES = (
-    "common",
-    "public",
-    "enterprise",
-    "official",
-    "statistics",
-    "auditor",
-    "talent",
-    "pilots",
-    "dataflow",
-    "proactive",
-    "certificates",
-    "messages",
-    "foreign",
-)
+# The catalogs themselves are loaded by the neutral ftzlink.i18n (the CLI reads them too).
+NEUTRAL = HERE.parent / "i18n.py"
 
 # What Babel reads: the web package's Python (gettext calls `_`, `N_`, `ngettext`) and templates.
 METHOD_MAP = [
@@ -83,38 +66,12 @@ def extract() -> list[Message]:
         else:
             key = message
         found.setdefault(key, []).append(filename)
+    for _lineno, message, _comments, _context in extract_from_file(
+        "python", str(NEUTRAL), KEYWORDS
+    ):
+        if isinstance(message, str):  # the neutral module has no plural messages
+            found.setdefault(message, []).append("../i18n.py")
     return [Message(id=k, locations=tuple(v)) for k, v in found.items()]
-
-
-def _po_path(locale: str, part: str) -> Path:
-    return LOCALE_DIR / locale / "LC_MESSAGES" / f"{part}.po"
-
-
-def _read(path: Path, locale: str) -> Catalog:
-    if not path.exists():
-        return Catalog(locale=locale, domain="messages")
-    with path.open("rb") as f:
-        return read_po(f, locale=locale)
-
-
-def load_catalog(lang: Lang) -> Catalog:
-    """All parts of one language's catalog, merged."""
-    locale = LOCALES[lang]
-    merged = Catalog(locale=locale, domain="messages")
-    for part in DOMAIN_FILES:
-        for message in _read(_po_path(locale, part), locale):
-            if message.id:
-                merged[message.id] = message
-    return merged
-
-
-@cache
-def translations(lang: Lang) -> Translations:
-    """The compiled translations of one language (compiled once per process, in memory)."""
-    buffer = io.BytesIO()
-    write_mo(buffer, load_catalog(lang))
-    buffer.seek(0)
-    return Translations(buffer, domain="messages")
 
 
 def _key(message_id: str | tuple[str, ...] | list[str]) -> str:

@@ -1,17 +1,14 @@
 """What every data-service page shares: labels, the sections of a filing, parsing, who is asking,
-running a change.
+the refusals a change shows on its form.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 from fastapi import Path
-from sqlalchemy.orm import Session
 
 from ftzlink.auth.principal import Principal
 from ftzlink.dataflow import permissions as perm
@@ -22,7 +19,6 @@ from ftzlink.dataflow.tables import (
     Registration,
 )
 from ftzlink.errors import (
-    CalendarNotCovered,
     Conflict,
     Forbidden,
     FtzlinkError,
@@ -33,12 +29,12 @@ from ftzlink.ledger.verifier import VerifierKey
 from ftzlink.web.context import Web
 from ftzlink.web.forms import N_
 
-T = TypeVar("T")
-
 PAGES = "pages/dataflow/"
+# The refusals a data-service form shows beside its field (`forms.change(..., refusals=REFUSALS)`):
+# InvalidInput (with CalendarNotCovered) and Conflict; too large / wrong type go to the error page.
+REFUSALS: tuple[type[FtzlinkError], ...] = (InvalidInput, Conflict)
 DbId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 RECEIPT_MAX = 1_000_000  # bytes: a receipt is a few kilobytes
-_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
@@ -171,32 +167,6 @@ def _route(web: Web, route: str | None) -> dict[str, str]:
     if route is None:
         return {"text": web._("Not decided yet"), "css": "needs_info"}
     return {"text": web._(ROUTES[route]), "css": ROUTE_CSS[route]}
-
-
-def _int(text: str, maximum: int) -> int | None:
-    cleaned = text.replace(",", "").replace("，", "").replace(" ", "")
-    if not cleaned.isdigit() or len(cleaned) > 16:
-        return None
-    value = int(cleaned)
-    return value if value <= maximum else None
-
-
-def _parse_day(text: str) -> dt.date | None:
-    if not _DAY.match(text):
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        return None
-
-
-def _change(web: Web, produce: Callable[[Session], T]) -> tuple[T | None, FtzlinkError | None]:
-    """Run a change in its own transaction; a refusal rolls it back and is handed back to show."""
-    try:
-        with web.write() as session:
-            return produce(session), None
-    except (InvalidInput, Conflict, CalendarNotCovered) as error:
-        return None, error
 
 
 def _verifier(web: Web) -> VerifierKey | None:

@@ -27,21 +27,21 @@ from ftzlink.errors import (
     NotFound,
     NothingToFile,
 )
+from ftzlink.web import forms
 from ftzlink.web.context import Web, WebPage
 from ftzlink.web.dataflow.common import (
     FILING_STATUSES,
     MECHANISMS,
     PAGES,
+    REFUSALS,
     ROUTES,
     SECTION_BY_SLUG,
     SECTION_OF,
     SECTIONS,
     DbId,
     Section,
-    _change,
     _label,
     _member,
-    _parse_day,
     _reads_queue,
     _route,
     _rules,
@@ -132,7 +132,7 @@ async def create_filing(web: WebPage) -> Response:
         form.error("title", web._("The name must be 200 characters or fewer"))
     filing = None
     if form.ok:
-        filing, refusal = _change(
+        filing, refusal = forms.change(
             web,
             lambda session: filing_service.create_filing(
                 session,
@@ -142,6 +142,7 @@ async def create_filing(web: WebPage) -> Response:
                 title=title,
                 today=web.today,
             ),
+            refusals=REFUSALS,
         )
         if refusal is not None:
             form.error("title", web._("Enter a name for the transfer scenario"))
@@ -324,7 +325,7 @@ async def submit(web: WebPage, filing_id: DbId) -> Response:
         form.error("mechanism", web._("Select how the transfer is filed"))
     effective = None
     if form.get("contract_effective_on"):
-        effective = _parse_day(form.get("contract_effective_on"))
+        effective = forms.parse_day(form.get("contract_effective_on"))
         if effective is None:
             form.error("contract_effective_on", web._("Enter the day as a date, like 2026-02-20"))
         elif mechanism != "standard_contract":
@@ -332,7 +333,7 @@ async def submit(web: WebPage, filing_id: DbId) -> Response:
                 "contract_effective_on", web._("Only a standard contract has an effective date")
             )
     if form.ok:
-        _, refusal = _change(
+        _, refusal = forms.change(
             web,
             lambda session: filing_service.submit_filing(
                 session,
@@ -343,6 +344,7 @@ async def submit(web: WebPage, filing_id: DbId) -> Response:
                 contract_effective_on=effective,
                 today=web.today,
             ),
+            refusals=REFUSALS,
         )
         if refusal is None:
             return web.redirect(f"/dataflow/filings/{filing_id}/confirmation")

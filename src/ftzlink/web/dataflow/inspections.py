@@ -25,14 +25,14 @@ from ftzlink.errors import (
 )
 from ftzlink.ledger import checkpoints
 from ftzlink.ledger import log as ledger_log
+from ftzlink.web import forms
 from ftzlink.web.context import Web, WebPage
 from ftzlink.web.dataflow.common import (
     DRAW_REFUSALS,
     INSPECTION_STATUSES,
     PAGES,
+    REFUSALS,
     DbId,
-    _change,
-    _int,
     _label,
 )
 from ftzlink.web.forms import Form
@@ -109,7 +109,7 @@ async def make_draw(web: WebPage) -> Response:
     if not perm.can_draw_spot_checks(principal):
         raise Forbidden("only a data regulator draws spot checks")
     form = Form(await web.form())
-    count = _int(form.get("count"), limits.DRAW_MAX)
+    count = forms.parse_int(form.get("count"), limits.DRAW_MAX)
     if count is None or limits.draw_count_problems(count):
         form.error(
             "count",
@@ -121,11 +121,12 @@ async def make_draw(web: WebPage) -> Response:
     drawn, refused = None, False
     if form.ok:
         assert count is not None
-        drawn, refusal = _change(
+        drawn, refusal = forms.change(
             web,
             lambda session: draw_service.draw_spot_checks(
                 session, principal=principal, count=count, today=web.today
             ),
+            refusals=REFUSALS,
         )
         refused = refusal is not None
         if refusal is not None:
@@ -247,7 +248,7 @@ async def record_findings(web: WebPage, inspection_id: DbId) -> Response:
         principal = _drawn_inspector(web, session, inspection_id)
     form = Form(await web.form())
     findings = limits.lines(form.get("findings").splitlines())
-    days = _int(form.get("rectification_working_days"), limits.RECTIFICATION_DAYS_MAX)
+    days = forms.parse_int(form.get("rectification_working_days"), limits.RECTIFICATION_DAYS_MAX)
     problems = {p.field for p in limits.findings_problems(findings, days or 0)}
     if not findings:
         form.error("findings", web._("Enter at least one finding, one a line"))
@@ -267,7 +268,7 @@ async def record_findings(web: WebPage, inspection_id: DbId) -> Response:
         )
     if form.ok:
         assert days is not None
-        _, refusal = _change(
+        _, refusal = forms.change(
             web,
             lambda session: inspection_service.record_findings(
                 session,
@@ -277,6 +278,7 @@ async def record_findings(web: WebPage, inspection_id: DbId) -> Response:
                 rectification_working_days=days,
                 today=web.today,
             ),
+            refusals=REFUSALS,
         )
         if isinstance(refusal, CalendarNotCovered):
             form.error(
@@ -310,7 +312,7 @@ async def close_inspection(web: WebPage, inspection_id: DbId) -> Response:
             ),
         )
     if form.ok:
-        _, refusal = _change(
+        _, refusal = forms.change(
             web,
             lambda session: inspection_service.close_inspection(
                 session,
@@ -319,6 +321,7 @@ async def close_inspection(web: WebPage, inspection_id: DbId) -> Response:
                 note=note,
                 today=web.today,
             ),
+            refusals=REFUSALS,
         )
         if refusal is not None:
             return web.redirect(f"/dataflow/inspections/{inspection_id}")

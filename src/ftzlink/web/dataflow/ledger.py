@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from fastapi import APIRouter
@@ -21,67 +20,40 @@ __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
 
-RECEIPT_PROBLEMS = (
-    (
-        re.compile(r"the receipt's \w+ field differs from what was signed: (?P<field>\w+) says"),
-        N_(
-            "The receipt's field %(field)s is not what the platform signed: the readable part "
-            "of the receipt was changed."
-        ),
-    ),
-    (
-        re.compile(r"the receipt's body differs from what was signed at (?P<field>\S+):"),
-        N_(
-            "The receipt's field %(field)s is not what the platform signed: the readable part "
-            "of the receipt was changed."
-        ),
-    ),
-    (
-        re.compile(r"carries a field that was not signed: (?P<field>.+)$|shows a body, but"),
-        N_(
-            "The receipt shows something the platform did not sign (%(field)s): the receipt was "
-            "changed."
-        ),
-    ),
-    (
-        re.compile(r"appears twice"),
-        N_("The receipt gives a field twice, so it could be read two ways: it was changed."),
-    ),
-    (
-        re.compile(r"signature|no signature"),
-        N_(
-            "The checkpoint in the receipt is not signed by this platform's key: the checkpoint "
-            "was changed, or the receipt comes from another log."
-        ),
-    ),
-    (
-        re.compile(r"lead to a root"),
-        N_(
-            "The entry and its proof do not lead to the root hash the platform signed: the entry "
-            "or the proof was changed."
-        ),
-    ),
-    (
-        re.compile(r"not a receipt|lacks its entry|not readable"),
-        N_("This is not a ledger receipt: a receipt is a JSON file downloaded from this platform."),
-    ),
-    (
-        re.compile(r"base64"),
-        N_("Part of the receipt is not valid base64: it was changed."),
-    ),
-    (
-        re.compile(r"index"),
-        N_("The receipt's entry number does not match its proof: it was changed."),
-    ),
-    (
-        re.compile(r"checkpoint|signed note|origin"),
-        N_("The checkpoint in the receipt is malformed or from another log: it was changed."),
-    ),
-    (
-        re.compile(r"proof"),
-        N_("The proof in the receipt is malformed: it was changed."),
-    ),
+_CHANGED_FIELD = N_(
+    "The receipt's field %(field)s is not what the platform signed: the readable part "
+    "of the receipt was changed."
 )
+# Why a receipt does not verify, by the verifier's `reason` code (ftzlink.ledger.verifier.REASONS);
+# a reason not listed reads "The receipt does not verify."
+RECEIPT_PROBLEMS = {
+    "field_differs": _CHANGED_FIELD,
+    "body_differs": _CHANGED_FIELD,
+    "unsigned_field": N_(
+        "The receipt shows something the platform did not sign (%(field)s): the receipt was "
+        "changed."
+    ),
+    "duplicate_field": N_(
+        "The receipt gives a field twice, so it could be read two ways: it was changed."
+    ),
+    "bad_signature": N_(
+        "The checkpoint in the receipt is not signed by this platform's key: the checkpoint "
+        "was changed, or the receipt comes from another log."
+    ),
+    "root_mismatch": N_(
+        "The entry and its proof do not lead to the root hash the platform signed: the entry "
+        "or the proof was changed."
+    ),
+    "not_a_receipt": N_(
+        "This is not a ledger receipt: a receipt is a JSON file downloaded from this platform."
+    ),
+    "bad_base64": N_("Part of the receipt is not valid base64: it was changed."),
+    "bad_index": N_("The receipt's entry number does not match its proof: it was changed."),
+    "bad_checkpoint": N_(
+        "The checkpoint in the receipt is malformed or from another log: it was changed."
+    ),
+    "bad_proof": N_("The proof in the receipt is malformed: it was changed."),
+}
 
 
 # --- the public ledger ------------------------------------------------------------------------
@@ -118,13 +90,14 @@ def _entry(check: ReceiptCheck) -> dict[str, Any]:
     }
 
 
-def _why(web: Web, why: str) -> str:
-    for pattern, message in RECEIPT_PROBLEMS:
-        if found := pattern.search(why):
-            if "%(field)s" in message:
-                return web._(message, field=found.groupdict().get("field") or "body")
-            return web._(message)
-    return web._("The receipt does not verify.")
+def _why(web: Web, check: ReceiptCheck) -> str:
+    """Why the receipt does not verify, in the reader's language, from the check's code."""
+    message = RECEIPT_PROBLEMS.get(check.reason)
+    if message is None:
+        return web._("The receipt does not verify.")
+    if "%(field)s" in message:
+        return web._(message, field=check.field or "body")
+    return web._(message)
 
 
 def _verify_page(
@@ -178,5 +151,5 @@ async def verify(web: WebPage) -> Response:
     if check.ok:
         result.update(index=check.index, size=check.size, origin=check.origin, entry=_entry(check))
     else:
-        result["reason"] = _why(web, check.why)
+        result["reason"] = _why(web, check)
     return _verify_page(web, Form(), result=result)

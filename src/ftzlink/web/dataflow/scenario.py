@@ -19,6 +19,7 @@ from ftzlink.errors import (
     InvalidInput,
 )
 from ftzlink.text import Text
+from ftzlink.web import forms
 from ftzlink.web.context import Web
 from ftzlink.web.dataflow.common import (
     CONFIDENCE,
@@ -31,7 +32,6 @@ from ftzlink.web.dataflow.common import (
     TASK_STATES,
     YES_NO,
     Section,
-    _int,
     _label,
     _route,
     _rules,
@@ -254,7 +254,7 @@ def _read_section(web: Web, form: Form, section: Section) -> dict[str, Any]:
                 else:
                     changes[fact] = YES_NO[raw]
             elif d.type == "int":
-                value = _int(raw, limits.PEOPLE_MAX)
+                value = forms.parse_int(raw, limits.PEOPLE_MAX)
                 if value is None:
                     form.error(
                         fact, web._("Enter the number of people as a whole number, like 120000")

@@ -9,8 +9,9 @@ from fastapi.responses import Response
 
 from ftzlink.dataflow import filings as filing_service
 from ftzlink.dataflow.workflow import EDITABLE
+from ftzlink.web import forms
 from ftzlink.web.context import WebPage
-from ftzlink.web.dataflow.common import DbId, _change, _rules
+from ftzlink.web.dataflow.common import REFUSALS, DbId, _rules
 from ftzlink.web.dataflow.filings import _own_editable, _section, _section_page
 from ftzlink.web.dataflow.scenario import _read_section
 from ftzlink.web.forms import Form
@@ -44,7 +45,7 @@ async def save_section(web: WebPage, filing_id: DbId, slug: str) -> Response:
         return web.redirect(f"/dataflow/filings/{filing_id}")
     changes = _read_section(web, form, section)
     if form.ok:
-        _, refusal = _change(
+        _, refusal = forms.change(
             web,
             lambda session: filing_service.update_filing(
                 session,
@@ -54,6 +55,7 @@ async def save_section(web: WebPage, filing_id: DbId, slug: str) -> Response:
                 scenario=changes,
                 today=web.today,
             ),
+            refusals=REFUSALS,
         )
         if refusal is not None:
             for problem in getattr(refusal, "problems", []) or []:

@@ -27,6 +27,7 @@ from ftzlink.errors import (
 )
 from ftzlink.ledger import checkpoints
 from ftzlink.ledger.keys import configured_signer
+from ftzlink.web import forms
 from ftzlink.web.context import Web, WebPage
 from ftzlink.web.dataflow.common import (
     _TIME,
@@ -35,8 +36,6 @@ from ftzlink.web.dataflow.common import (
     PAGES,
     ROUTE_NEEDS,
     DbId,
-    _int,
-    _parse_day,
     _route,
     _rules,
     _window,
@@ -170,14 +169,14 @@ async def report_transfer(web: WebPage, registration_id: DbId) -> Response:
         ("non_sensitive_people", N_("Enter the number of people as a whole number, like 120000")),
         ("sensitive_people", N_("Enter the number of people as a whole number, like 120000")),
     ):
-        value = _int(
+        value = forms.parse_int(
             form.get(name), limits.RECORDS_MAX if name == "record_count" else limits.PEOPLE_MAX
         )
         if value is None:
             form.error(name, web._(message))
         else:
             counts[name] = value
-    day = _parse_day(form.get("transferred_on"))
+    day = forms.parse_day(form.get("transferred_on"))
     if day is None:
         form.error(
             "transferred_on", web._("Enter the day of the transfer as a date, like 2026-10-30")

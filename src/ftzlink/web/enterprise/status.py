@@ -11,6 +11,7 @@ from ftzlink.applications import service
 from ftzlink.applications.tables import ApplicationEvent
 from ftzlink.auth.principal import Principal
 from ftzlink.catalogue.models import MeasureKind
+from ftzlink.errors import NotEligible
 from ftzlink.web.context import Web, WebPage
 from ftzlink.web.enterprise.common import (
     ACTIONS,
@@ -117,7 +118,10 @@ async def respond(web: WebPage, application_id: int) -> Response:
             return web.redirect(f"/applications/{application_id}")
         if not isinstance(refusal, SHOWN):
             raise refusal
-        form.error("response", str(refusal) or message_for(web, refusal))
+        # NotEligible carries the engine's explanation, built by the service in web.lang; any
+        # other refusal is said from its code (never its English text).
+        reason = str(refusal) if isinstance(refusal, NotEligible) else ""
+        form.error("response", reason or message_for(web, refusal), code=refusal.code)
     with web.read() as session:
         loaded = _load(web, session, principal, application_id)
         if not app_permissions.can_answer_return(loaded.app):

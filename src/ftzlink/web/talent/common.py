@@ -3,10 +3,7 @@ forms, and saying a service refusal beside its field in the reader's language.""
 
 from __future__ import annotations
 
-import datetime as dt
-import re
-from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 from fastapi import Path
 from sqlalchemy.orm import Session
@@ -17,7 +14,6 @@ from ftzlink.errors import (
     Conflict,
     Forbidden,
     FtzlinkError,
-    InvalidInput,
     NotFound,
     TooLarge,
     UnsupportedType,
@@ -52,15 +48,11 @@ __all__ = [
     "TRACK_NAMES",
     "TRACK_STATES",
     "DbId",
-    "T",
-    "parse_day",
 ]
 
-T = TypeVar("T")
 
 PAGES = "pages/talent/"
 DbId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 TRACK_STATES = {
     "received": N_("Received"),
@@ -153,32 +145,6 @@ def _say(web: Web, field: str) -> str:
 
 def _rules() -> TalentRules:
     return bundled_talent_rules()
-
-
-def parse_day(text: str) -> dt.date | None:
-    if not _DAY.match(text):
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        return None
-
-
-def _int(text: str, maximum: int = 10**12) -> int | None:
-    cleaned = text.replace(",", "").replace("，", "").replace(" ", "")
-    if not cleaned.isdigit() or len(cleaned) > 13:
-        return None
-    value = int(cleaned)
-    return value if value <= maximum else None
-
-
-def _change(web: Web, produce: Callable[[Session], T]) -> tuple[T | None, FtzlinkError | None]:
-    """Run a change in its own transaction; a refusal rolls it back and is handed back to show."""
-    try:
-        with web.write() as session:
-            return produce(session), None
-    except (InvalidInput, Conflict, TooLarge, UnsupportedType) as error:
-        return None, error
 
 
 def _fact_definitions(rules: TalentRules) -> list[FactDefinition]:

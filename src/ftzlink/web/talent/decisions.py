@@ -28,6 +28,7 @@ from ftzlink.talent.tables import (
     TrackKind,
     TrackState,
 )
+from ftzlink.web import forms
 from ftzlink.web.context import Web, WebPage
 from ftzlink.web.forms import N_, Form
 from ftzlink.web.render import format_day
@@ -43,12 +44,10 @@ from ftzlink.web.talent.common import (
     TRACK_NAMES,
     TRACK_STATES,
     DbId,
-    _change,
     _official,
     _own_case,
     _refusal,
     _rules,
-    parse_day,
 )
 from ftzlink.web.talent.drafts import _draft, _draft_values
 
@@ -97,7 +96,7 @@ def _status(
     if TrackKind.RESIDENCE in deciding and view.tracks[TrackKind.RESIDENCE].state in (
         TrackState.ACCEPTED,
     ):
-        start = parse_day(form.get("valid_from")) if form else None
+        start = forms.parse_day(form.get("valid_from")) if form else None
         limit_start = start if start and start >= web.today else web.today
         try:
             limit = cases.residence_limit(
@@ -183,7 +182,7 @@ async def respond(web: WebPage, case_id: DbId, kind: str) -> Response:
     name = f"response-{track.value}"
     answer = form.get(name)
     if form.ok:
-        _, refusal = _change(
+        _, refusal = forms.change(
             web,
             lambda session: cases.respond(
                 session,
@@ -277,8 +276,8 @@ async def decide(web: WebPage, case_id: DbId, kind: str, decision: str) -> Respo
                 )
     else:
         fields = {"valid_from": "valid_from", "valid_until": "valid_until", "category": "category"}
-        start = parse_day(form.get("valid_from"))
-        until = parse_day(form.get("valid_until"))
+        start = forms.parse_day(form.get("valid_from"))
+        until = forms.parse_day(form.get("valid_until"))
         if start is None:
             form.error("valid_from", web._("Enter the first valid day, like 2026-11-09"))
         if until is None:
@@ -305,7 +304,7 @@ async def decide(web: WebPage, case_id: DbId, kind: str, decision: str) -> Respo
             )
 
     if form.ok and change is not None:
-        _, refusal = _change(web, change)
+        _, refusal = forms.change(web, change)
         if refusal is not None:
             target = next(iter(fields.values()))
             if decision == "approve":

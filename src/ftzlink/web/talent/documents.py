@@ -18,13 +18,13 @@ from ftzlink.talent import permissions as talent_permissions
 from ftzlink.talent.tables import (
     CaseStatus,
 )
+from ftzlink.web import forms
 from ftzlink.web.context import Web, WebPage
 from ftzlink.web.forms import N_, Form
 from ftzlink.web.talent.common import (
     DOCUMENT_NAMES,
     PAGES,
     DbId,
-    _change,
     _fact_value,
     _own_case,
     _refusal,
@@ -97,7 +97,7 @@ async def upload(web: WebPage, case_id: DbId) -> Response:
         if not data:
             form.error("file", web._("The selected file is empty"))
     if form.ok and isinstance(upload_file, UploadFile):
-        _, refusal = _change(
+        _, refusal = forms.change(
             web,
             lambda session: cases.add_document(
                 session,
@@ -188,7 +188,7 @@ async def submit(web: WebPage, case_id: DbId) -> Response:
     form = Form(await web.form())
     with web.read() as session:
         _own_case(web, session, principal, case_id)
-    _, refusal = _change(
+    _, refusal = forms.change(
         web,
         lambda session: cases.submit(
             session, principal=principal, rules=_rules(), case_id=case_id, today=web.today

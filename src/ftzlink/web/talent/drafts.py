@@ -18,6 +18,7 @@ from ftzlink.talent import cases
 from ftzlink.talent.tables import (
     CaseStatus,
 )
+from ftzlink.web import forms
 from ftzlink.web.context import Web, WebPage
 from ftzlink.web.forms import N_, Form
 from ftzlink.web.talent.common import (
@@ -28,11 +29,9 @@ from ftzlink.web.talent.common import (
     RELATIONS,
     TASK_STATES,
     DbId,
-    _change,
     _fact_definitions,
     _fact_value,
     _field_id,
-    _int,
     _own_case,
     _own_professional,
     _problems,
@@ -60,7 +59,7 @@ def new_case(web: WebPage, professional: int = 0) -> Response:
 async def create_case(web: WebPage) -> Response:
     principal = web.require()
     form = Form(await web.form())
-    professional_id = _int(form.get("professional"), 2**31 - 1) or 0
+    professional_id = forms.parse_int(form.get("professional"), 2**31 - 1) or 0
     with web.read() as session:
         person = _own_professional(session, principal, professional_id)
     with web.write() as session:
@@ -174,7 +173,7 @@ def _require_draft(web: Web, draft: Draft) -> Response | None:
 
 
 def _save(web: Web, principal: Principal, case_id: int, **changes: Any) -> FtzlinkError | None:
-    _, refusal = _change(
+    _, refusal = forms.change(
         web,
         lambda session: cases.update_case(
             session,
@@ -328,7 +327,7 @@ def _read_facts(
                 continue
             value = typed == "yes"
         elif q["type"] == "int":
-            number = _int(typed, q["maximum"] if q["maximum"] is not None else 10**6)
+            number = forms.parse_int(typed, q["maximum"] if q["maximum"] is not None else 10**6)
             if number is None or (q["minimum"] is not None and number < q["minimum"]):
                 form.error(
                     q["id"],

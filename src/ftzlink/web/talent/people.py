@@ -20,6 +20,7 @@ from ftzlink.talent.tables import (
     TrackKind,
     TrackState,
 )
+from ftzlink.web import forms
 from ftzlink.web.context import Web, WebPage
 from ftzlink.web.forms import N_, Form
 from ftzlink.web.talent.common import (
@@ -30,14 +31,11 @@ from ftzlink.web.talent.common import (
     RELATIONS,
     TRACK_STATES,
     DbId,
-    _change,
     _employer_id,
-    _int,
     _own_professional,
     _problems,
     _rules,
     _say,
-    parse_day,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -105,7 +103,7 @@ def _read_person(web: Web, form: Form, *, family: bool) -> dict[str, Any]:
         "passport_number": form.get("passport_number").upper().replace(" ", ""),
     }
     for field in ("passport_expiry", "birth_date"):
-        data[field] = parse_day(form.get(field))
+        data[field] = forms.parse_day(form.get(field))
     problems = cases.person_problems(
         full_name=data["full_name"],
         nationality=data["nationality"],
@@ -181,10 +179,10 @@ async def add_professional(web: WebPage) -> Response:
     rules = _rules()
     education = form.get("education")
     level = form.get("chinese_level")
-    years = _int(form.get("experience_years"), 10**6)
+    years = forms.parse_int(form.get("experience_years"), 10**6)
     if years is None:
         form.error("experience_years", _say(web, "experience_years"))
-    salary = _int(form.get("annual_salary_yuan"))
+    salary = forms.parse_int(form.get("annual_salary_yuan"), 10**12)
     if salary is None:
         form.error("annual_salary_yuan", _say(web, "annual_salary_yuan"))
     post = form.get("post")
@@ -203,7 +201,7 @@ async def add_professional(web: WebPage) -> Response:
     person = None
     if form.ok:
         assert years is not None and salary is not None
-        person, refusal = _change(
+        person, refusal = forms.change(
             web,
             lambda session: cases.add_professional(
                 session,
@@ -307,7 +305,7 @@ async def add_family(web: WebPage, professional_id: DbId) -> Response:
             data["relation"],
         )
     if form.ok:
-        _, refusal = _change(
+        _, refusal = forms.change(
             web,
             lambda session: cases.add_family_member(
                 session,
