@@ -37,6 +37,7 @@ import os
 import statistics
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -111,6 +112,7 @@ def count(backend: str, url: str, workdir: Path, applications: int, show: bool) 
 
     per: dict[str, list[int]] = {"create": [], "submit": []}
     per_driver: dict[str, list[int]] = {"create": [], "submit": []}
+    times: list[float] = []
     shown: list[tuple[str, str]] = []
     headers = {"Authorization": f"Bearer {seeded.token}"}
     with TestClient(app, base_url="http://127.0.0.1") as client:
@@ -122,6 +124,7 @@ def count(backend: str, url: str, workdir: Path, applications: int, show: bool) 
             }
             seen.clear()
             driver.clear()
+            began = time.perf_counter()
             created = client.post(
                 "/api/v1/applications",
                 json=body,
@@ -136,7 +139,9 @@ def count(backend: str, url: str, workdir: Path, applications: int, show: bool) 
                 headers={**headers, "Idempotency-Key": f"statements-{n}-submit"},
             )
             assert submitted.status_code == 200, submitted.text
+            took = time.perf_counter() - began
             if n >= 2:
+                times.append(took * 1000)
                 per["create"].append(len(create_statements))
                 per["submit"].append(len(seen))
                 per_driver["create"].append(create_driver)
@@ -160,6 +165,8 @@ def count(backend: str, url: str, workdir: Path, applications: int, show: bool) 
             "max": max(counts),
             **({"driver_statements": statistics.median(by_driver)} if by_driver[0] else {}),
             "applications": applications,
+            "ms_per_application_median": round(statistics.median(times), 2),
+            "ms_per_application_min": round(min(times), 2),
             "loadavg": loadavg(),
         }
         print(json.dumps(line), flush=True)
