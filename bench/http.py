@@ -505,8 +505,14 @@ def main(argv: list[str] | None = None) -> int:
         default=["current"],
         help=f"comma-separated, each in turn: {', '.join(SERVERS)} (see SERVERS)",
     )
+    parser.add_argument(
+        "--anchor-rev",
+        default=ANCHOR_REV,
+        help=f"the revision the `anchor` server runs (default {ANCHOR_REV}; e.g. main)",
+    )
     parser.add_argument("--skip-engine", action="store_true", help="no in-process engine lines")
     args = parser.parse_args(argv)
+    SERVERS["anchor"] = (args.anchor_rev, SERVERS["anchor"][1])
     if unknown := set(args.servers) - set(SERVERS):
         parser.error(f"unknown servers: {', '.join(sorted(unknown))}")
     if args.requests < 2 or args.concurrency < 1:

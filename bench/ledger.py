@@ -14,12 +14,17 @@ of --postgres, skipped with a note if unreachable) is migrated, then:
   single          --single more entries, one `append` per `Database.write()` transaction
   root            `log.root` of the whole log (read transaction reused), --ops times
   inclusion_proof `log.inclusion_proof` of a random index at the full size, --ops times; the
-                  proof's length is checked against RFC 9162's (ceil(log2 n) or one less)
+                  proof's length is checked against RFC 9162's (ceil(log2 n) or one less);
+                  `_before`: the same proofs read the way they were before issue 19, same run
+  inclusion_with_root  `log.inclusion` (size, leaf hash, proof and root in one statement, what
+                  the API's inclusion route answers) beside `_before`: the four statements
+                  the route made before (size, proof, entry, root)
   verify          `verifier.verify_inclusion` of those proofs, in memory
   consistency     `log.consistency_proof` from a random older size, --ops times
 
 and pymerkle's InmemoryTree (if installed) for append, root, inclusion proof and its verification.
-One JSON line per measurement: {"name", "backend", "count", "seconds", "per_second", "us_each"}.
+One JSON line per measurement: {"name", "backend", "count", "seconds", "per_second", "us_each",
+"loadavg"}.
 The temporary directory and schema are removed at the end. Not a test: pytest collects only tests/.
 """
 
@@ -55,6 +60,7 @@ def emit(name: str, backend: str, count: int, seconds: float, **extra: Any) -> N
         "per_second": round(count / seconds, 1) if seconds else None,
         "us_each": round(seconds / count * 1e6, 2) if count else None,
         **extra,
+        "loadavg": Path("/proc/loadavg").read_text().split()[:3],
     }
     print(json.dumps(line), flush=True)
 
@@ -142,7 +148,30 @@ def bench_database(db: Database, backend: str, args: argparse.Namespace) -> None
         root = roots[0]
         indices = [rng.randrange(size) for _ in range(args.ops)]
         seconds, proofs = timed(lambda: [log.inclusion_proof(session, m, size) for m in indices])
-        emit("inclusion_proof", backend, args.ops, seconds, size=size)
+        emit("inclusion_proof", backend, args.ops, seconds, size=size, statements=1)
+        # The anchor, same run, same session: the proof as read before issue 19 (the subtrees
+        # fetched by primary key, the SQL text varying with their number).
+        seconds, before = timed(
+            lambda: [
+                log._range_hashes(session, log._inclusion_ranges(m, 0, size), size)
+                for m in indices
+            ]
+        )
+        assert before == proofs
+        emit("inclusion_proof_before", backend, args.ops, seconds, size=size, statements=1)
+        # What GET /ledger/proofs/inclusion needs (the log's size, the entry's leaf hash, the
+        # proof, the root): one statement now, four before.
+        seconds, bundles = timed(lambda: [log.inclusion(session, m) for m in indices])
+        emit("inclusion_with_root", backend, args.ops, seconds, size=size, statements=1)
+
+        def four(m: int) -> tuple[bytes, bytes, list[bytes]]:
+            n = log.size(session)
+            proof = log._range_hashes(session, log._inclusion_ranges(m, 0, n), n)
+            return log.get_entry(session, m).leaf_hash, log.root(session, n), proof
+
+        seconds, fours = timed(lambda: [four(m) for m in indices])
+        assert fours == [(b.leaf_hash, b.root_hash, b.proof) for b in bundles]
+        emit("inclusion_with_root_before", backend, args.ops, seconds, size=size, statements=4)
         wrong = [
             m for m, p in zip(indices, proofs, strict=True) if len(p) != rfc_proof_length(m, size)
         ]

@@ -166,7 +166,9 @@ class Database:
                 yield session
             return
         with self._write() as session, session.begin():
-            session.execute(select(AuditHead.id).where(AuditHead.id == 1).with_for_update())
+            # The head itself, into the session: the audit entry this transaction appends
+            # reads it from there instead of asking again.
+            session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update())
             yield session
 
     def upgrade(self) -> None:

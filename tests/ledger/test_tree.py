@@ -3,13 +3,16 @@ checked by the independent reference in tests/ledger/rfc.py."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import hypothesis.strategies as st
 import pytest
 from hypothesis import given, settings
+from sqlalchemy import event
 
 import ftzlink.ledger.log as log
 from ftzlink.db import Database
-from ftzlink.errors import NotFound
+from ftzlink.errors import InvalidInput, NotFound
 from tests.ledger import rfc
 
 MAX = 130
@@ -43,6 +46,10 @@ def test_every_proof_up_to_130_is_the_rfcs_and_verifies_independently(database: 
             for m in range(n):
                 got = log.inclusion_proof(session, m, n)
                 assert got == rfc.path(m, leaves[:n]), (m, n)
+                bundle = log.inclusion(session, m, n)  # the one-statement reading
+                assert (bundle.proof, bundle.root_hash) == (got, roots[n]), (m, n)
+                assert bundle.leaf_hash == log.leaf_hash(leaves[m])
+                assert (bundle.tree_size, bundle.log_size) == (n, MAX)
                 assert rfc.inclusion_ok(m, n, leaves[m], got, roots[n]), (m, n)
                 assert not rfc.inclusion_ok(m, n, leaves[m] + b"!", got, roots[n])
             for m in range(1, n):
@@ -52,6 +59,34 @@ def test_every_proof_up_to_130_is_the_rfcs_and_verifies_independently(database: 
                 assert not rfc.consistency_ok(m, n, roots[m - 1], roots[n], got)
             assert log.consistency_proof(session, n, n) == []
             assert log.consistency_proof(session, 0, n) == []
+
+
+def test_an_inclusion_proof_with_its_root_is_one_statement(database: Database) -> None:
+    leaves = [b"entry %d" % i for i in range(37)]
+    with database.write() as session:
+        log.append_many(session, leaves)
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(args[2])
+
+    event.listen(database.engine, "before_cursor_execute", count)
+    try:
+        with database.read() as session:
+            session.connection()  # the transaction begun (SQLite's BEGIN is a statement)
+            statements.clear()
+            bundle = log.inclusion(session, 5)
+            assert len(statements) == 1
+            assert bundle.proof == rfc.path(5, leaves)
+            assert bundle.root_hash == rfc.mth(leaves) and bundle.tree_size == 37
+            with pytest.raises(InvalidInput):  # a tree larger than the log
+                log.inclusion(session, 0, 38)
+            with pytest.raises(NotFound):
+                log.inclusion(session, 37)
+    finally:
+        event.remove(database.engine, "before_cursor_execute", count)
+    with database.read() as session, pytest.raises(NotFound):
+        log.inclusion(session, 0, 0)
 
 
 def test_proofs_outside_the_tree_are_not_found(database: Database) -> None:

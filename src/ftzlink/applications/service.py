@@ -334,8 +334,7 @@ def create_application(
         status=State.DRAFT.value,
     )
     _profile(catalogue, org, app)  # refuse answers the profile model would refuse, now
-    session.add(app)
-    session.flush()
+    session.add(app)  # inserted by _record's flush, with its updated_at: one statement
     _record(session, app, action="create", before=None, from_status=None, actor=actor)
     return app
 

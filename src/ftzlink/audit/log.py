@@ -102,8 +102,12 @@ def append(
     after: Mapping[str, Any] | None = None,
     detail: str = "",
 ) -> AuditEntry:
-    """Add one entry at the end of the chain. Call inside a write transaction (see Database)."""
-    head = session.execute(select(AuditHead).where(AuditHead.id == 1)).scalar_one()
+    """Add one entry at the end of the chain. Call inside a write transaction (see Database).
+
+    The head is the row `Database.write()` locked (on PostgreSQL it is already in the session,
+    read by that lock). Entries from before the ledger are put on it by `catch_up`, which
+    `Database.upgrade()` runs (`ftzlink db upgrade`, `serve`), not on every entry."""
+    head = session.get_one(AuditHead, 1)
     entry = AuditEntry(
         seq=head.seq + 1,
         at=utcnow().isoformat(timespec="microseconds"),
@@ -119,7 +123,6 @@ def append(
         prev_hash=head.hash,
     )
     entry.hash = entry_hash(entry)
-    catch_up(session, upto=head.seq)
     session.add(entry)
     head.seq, head.hash = entry.seq, entry.hash
     session.flush()

@@ -124,18 +124,13 @@ def _tree_size(size: int | None, current: int) -> int:
 def inclusion(ctx: Public, index: Index, tree_size: Index | None = None) -> InclusionOut:
     """The proof that entry `index` is in the tree of `tree_size` entries (default: all)."""
     with ctx.read() as session:
-        size = _tree_size(tree_size, log.size(session))
-        if index >= size:
-            raise NotFound(f"there is no entry {index} in a tree of {size}")
-        proof = log.inclusion_proof(session, index, size)
-        entry = log.get_entry(session, index)
-        root = log.root(session, size)
+        found = log.inclusion(session, index, tree_size)  # one statement
     return InclusionOut(
         index=index,
-        tree_size=size,
-        leaf_hash=_b64(entry.leaf_hash),
-        root_hash=_b64(root),
-        hashes=[_b64(h) for h in proof],
+        tree_size=found.tree_size,
+        leaf_hash=_b64(found.leaf_hash),
+        root_hash=_b64(found.root_hash),
+        hashes=[_b64(h) for h in found.proof],
     )
 
 

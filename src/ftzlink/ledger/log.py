@@ -42,6 +42,7 @@ from ftzlink.ledger.verifier import EMPTY_ROOT, entry_kind, leaf_hash, node_hash
 
 __all__ = [
     "Entry",
+    "Inclusion",
     "TreeHead",
     "append",
     "append_bytes",
@@ -52,6 +53,7 @@ __all__ = [
     "entries",
     "get_entry",
     "head",
+    "inclusion",
     "inclusion_proof",
     "kind_of",
     "leaf_hash",
@@ -302,10 +304,105 @@ def head(session: Session) -> TreeHead:
 
 
 def inclusion_proof(session: Session, index: int, tree_size: int | None = None) -> list[bytes]:
-    n = _size_arg(session, tree_size)
-    if not 0 <= index < n:
+    """RFC 9162's inclusion proof of entry `index` in the tree of `tree_size` entries (default:
+    all), read in one statement. A tree beyond the log is not found."""
+    if tree_size is not None and tree_size >= 0:
+        # The size known, the subtrees are fetched by primary key: one statement, and cheaper
+        # for SQLite to run than `inclusion`'s, which works the size and the subtrees out.
+        if not 0 <= index < tree_size:
+            raise NotFound(f"there is no entry {index} in a tree of size {tree_size}")
+        return _range_hashes(session, _inclusion_ranges(index, 0, tree_size), tree_size)
+    try:
+        return inclusion(session, index, tree_size).proof
+    except InvalidInput:
+        raise NotFound(f"there is no tree of size {tree_size}") from None
+
+
+# One statement for everything an inclusion proof needs: the log's size and, for the tree asked
+# for (or the whole log), the entry's leaf hash, the siblings on its path at every level and
+# the complete subtrees the tree's right edge is made of (they fold into the root and into the
+# path's right-hand ranges). Siblings beyond the tree are harmless extra rows.
+_INCLUSION_SQL = """
+WITH RECURSIVE
+  s(n) AS (SELECT coalesce(max(idx) + 1, 0) FROM ledger_entries),
+  t(n) AS (SELECT coalesce(CAST({size} AS BIGINT), s.n) FROM s),
+  lv(l) AS (SELECT 1 UNION ALL SELECT l + 1 FROM lv, t WHERE (t.n >> (l + 1)) > 0),
+  m(i) AS (SELECT CAST({index} AS BIGINT)),
+  k(level, idx) AS (
+    SELECT l, (m.i >> l) + 1 - 2 * ((m.i >> l) & 1) FROM lv, m
+    UNION SELECT l, (t.n >> l) - 1 FROM lv, t WHERE ((t.n >> l) & 1) = 1
+  )
+SELECT s.n, t.n, 0, e.idx, e.leaf_hash FROM s, t, m, ledger_entries e
+  WHERE e.idx IN (m.i, m.i + 1 - 2 * (m.i & 1), t.n - 1)
+UNION ALL
+SELECT s.n, t.n, k.level, k.idx, nd.hash FROM s, t, k, ledger_nodes nd
+  WHERE nd.level = k.level AND nd.idx = k.idx
+UNION ALL
+SELECT s.n, t.n, -1, -1, NULL FROM s, t
+"""
+
+
+@dataclass(frozen=True)
+class Inclusion:
+    """An entry's inclusion proof with what checking it needs, read in one statement."""
+
+    index: int
+    tree_size: int
+    log_size: int  # the whole log's, when it was read
+    leaf_hash: bytes
+    root_hash: bytes
+    proof: list[bytes]
+
+
+def _inclusion_nodes(
+    session: Session, index: int, tree_size: int | None
+) -> tuple[int, int, dict[Key, bytes]]:
+    """(log size, tree size, stored hashes) for an inclusion proof, in one round trip."""
+    connection = session.connection()
+    mark = "%s" if connection.dialect.name == "postgresql" else "?"
+    sql = _INCLUSION_SQL.format(size=mark, index=mark)
+    found: dict[Key, bytes] = {}
+    log_size = n = 0
+    for current, size_, level, idx, h in connection.exec_driver_sql(sql, (tree_size, index)):
+        log_size, n = int(current), int(size_)
+        if level >= 0:
+            found[(int(level), int(idx))] = bytes(h)
+    return log_size, n, found
+
+
+def inclusion(session: Session, index: int, tree_size: int | None = None) -> Inclusion:
+    """Entry `index`'s leaf hash and inclusion proof, and the root of the tree of `tree_size`
+    entries (default: the whole log), in one statement (one round trip to PostgreSQL).
+
+    `InvalidInput` (field `tree_size`) if the tree is larger than the log, `NotFound` if the
+    entry is not in the tree."""
+    if tree_size is not None and tree_size < 0:
+        raise NotFound(f"there is no tree of size {tree_size}")
+    if index < 0:
+        raise NotFound(f"there is no entry {index}")
+    log_size, n, found = _inclusion_nodes(session, index, tree_size)
+    if n > log_size:
+        raise InvalidInput(
+            "the tree is smaller", [Problem(f"the log has {log_size} entries", field="tree_size")]
+        )
+    if index >= n:
         raise NotFound(f"there is no entry {index} in a tree of size {n}")
-    return _range_hashes(session, _inclusion_ranges(index, 0, n), n)
+    plans = [_subtrees(lo, hi) for lo, hi in _inclusion_ranges(index, 0, n)]
+    top = _subtrees(0, n)
+    if missing := {key for plan in [*plans, top, [(0, index)]] for key in plan} - found.keys():
+        level, idx = min(missing)
+        raise Conflict(
+            f"the ledger lacks the stored hash of subtree (level {level}, index {idx}); "
+            "run `ftzlink ledger verify`"
+        )
+    return Inclusion(
+        index=index,
+        tree_size=n,
+        log_size=log_size,
+        leaf_hash=found[(0, index)],
+        root_hash=_fold([found[key] for key in top]),
+        proof=[_fold([found[key] for key in plan]) for plan in plans],
+    )
 
 
 def consistency_proof(session: Session, old: int, new: int | None = None) -> list[bytes]:
@@ -348,11 +445,41 @@ def entries(session: Session, start: int = 0, stop: int | None = None) -> Iterat
 # --- appending ----------------------------------------------------------------------------------
 
 
-def _frontier(session: Session, n: int) -> list[tuple[int, bytes]]:
-    """(level, hash) of the complete subtrees making up a tree of size n, left to right."""
+# The log's size and the hashes of the complete subtrees it is made of (its right edge), in
+# one statement: all an append needs to read.
+_FRONTIER_SQL = """
+WITH RECURSIVE
+  s(n) AS (SELECT coalesce(max(idx) + 1, 0) FROM ledger_entries),
+  lv(l) AS (SELECT 1 UNION ALL SELECT l + 1 FROM lv, s WHERE (s.n >> (l + 1)) > 0)
+SELECT s.n, 0, e.idx, e.leaf_hash FROM s, ledger_entries e
+  WHERE e.idx = s.n - 1 AND (s.n & 1) = 1
+UNION ALL
+SELECT s.n, nd.level, nd.idx, nd.hash FROM s, lv, ledger_nodes nd
+  WHERE ((s.n >> lv.l) & 1) = 1 AND nd.level = lv.l AND nd.idx = (s.n >> lv.l) - 1
+UNION ALL
+SELECT s.n, -1, -1, NULL FROM s
+"""
+
+
+def _size_and_frontier(session: Session) -> tuple[int, list[tuple[int, bytes]]]:
+    """The log's size, and (level, hash) of the complete subtrees making it up, left to right."""
+    n = 0
+    found: dict[Key, bytes] = {}
+    for current, level, idx, h in session.connection().exec_driver_sql(_FRONTIER_SQL):
+        n = int(current)
+        if level >= 0:
+            found[(int(level), int(idx))] = bytes(h)
     keys = _subtrees(0, n)
-    found = _fetch(session, keys, n)
-    return [(level, found[(level, idx)]) for level, idx in keys]
+    if missing := set(keys) - found.keys():
+        level, idx = min(missing)
+        raise Conflict(
+            f"the ledger lacks the stored hash of subtree (level {level}, index {idx}); "
+            "run `ftzlink ledger verify`"
+        )
+    return n, [(level, found[(level, idx)]) for level, idx in keys]
+
+
+_FEW = 16  # up to this many entries, PostgreSQL gets one INSERT statement instead of COPY
 
 
 def _insert(
@@ -361,6 +488,21 @@ def _insert(
     """Insert through the driver: the ORM's per-row work would be most of a bulk append's time."""
     connection = session.connection()
     raw: Any = connection.connection.driver_connection
+    if connection.dialect.name == "postgresql" and len(entries_rows) <= _FEW:
+        # One round trip: COPY costs two per table, which is most of a single append.
+        sql = "INSERT INTO ledger_entries (idx, kind, data, leaf_hash) VALUES " + ", ".join(
+            ["(%s, %s, %s, %s)"] * len(entries_rows)
+        )
+        params = [x for row in entries_rows for x in row]
+        if nodes:
+            sql = (
+                f"WITH e AS ({sql}) INSERT INTO ledger_nodes (level, idx, hash) VALUES "
+                + ", ".join(["(%s, %s, %s)"] * len(nodes))
+            )
+            params += [x for row in nodes for x in row]
+        with raw.cursor() as cursor:
+            cursor.execute(sql, params)
+        return
     if connection.dialect.name == "postgresql":
         with raw.cursor() as cursor:
             with cursor.copy("COPY ledger_entries (idx, kind, data, leaf_hash) FROM STDIN") as copy:
@@ -395,8 +537,8 @@ def append_many(session: Session, datas: Iterable[bytes]) -> range:
     the whole batch.
     """
     session.flush()
-    n = start = size(session)
-    stack = _frontier(session, n) if n else []
+    n, stack = _size_and_frontier(session)
+    start = n
     entry_rows: list[tuple[Any, ...]] = []
     node_rows: list[tuple[Any, ...]] = []
     sha256 = hashlib.sha256
