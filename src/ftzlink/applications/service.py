@@ -13,12 +13,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from ftzlink.applications import caps
 from ftzlink.applications.models import Application, ApplicationEvent, Grant, State
-from ftzlink.applications.workflow import Action, transition
+from ftzlink.applications.workflow import WORKFLOW, Action, transition
 from ftzlink.audit.log import Actor, append
 from ftzlink.auth import permissions
 from ftzlink.auth.models import Role
@@ -31,6 +31,7 @@ from ftzlink.errors import (
     Forbidden,
     FtzlinkError,
     InvalidInput,
+    MeasureNotInForce,
     NotEligible,
     NotFound,
     Problem,
@@ -52,9 +53,12 @@ __all__ = [
     "get_application",
     "history",
     "list_applications",
+    "needs_action_states",
+    "not_in_force",
     "references_of",
     "reject",
     "remaining",
+    "require_in_force",
     "resubmit",
     "return_application",
     "sign_batch",
@@ -91,13 +95,36 @@ def find_measure(catalogue: Catalogue, measure_id: str) -> tuple[Policy, Measure
     raise NotFound(f"no measure {measure_id!r} in the catalogue")
 
 
+def not_in_force(policy: Policy, measure: Measure, *, on: dt.date) -> MeasureNotInForce | None:
+    """Why nothing may be started under the measure on `on` (ended or not begun), or None.
+
+    Pages ask this before showing a form, so that the refusal comes before the work."""
+    period = policy.validity_of(measure)
+    state = period.status_on(on)
+    if state == "in_force":
+        return None
+    return MeasureNotInForce(
+        measure_id=measure.id, state=state, on=on, start=period.start, end=period.end
+    )
+
+
+def require_in_force(policy: Policy, measure: Measure, *, on: dt.date) -> None:
+    """Refuse work under a measure that has ended or not begun on `on`, naming its dates."""
+    refusal = not_in_force(policy, measure, on=on)
+    if refusal is not None:
+        raise refusal
+
+
 # --- who sees what -----------------------------------------------------------------------------
 
 
 def _visible(session: Session, principal: Principal, on: dt.date) -> Select[Application]:
     query = select(Application).join(Organisation, Organisation.id == Application.organisation_id)
     if permissions.reads_everything(principal):
-        return query
+        return query  # the auditor and the platform admin see everything, drafts included
+    # Drafts are the applicant's own until submitted: no reviewer or budget officer lists or
+    # opens one (it is "not found", as anything else not theirs).
+    submitted = Application.status != State.DRAFT.value
     clauses: list[ColumnElement[bool]] = [Application.organisation_id.in_(principal.member_of())]
     for branch_id, delegation in delegations_to(session, principal, on=on).items():
         if delegation.measures is None:
@@ -111,7 +138,7 @@ def _visible(session: Session, principal: Principal, on: dt.date) -> Select[Appl
             )
     districts = principal.districts(Role.REVIEWER) | principal.districts(Role.BUDGET_OFFICER)
     if districts:
-        clauses.append(Organisation.district.in_(districts))
+        clauses.append(and_(Organisation.district.in_(districts), submitted))
     return query.where(or_(false(), *clauses))
 
 
@@ -135,6 +162,13 @@ class Filters:
     submitted_from: dt.date | None = None
     submitted_to: dt.date | None = None
     q: str | None = None
+    needs_action: bool = False  # only what a reviewer may decide now (submitted, resubmitted)
+    submitted_only: bool = False  # leave out drafts (an official's queue, whoever reads it)
+
+
+def needs_action_states() -> tuple[str, ...]:
+    """The states a reviewer acts on (from the declared workflow): the queue's default."""
+    return tuple(WORKFLOW[Action.APPROVE].sources)
 
 
 def list_applications(
@@ -150,6 +184,10 @@ def list_applications(
     f = filters
     if f.status:
         query = query.where(Application.status == f.status)
+    if f.submitted_only:
+        query = query.where(Application.status != State.DRAFT.value)
+    if f.needs_action:
+        query = query.where(Application.status.in_(needs_action_states()))
     if f.measure_id:
         query = query.where(Application.measure_id == f.measure_id)
     if f.organisation_id:
@@ -171,7 +209,9 @@ def list_applications(
             )
         )
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(query.order_by(Application.id.desc()).offset(offset).limit(limit)).all()
+    first = case((Application.status.in_(needs_action_states()), 0), else_=1)
+    ordered = query.order_by(first, Application.id.desc())
+    rows = session.scalars(ordered.offset(offset).limit(limit)).all()
     return list(rows), total
 
 
@@ -310,6 +350,7 @@ def create_application(
     actor, delegation_id = _as_applicant(
         session, principal, organisation_id=org.id, measure_id=measure.id, on=today
     )
+    require_in_force(policy, measure, on=today)
     answers = dict(answers or {})
     _check_answers(answers)
     problems = _check_request(measure, requested_amount=requested_amount, project_name=project_name)
@@ -367,7 +408,8 @@ def update_draft(
         _check_answers(new)
         merged = {**app.answers, **new}
         app.answers = {k: v for k, v in merged.items() if v is not None}
-    _, measure = find_measure(catalogue, app.measure_id)
+    policy, measure = find_measure(catalogue, app.measure_id)
+    require_in_force(policy, measure, on=today)
     problems = _check_request(
         measure, requested_amount=app.requested_amount, project_name=app.project_name
     )

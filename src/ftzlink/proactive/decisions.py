@@ -381,6 +381,8 @@ def consent(
     """The enterprise consents: its pre-filled draft is submitted through the normal workflow,
     re-checked by the engine as of today."""
     candidate = _offered(session, principal, candidate_id, today, Action.CONSENT)
+    policy, measure = applications.find_measure(catalogue, candidate.measure_id)
+    applications.require_in_force(policy, measure, on=today)
     before = candidate_snapshot(candidate)
     assert candidate.application_id is not None
     applications.submit(

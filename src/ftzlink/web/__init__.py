@@ -72,6 +72,7 @@ def install(app: FastAPI) -> None:
         public,
         statistics,
         talent,
+        workspace,
     )
     from ftzlink.web.errors import error_page
 
@@ -93,6 +94,7 @@ def install(app: FastAPI) -> None:
         certificates,
         messages,
         foreign,
+        workspace,
     ):
         app.include_router(module.router)
 

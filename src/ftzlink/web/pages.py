@@ -97,7 +97,7 @@ async def sign_in(web: WebPage) -> Response:
             next=target,
             demo=_demo_password(web),
         )
-    response = web.redirect(target if target != "/" else "/")
+    response = web.redirect(target if target != "/" else "/workspace")
     response.set_cookie(
         SESSION_COOKIE,
         opened.secret,

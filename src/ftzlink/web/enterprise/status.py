@@ -57,8 +57,10 @@ def status_page(web: WebPage, application_id: int) -> Response:
             if loaded.measure.kind is MeasureKind.GRANT
             else []
         )
+        done = web.request.query_params.get("done", "")
         return web.page(
             PAGES + "status.html",
+            done=done if done in ("responded", "withdrawn") else "",
             events=events,
             actions=ACTIONS,
             questions=_last_questions(events) if app_permissions.can_answer_return(app) else [],
@@ -112,7 +114,7 @@ async def respond(web: WebPage, application_id: int) -> Response:
             ),
         )
         if refusal is None:
-            return web.redirect(f"/applications/{application_id}")
+            return web.redirect(web.url(f"/applications/{application_id}", done="responded"))
         if not isinstance(refusal, SHOWN):
             raise refusal
         form.error("response", str(refusal) or message_for(web, refusal))
@@ -161,4 +163,4 @@ async def withdraw(web: WebPage, application_id: int) -> Response:
         service.withdraw(
             session, principal=principal, application_id=application_id, today=web.today
         )
-    return web.redirect(f"/applications/{application_id}")
+    return web.redirect(web.url(f"/applications/{application_id}", done="withdrawn"))
