@@ -50,7 +50,8 @@ def _demo_password(web: WebPage) -> str | None:
 @router.get("/sign-in")
 def sign_in_page(web: WebPage, next: str | None = None) -> Response:
     if web.principal is not None:
-        return web.redirect(safe_next(next))
+        target = safe_next(next)
+        return web.redirect(target if target != "/" else "/workspace")
     return web.page("pages/account/sign_in.html", next=safe_next(next), demo=_demo_password(web))
 
 
