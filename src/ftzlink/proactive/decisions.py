@@ -26,6 +26,8 @@ from ftzlink.errors import (
 )
 from ftzlink.money import format_yuan
 from ftzlink.organisations.models import Organisation
+from ftzlink.organisations.service import delegations_to
+from ftzlink.proactive import permissions as proactive_permissions
 from ftzlink.proactive import workflow
 from ftzlink.proactive.service import (
     candidate_snapshot,
@@ -344,6 +346,11 @@ def _offered(
     candidate = get_candidate(
         session, principal=principal, candidate_id=candidate_id, on=today, lock=True
     )
+    delegated = set(delegations_to(session, principal, on=today))
+    if not proactive_permissions.can_answer_offer(principal, candidate, delegated=delegated):
+        raise Forbidden(
+            "only the organisation, or its headquarters under a delegation, answers its offer"
+        )
     workflow.step(action, candidate.status)
     assert candidate.application_id is not None
     return candidate
