@@ -18,12 +18,21 @@ from sqlalchemy.orm import Session
 
 from ftzlink.applications import caps
 from ftzlink.applications.models import Application, ApplicationEvent, Grant, State
-from ftzlink.applications.workflow import WORKFLOW, Action, transition
+from ftzlink.applications.validity import (
+    check_request as _check_request,
+)
+from ftzlink.applications.validity import (
+    find_measure,
+    needs_action_states,
+    not_in_force,
+    require_in_force,
+)
+from ftzlink.applications.workflow import Action, transition
 from ftzlink.audit.log import Actor, append
 from ftzlink.auth import permissions
 from ftzlink.auth.models import Role
 from ftzlink.auth.principal import Principal
-from ftzlink.catalogue.models import Catalogue, Measure, MeasureKind, PeriodKind, Policy
+from ftzlink.catalogue.models import Catalogue, MeasureKind
 from ftzlink.db import contains_text, utcnow
 from ftzlink.errors import (
     CapExceeded,
@@ -31,7 +40,6 @@ from ftzlink.errors import (
     Forbidden,
     FtzlinkError,
     InvalidInput,
-    MeasureNotInForce,
     NotEligible,
     NotFound,
     Problem,
@@ -88,33 +96,6 @@ def snapshot(app: Application) -> dict[str, Any]:
     }
 
 
-def find_measure(catalogue: Catalogue, measure_id: str) -> tuple[Policy, Measure]:
-    for policy, measure in catalogue.measures():
-        if measure.id == measure_id:
-            return policy, measure
-    raise NotFound(f"no measure {measure_id!r} in the catalogue")
-
-
-def not_in_force(policy: Policy, measure: Measure, *, on: dt.date) -> MeasureNotInForce | None:
-    """Why nothing may be started under the measure on `on` (ended or not begun), or None.
-
-    Pages ask this before showing a form, so that the refusal comes before the work."""
-    period = policy.validity_of(measure)
-    state = period.status_on(on)
-    if state == "in_force":
-        return None
-    return MeasureNotInForce(
-        measure_id=measure.id, state=state, on=on, start=period.start, end=period.end
-    )
-
-
-def require_in_force(policy: Policy, measure: Measure, *, on: dt.date) -> None:
-    """Refuse work under a measure that has ended or not begun on `on`, naming its dates."""
-    refusal = not_in_force(policy, measure, on=on)
-    if refusal is not None:
-        raise refusal
-
-
 # --- who sees what -----------------------------------------------------------------------------
 
 
@@ -164,11 +145,6 @@ class Filters:
     q: str | None = None
     needs_action: bool = False  # only what a reviewer may decide now (submitted, resubmitted)
     submitted_only: bool = False  # leave out drafts (an official's queue, whoever reads it)
-
-
-def needs_action_states() -> tuple[str, ...]:
-    """The states a reviewer acts on (from the declared workflow): the queue's default."""
-    return tuple(WORKFLOW[Action.APPROVE].sources)
 
 
 def list_applications(
@@ -292,37 +268,6 @@ def _check_answers(answers: dict[str, Any]) -> None:
                 for k in fixed
             ],
         )
-
-
-def _check_request(
-    measure: Measure, *, requested_amount: int | None, project_name: str | None
-) -> list[Problem]:
-    problems = []
-    if measure.kind is MeasureKind.GRANT and requested_amount is None:
-        problems.append(
-            Problem(
-                "a grant measure needs the amount requested (integer yuan)",
-                field="requested_amount",
-            )
-        )
-    if measure.kind is MeasureKind.SERVICE and requested_amount is not None:
-        problems.append(
-            Problem(
-                "a service measure pays no money; leave out requested_amount",
-                field="requested_amount",
-            )
-        )
-    if (
-        measure.cap is not None
-        and measure.cap.period
-        in (PeriodKind.PER_PROJECT, PeriodKind.PER_PROJECT_PER_YEAR, PeriodKind.PER_PERSON)
-        and not project_name
-    ):
-        what = "person or team" if measure.cap.period is PeriodKind.PER_PERSON else "project"
-        problems.append(
-            Problem(f"the measure's cap is per {what}: name the {what}", field="project_name")
-        )
-    return problems
 
 
 def create_application(
