@@ -62,8 +62,8 @@ from sqlalchemy.engine import make_url
 
 from ftzlink.audit.log import Actor
 from ftzlink.auth import service as auth
-from ftzlink.auth.tables import Role
 from ftzlink.auth.principal import Grant
+from ftzlink.auth.tables import Role
 from ftzlink.catalogue.loader import bundled_catalogue
 from ftzlink.catalogue.models import Catalogue
 from ftzlink.db import Database

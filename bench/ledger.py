@@ -153,8 +153,7 @@ def bench_database(db: Database, backend: str, args: argparse.Namespace) -> None
         # fetched by primary key, the SQL text varying with their number).
         seconds, before = timed(
             lambda: [
-                log._range_hashes(session, log._inclusion_ranges(m, 0, size), size)
-                for m in indices
+                log._range_hashes(session, log._inclusion_ranges(m, 0, size), size) for m in indices
             ]
         )
         assert before == proofs

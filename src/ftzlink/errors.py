@@ -146,6 +146,27 @@ class NotEligible(Conflict):
         super().__init__(message)
 
 
+class MeasureNotInForce(Conflict):
+    """A measure that has ended (`state` "expired") or not begun ("not_yet_effective") on `on`:
+    nothing may be started, edited or consented to under it. `start`/`end` are its validity
+    (None where the sources state no bound)."""
+
+    code = "measure_not_in_force"
+
+    def __init__(
+        self, *, measure_id: str, state: str, on: date, start: date | None, end: date | None
+    ) -> None:
+        self.measure_id, self.state, self.on, self.start, self.end = (
+            measure_id,
+            state,
+            on,
+            start,
+            end,
+        )
+        span = f"{start.isoformat() if start else '…'} – {end.isoformat() if end else '…'}"
+        super().__init__(f"measure {measure_id} is {state} on {on.isoformat()} (valid {span})")
+
+
 class NotGenuine(Conflict):
     """A certificate that does not verify: `reason` says which check failed (`signature`,
     `ledger`, `altered`, `revoked`, `format`, `key`), the message says how, for a person."""

@@ -229,6 +229,25 @@ def applicant(status: int = 200) -> Callable[[Role, Side], Expect]:
     return rule
 
 
+def _sees_drafts(role: Role) -> frozenset[str]:
+    """A draft is the applicant's own until submitted: a reviewer or budget officer does not see
+    it (404), the auditor and the platform admin do."""
+    return role.sees if role.reads_all else role.acts_for | role.member_of
+
+
+def reading_draft(role: Role, side: Side) -> Expect:
+    return Expect(200 if side.org in _sees_drafts(role) else 404)
+
+
+def applicant_on_draft(status: int = 200) -> Callable[[Role, Side], Expect]:
+    def rule(role: Role, side: Side) -> Expect:
+        if side.org in role.acts_for:
+            return Expect(status)
+        return Expect(403 if side.org in _sees_drafts(role) else 404)
+
+    return rule
+
+
 def reviewing(role: Role, side: Side) -> Expect:
     if side.org in role.reviews:
         return Expect(200)
@@ -576,13 +595,15 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ),
     ("POST", "/applications"): Entry(_new_application, applicant(201), scoped=True),
     ("GET", "/applications/{application_id}"): Entry(
-        app_call("GET", "", "draft"), reading, scoped=True
+        app_call("GET", "", "draft"), reading_draft, scoped=True
     ),
     ("PATCH", "/applications/{application_id}"): Entry(
-        app_call("PATCH", "", "draft", {"project_name": "AI platform"}), applicant(), scoped=True
+        app_call("PATCH", "", "draft", {"project_name": "AI platform"}),
+        applicant_on_draft(),
+        scoped=True,
     ),
     ("POST", "/applications/{application_id}/submit"): Entry(
-        app_call("POST", "/submit", "to_submit"), applicant(), scoped=True
+        app_call("POST", "/submit", "to_submit"), applicant_on_draft(), scoped=True
     ),
     ("POST", "/applications/{application_id}/return"): Entry(
         app_call("POST", "/return", "to_return", {"questions": ["Which products use AI?"]}),
@@ -601,25 +622,27 @@ MATRIX: dict[tuple[str, str], Entry] = {
         scoped=True,
     ),
     ("POST", "/applications/{application_id}/withdraw"): Entry(
-        app_call("POST", "/withdraw", "to_withdraw"), applicant(), scoped=True
+        app_call("POST", "/withdraw", "to_withdraw"), applicant_on_draft(), scoped=True
     ),
     ("GET", "/applications/{application_id}/history"): Entry(
-        app_call("GET", "/history", "draft"), reading, scoped=True
+        app_call("GET", "/history", "draft"), reading_draft, scoped=True
     ),
     ("GET", "/applications/{application_id}/documents"): Entry(
-        app_call("GET", "/documents", "draft"), reading, scoped=True
+        app_call("GET", "/documents", "draft"), reading_draft, scoped=True
     ),
     ("POST", "/applications/{application_id}/documents"): Entry(
-        _upload, applicant(201), scoped=True
+        _upload, applicant_on_draft(201), scoped=True
     ),
     ("GET", "/applications/{application_id}/documents/checklist"): Entry(
         app_call("GET", "/documents/checklist", "draft"), reading, scoped=True
     ),
     ("GET", "/documents/{document_id}"): Entry(
-        lambda a, s: Call("GET", f"/documents/{a.document[s.org]}"), reading, scoped=True
+        lambda a, s: Call("GET", f"/documents/{a.document[s.org]}"), reading_draft, scoped=True
     ),
     ("GET", "/documents/{document_id}/content"): Entry(
-        lambda a, s: Call("GET", f"/documents/{a.document[s.org]}/content"), reading, scoped=True
+        lambda a, s: Call("GET", f"/documents/{a.document[s.org]}/content"),
+        reading_draft,
+        scoped=True,
     ),
     ("POST", "/batch-signing"): Entry(_batch, batch_signing, scoped=True),
     # budgets, allowances, the audit log

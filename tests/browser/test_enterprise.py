@@ -86,7 +86,9 @@ def test_an_enterprise_applies_answers_a_return_and_sees_the_allowance_go_down(
     # Save and come back later, then resume from the dashboard.
     page.fill("#requested_amount", "20,000,000")
     _submit(page, "保存，稍后继续" if lang == "zh" else "Save and come back later")
-    assert page.url.endswith("/applications")
+    assert page.url.endswith("/applications?done=saved")
+    assert page.locator(".banner--success").count() == 1  # the draft is saved, and it says so
+    accessible(page, f"dashboard, draft saved ({lang})")
     page.locator("#table-drafts a[href$='/check']").first.click()
     page.wait_for_url(re.compile(r"/check$"))
     app_id = _app_id(page)
@@ -124,7 +126,8 @@ def test_an_enterprise_applies_answers_a_return_and_sees_the_allowance_go_down(
     accessible(page, f"respond, error ({lang})")
     page.fill("#response", "用于算力采购。For buying computing power.")
     _submit(page)
-    page.wait_for_url(re.compile(rf"/applications/{app_id}$"))
+    page.wait_for_url(re.compile(rf"/applications/{app_id}\?done=responded$"))
+    assert page.locator(".banner--success").count() == 1  # the answer is sent, and it says so
     assert "用于算力采购" in page.locator("#history").inner_text()
 
     # The official approves within the cap; the allowance goes down by exactly that amount.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 from pathlib import Path
@@ -11,10 +12,11 @@ from rich.console import Console
 from sqlalchemy import select
 
 from ftzlink.applications import budgets
+from ftzlink.applications import service as applications
 from ftzlink.applications.tables import Application, Grant
 from ftzlink.audit.log import Actor, verify
 from ftzlink.cli.proactive import ConsoleSink
-from ftzlink.errors import Forbidden, InvalidInput
+from ftzlink.errors import Forbidden, InvalidInput, MeasureNotInForce
 from ftzlink.organisations import service as orgs
 from ftzlink.proactive import decisions, outbox, runs, service
 from ftzlink.proactive.sinks import FileSink
@@ -316,3 +318,27 @@ def test_a_registry_that_cannot_be_read_is_refused_naming_it_and_nothing_is_reco
     assert "broken.parquet" in str(refused.value)
     with world.database.read() as s:
         assert s.scalars(select(MatchRun)).all() == []
+
+
+def test_an_offer_cannot_be_consented_to_once_its_measure_has_ended(world: World) -> None:
+    run(world)
+    focus = candidate(world, "a", FOCUS)
+    result = confirm(world, "reviewer", focus.id)
+    policy, measure = applications.find_measure(world.catalogue, FOCUS)
+    end = policy.validity_of(measure).end
+    assert end is not None
+    after = end + dt.timedelta(days=1)
+    with world.database.write() as s, pytest.raises(MeasureNotInForce) as refused:
+        decisions.consent(
+            s,
+            principal=world.users["member_a"],
+            catalogue=world.catalogue,
+            candidate_id=focus.id,
+            today=after,
+            lang="en",
+        )
+    assert refused.value.state == "expired" and refused.value.end == end
+    assert candidate(world, "a", FOCUS).status == "confirmed"
+    with world.database.read() as s:
+        app = s.get(Application, result.application_id)
+        assert app is not None and app.status == "draft"

@@ -100,6 +100,13 @@ def domain_problem(error: errors.FtzlinkError) -> JSONResponse:
         extra.update(state=error.state, allowed_from=error.allowed_from, workflow=error.workflow)
     if isinstance(error, errors.NotEligible):
         extra.update(eligibility=error.status, questions=error.questions)
+    if isinstance(error, errors.MeasureNotInForce):
+        extra.update(
+            measure_id=error.measure_id,
+            state=error.state,
+            valid_from=error.start.isoformat() if error.start else None,
+            valid_until=error.end.isoformat() if error.end else None,
+        )
     if isinstance(error, errors.RuleRefused):
         extra.update(rule=error.rule, source=error.source, article=error.article)
     if isinstance(error, errors.RecordRefused):

@@ -13,17 +13,26 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from ftzlink.applications import caps
 from ftzlink.applications.tables import Application, ApplicationEvent, Grant, State
+from ftzlink.applications.validity import (
+    check_request as _check_request,
+)
+from ftzlink.applications.validity import (
+    find_measure,
+    needs_action_states,
+    not_in_force,
+    require_in_force,
+)
 from ftzlink.applications.workflow import Action, transition
 from ftzlink.audit.log import Actor, append
 from ftzlink.auth import permissions
 from ftzlink.auth.principal import Principal
 from ftzlink.auth.tables import Role
-from ftzlink.catalogue.models import Catalogue, Measure, MeasureKind, PeriodKind, Policy
+from ftzlink.catalogue.models import Catalogue, MeasureKind
 from ftzlink.db import contains_text, utcnow
 from ftzlink.errors import (
     CapExceeded,
@@ -52,9 +61,12 @@ __all__ = [
     "get_application",
     "history",
     "list_applications",
+    "needs_action_states",
+    "not_in_force",
     "references_of",
     "reject",
     "remaining",
+    "require_in_force",
     "resubmit",
     "return_application",
     "sign_batch",
@@ -84,20 +96,16 @@ def snapshot(app: Application) -> dict[str, Any]:
     }
 
 
-def find_measure(catalogue: Catalogue, measure_id: str) -> tuple[Policy, Measure]:
-    for policy, measure in catalogue.measures():
-        if measure.id == measure_id:
-            return policy, measure
-    raise NotFound(f"no measure {measure_id!r} in the catalogue")
-
-
 # --- who sees what -----------------------------------------------------------------------------
 
 
 def _visible(session: Session, principal: Principal, on: dt.date) -> Select[Application]:
     query = select(Application).join(Organisation, Organisation.id == Application.organisation_id)
     if permissions.reads_everything(principal):
-        return query
+        return query  # the auditor and the platform admin see everything, drafts included
+    # Drafts are the applicant's own until submitted: no reviewer or budget officer lists or
+    # opens one (it is "not found", as anything else not theirs).
+    submitted = Application.status != State.DRAFT.value
     clauses: list[ColumnElement[bool]] = [Application.organisation_id.in_(principal.member_of())]
     for branch_id, delegation in delegations_to(session, principal, on=on).items():
         if delegation.measures is None:
@@ -111,7 +119,7 @@ def _visible(session: Session, principal: Principal, on: dt.date) -> Select[Appl
             )
     districts = principal.districts(Role.REVIEWER) | principal.districts(Role.BUDGET_OFFICER)
     if districts:
-        clauses.append(Organisation.district.in_(districts))
+        clauses.append(and_(Organisation.district.in_(districts), submitted))
     return query.where(or_(false(), *clauses))
 
 
@@ -135,6 +143,8 @@ class Filters:
     submitted_from: dt.date | None = None
     submitted_to: dt.date | None = None
     q: str | None = None
+    needs_action: bool = False  # only what a reviewer may decide now (submitted, resubmitted)
+    submitted_only: bool = False  # leave out drafts (an official's queue, whoever reads it)
 
 
 def list_applications(
@@ -150,6 +160,10 @@ def list_applications(
     f = filters
     if f.status:
         query = query.where(Application.status == f.status)
+    if f.submitted_only:
+        query = query.where(Application.status != State.DRAFT.value)
+    if f.needs_action:
+        query = query.where(Application.status.in_(needs_action_states()))
     if f.measure_id:
         query = query.where(Application.measure_id == f.measure_id)
     if f.organisation_id:
@@ -171,7 +185,9 @@ def list_applications(
             )
         )
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(query.order_by(Application.id.desc()).offset(offset).limit(limit)).all()
+    first = case((Application.status.in_(needs_action_states()), 0), else_=1)
+    ordered = query.order_by(first, Application.id.desc())
+    rows = session.scalars(ordered.offset(offset).limit(limit)).all()
     return list(rows), total
 
 
@@ -254,37 +270,6 @@ def _check_answers(answers: dict[str, Any]) -> None:
         )
 
 
-def _check_request(
-    measure: Measure, *, requested_amount: int | None, project_name: str | None
-) -> list[Problem]:
-    problems = []
-    if measure.kind is MeasureKind.GRANT and requested_amount is None:
-        problems.append(
-            Problem(
-                "a grant measure needs the amount requested (integer yuan)",
-                field="requested_amount",
-            )
-        )
-    if measure.kind is MeasureKind.SERVICE and requested_amount is not None:
-        problems.append(
-            Problem(
-                "a service measure pays no money; leave out requested_amount",
-                field="requested_amount",
-            )
-        )
-    if (
-        measure.cap is not None
-        and measure.cap.period
-        in (PeriodKind.PER_PROJECT, PeriodKind.PER_PROJECT_PER_YEAR, PeriodKind.PER_PERSON)
-        and not project_name
-    ):
-        what = "person or team" if measure.cap.period is PeriodKind.PER_PERSON else "project"
-        problems.append(
-            Problem(f"the measure's cap is per {what}: name the {what}", field="project_name")
-        )
-    return problems
-
-
 def create_application(
     session: Session,
     *,
@@ -310,6 +295,7 @@ def create_application(
     actor, delegation_id = _as_applicant(
         session, principal, organisation_id=org.id, measure_id=measure.id, on=today
     )
+    require_in_force(policy, measure, on=today)
     answers = dict(answers or {})
     _check_answers(answers)
     problems = _check_request(measure, requested_amount=requested_amount, project_name=project_name)
@@ -366,7 +352,8 @@ def update_draft(
         _check_answers(new)
         merged = {**app.answers, **new}
         app.answers = {k: v for k, v in merged.items() if v is not None}
-    _, measure = find_measure(catalogue, app.measure_id)
+    policy, measure = find_measure(catalogue, app.measure_id)
+    require_in_force(policy, measure, on=today)
     problems = _check_request(
         measure, requested_amount=app.requested_amount, project_name=app.project_name
     )

@@ -25,7 +25,9 @@ from ftzlink.errors import (
     Problem,
 )
 from ftzlink.money import format_yuan
+from ftzlink.organisations.service import delegations_to
 from ftzlink.organisations.tables import Organisation
+from ftzlink.proactive import permissions as proactive_permissions
 from ftzlink.proactive import workflow
 from ftzlink.proactive.service import (
     candidate_snapshot,
@@ -344,6 +346,11 @@ def _offered(
     candidate = get_candidate(
         session, principal=principal, candidate_id=candidate_id, on=today, lock=True
     )
+    delegated = set(delegations_to(session, principal, on=today))
+    if not proactive_permissions.can_answer_offer(principal, candidate, delegated=delegated):
+        raise Forbidden(
+            "only the organisation, or its headquarters under a delegation, answers its offer"
+        )
     workflow.step(action, candidate.status)
     assert candidate.application_id is not None
     return candidate
@@ -381,6 +388,8 @@ def consent(
     """The enterprise consents: its pre-filled draft is submitted through the normal workflow,
     re-checked by the engine as of today."""
     candidate = _offered(session, principal, candidate_id, today, Action.CONSENT)
+    policy, measure = applications.find_measure(catalogue, candidate.measure_id)
+    applications.require_in_force(policy, measure, on=today)
     before = candidate_snapshot(candidate)
     assert candidate.application_id is not None
     applications.submit(

@@ -10,6 +10,7 @@ from ftzlink.proactive.workflow import WORKFLOW, Action
 
 __all__ = [
     "OFFERED",
+    "can_answer_offer",
     "can_decide_candidates",
     "can_run_match",
     "is_confirmable",
@@ -48,3 +49,9 @@ def is_confirmable(c: Candidate) -> bool:
 def is_open_offer(c: Candidate) -> bool:
     """Confirmed and waiting for the enterprise's consent or refusal."""
     return WORKFLOW.allowed(Action.CONSENT, c.status)
+
+
+def can_answer_offer(p: Principal, c: Candidate, *, delegated: set[int]) -> bool:
+    """The organisation (or its headquarters under a delegation) consents or declines; an
+    official who can see the offer may not answer it for the enterprise."""
+    return c.organisation_id in p.member_of() or c.organisation_id in delegated

@@ -73,6 +73,7 @@ def install(app: FastAPI) -> None:
         public,
         statistics,
         talent,
+        workspace,
     )
     from ftzlink.web.errors import error_page
 
@@ -95,6 +96,7 @@ def install(app: FastAPI) -> None:
         certificates,
         messages,
         foreign,
+        workspace,
     ):
         app.include_router(module.router)
 

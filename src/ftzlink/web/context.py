@@ -132,6 +132,15 @@ class Web:
         with self.read() as session:
             return unread_count(session, principal=self.principal)
 
+    def identity(self) -> Any:
+        """The signed-in person's name and organisations, for the header (not the login name)."""
+        if self.principal is None:
+            return None
+        from ftzlink.workspace.service import identity
+
+        with self.read() as session:
+            return identity(session, principal=self.principal, today=self.today)
+
     def require(self) -> Principal:
         """The signed-in user; the error handler sends anyone else to the sign-in page."""
         if self.principal is None:

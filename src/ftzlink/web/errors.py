@@ -26,6 +26,9 @@ MESSAGES = {
     "unsupported_type": N_("The file must be a PDF, PNG or JPEG."),
     "rate_limited": N_("Too many attempts. Wait a while and try again."),
     "own_account": N_("You cannot disable your own account."),
+    "measure_not_in_force": N_(
+        "The measure is not in force today: nothing can be started, changed or consented to under it."
+    ),
 }
 
 

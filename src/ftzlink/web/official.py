@@ -132,6 +132,9 @@ class Row:
     kind: str
 
 
+ALL = "all"  # the status filter's "every state" (the default is "needs action")
+
+
 def _queue(web: Web, principal: Principal, params: Mapping[str, str]) -> dict[str, Any]:
     """Everything the queue page shows for the filters in `params` (errors included)."""
     form = Form(dict(params))
@@ -147,7 +150,7 @@ def _queue(web: Web, principal: Principal, params: Mapping[str, str]) -> dict[st
         form.error("zone", web._("Choose a zone from the list"))
     if measure and measure not in {m.id for _, m in measures}:
         form.error("measure", web._("Choose a measure from the list"))
-    if status and status not in statuses:
+    if status and status not in (*statuses, ALL):
         form.error("status", web._("Choose a status from the list"))
     days: dict[str, dt.date | None] = {}
     for name in ("submitted_from", "submitted_to"):
@@ -160,7 +163,9 @@ def _queue(web: Web, principal: Principal, params: Mapping[str, str]) -> dict[st
     total = 0
     if form.ok:
         filters = applications.Filters(
-            status=status or None,
+            status=status if status in statuses else None,
+            needs_action=not status,
+            submitted_only=True,
             measure_id=measure or None,
             district=district or None,
             zone=zone or None,
@@ -205,7 +210,8 @@ def _queue(web: Web, principal: Principal, params: Mapping[str, str]) -> dict[st
         "zones": [("", web._("All zones"))] + [(z.id, z.name.get(web.lang)) for z in zones],
         "measures": [("", web._("All measures"))]
         + [(m.id, m.title.get(web.lang)) for _, m in measures],
-        "statuses": [("", web._("All statuses"))] + [(s, web._(_state_name(s))) for s in statuses],
+        "statuses": [("", web._("Needs action")), (ALL, web._("All statuses"))]
+        + [(s, web._(_state_name(s))) for s in statuses if s != State.DRAFT],
     }
 
 

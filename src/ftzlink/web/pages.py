@@ -50,7 +50,8 @@ def _demo_password(web: WebPage) -> str | None:
 @router.get("/sign-in")
 def sign_in_page(web: WebPage, next: str | None = None) -> Response:
     if web.principal is not None:
-        return web.redirect(safe_next(next))
+        target = safe_next(next)
+        return web.redirect(target if target != "/" else "/workspace")
     return web.page("pages/account/sign_in.html", next=safe_next(next), demo=_demo_password(web))
 
 
@@ -97,7 +98,7 @@ async def sign_in(web: WebPage) -> Response:
             next=target,
             demo=_demo_password(web),
         )
-    response = web.redirect(target if target != "/" else "/")
+    response = web.redirect(target if target != "/" else "/workspace")
     response.set_cookie(
         SESSION_COOKIE,
         opened.secret,

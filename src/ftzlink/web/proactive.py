@@ -19,7 +19,14 @@ from ftzlink.applications import service as applications
 from ftzlink.auth import service as users
 from ftzlink.auth.principal import Principal
 from ftzlink.catalogue.models import Measure, MeasureKind, PeriodKind
-from ftzlink.errors import Conflict, Forbidden, InvalidInput, NotEligible, NotFound
+from ftzlink.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    MeasureNotInForce,
+    NotEligible,
+    NotFound,
+)
 from ftzlink.organisations.service import delegations_to
 from ftzlink.organisations.tables import Organisation
 from ftzlink.proactive import decisions as candidate_decisions
@@ -512,6 +519,7 @@ class Offer:
     grant: bool
     answers: list[tuple[str, str]]
     reference: str | None
+    closed: MeasureNotInForce | None  # the measure has ended or not begun: no consent
 
 
 def _answers(answers: dict[str, Any]) -> list[tuple[str, str]]:
@@ -551,9 +559,18 @@ def _offers(web: Web, session: Session, principal: Principal) -> list[Offer]:
                 measure is not None and measure.kind is MeasureKind.GRANT,
                 _answers(c.answers or {}),
                 references.get(c.application_id) if c.application_id else None,
+                _closed(web, c.measure_id),
             )
         )
     return offers
+
+
+def _closed(web: Web, measure_id: str) -> MeasureNotInForce | None:
+    try:
+        policy, measure = applications.find_measure(web.catalogue, measure_id)
+    except NotFound:
+        return None
+    return applications.not_in_force(policy, measure, on=web.today)
 
 
 def _member(web: Web) -> Principal:
@@ -617,8 +634,9 @@ async def consent(web: WebPage, candidate_id: DbId) -> Response:
                 today=web.today,
                 lang=web.lang,
             )
-    except NotEligible as refused:
-        reason = NOT_SUBMITTED.get(refused.status, NOT_SUBMITTED["ineligible"])
+    except (NotEligible, MeasureNotInForce) as refused:
+        state = refused.state if isinstance(refused, MeasureNotInForce) else refused.status
+        reason = NOT_SUBMITTED.get(state, NOT_SUBMITTED["ineligible"])
         return _offers_page(
             web,
             principal,

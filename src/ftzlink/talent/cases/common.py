@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import select
@@ -23,10 +24,12 @@ from ftzlink.talent.tables import (
     Case,
     CaseEvent,
     CaseFamily,
+    CaseStatus,
     FamilyMember,
     Professional,
     Track,
     TrackKind,
+    TrackState,
 )
 
 __all__ = [
@@ -42,6 +45,7 @@ __all__ = [
     "case_snapshot",
     "decides",
     "family_snapshot",
+    "overall_status",
     "professional_snapshot",
     "sees_passports",
     "tracks_of",
@@ -225,3 +229,24 @@ def _event(
 def tracks_of(session: Session, case: Case) -> dict[TrackKind, Track]:
     rows = session.scalars(select(Track).where(Track.case_id == case.id))
     return {TrackKind(t.kind): t for t in rows}
+
+
+_DECIDED = {TrackState.APPROVED.value, TrackState.REFUSED.value}
+
+
+def overall_status(case: Case, tracks: Iterable[Track]) -> str:
+    """What a case's status says to a person: a filed case follows its tracks — "returned" when
+    one waits for material, "approved"/"refused" when every track ended so, "decided" when they
+    ended differently, "under_review" otherwise. A draft or withdrawn case says so."""
+    if case.status != CaseStatus.FILED:
+        return case.status
+    states = [t.state for t in tracks]
+    if TrackState.RETURNED.value in states:
+        return "returned"
+    if not states or not all(s in _DECIDED for s in states):
+        return "under_review"
+    if all(s == TrackState.APPROVED.value for s in states):
+        return "approved"
+    if all(s == TrackState.REFUSED.value for s in states):
+        return "refused"
+    return "decided"

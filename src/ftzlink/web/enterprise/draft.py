@@ -123,7 +123,7 @@ async def save_request(web: WebPage, application_id: int) -> Response:
                 **_page_values(web, loaded),
             )
     if form.get("action") == "later":
-        return web.redirect("/applications")
+        return web.redirect(web.url("/applications", done="saved"))
     return web.redirect(f"/applications/{application_id}/questions")
 
 
@@ -264,7 +264,7 @@ async def save_questions(web: WebPage, application_id: int) -> Response:
             **_page_values(web, loaded),
         )
     if form.get("action") == "later":
-        return web.redirect("/applications")
+        return web.redirect(web.url("/applications", done="saved"))
     return web.redirect(f"/applications/{application_id}/check")
 
 

@@ -64,6 +64,7 @@ def dashboard(web: WebPage) -> Response:
     counts = {s.value: sum(a.status == s.value for a in rows) for s in State}
     return web.page(
         PAGES + "dashboard.html",
+        saved=web.request.query_params.get("done") == "saved",
         groups=groups,
         counts=counts,
         total=len(rows),
@@ -106,6 +107,11 @@ def start(
 ) -> Response:
     principal = web.require()
     policy, chosen_measure = _measure(web, measure)
+    closed = service.not_in_force(policy, chosen_measure, on=web.today)
+    if closed is not None:  # said before any form: nothing can be started under it
+        return web.page(
+            PAGES + "closed.html", policy=policy, measure=chosen_measure, refusal=closed
+        )
     with web.read() as session:
         offered = _offered(web, session, principal, chosen_measure.id)
         if not offered:
@@ -175,5 +181,5 @@ async def create(web: WebPage) -> Response:
                 **_start_values(web, session, principal, policy, measure, org),
             )
     if form.get("action") == "later":
-        return web.redirect("/applications")
+        return web.redirect(web.url("/applications", done="saved"))
     return web.redirect(f"/applications/{app_id}/questions")

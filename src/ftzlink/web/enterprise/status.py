@@ -59,8 +59,10 @@ def status_page(web: WebPage, application_id: int) -> Response:
             if loaded.measure.kind is MeasureKind.GRANT
             else []
         )
+        done = web.request.query_params.get("done", "")
         return web.page(
             PAGES + "status.html",
+            done=done if done in ("responded", "withdrawn") else "",
             events=events,
             actions=ACTIONS,
             questions=_last_questions(events) if app_permissions.can_answer_return(app) else [],
@@ -115,7 +117,7 @@ async def respond(web: WebPage, application_id: int) -> Response:
             ),
         )
         if refusal is None:
-            return web.redirect(f"/applications/{application_id}")
+            return web.redirect(web.url(f"/applications/{application_id}", done="responded"))
         if not isinstance(refusal, SHOWN):
             raise refusal
         # NotEligible carries the engine's explanation, built by the service in web.lang; any
@@ -167,4 +169,4 @@ async def withdraw(web: WebPage, application_id: int) -> Response:
         service.withdraw(
             session, principal=principal, application_id=application_id, today=web.today
         )
-    return web.redirect(f"/applications/{application_id}")
+    return web.redirect(web.url(f"/applications/{application_id}", done="withdrawn"))

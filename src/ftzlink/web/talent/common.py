@@ -61,10 +61,15 @@ TRACK_STATES = {
     "approved": N_("Approved"),
     "refused": N_("Refused"),
 }
-CASE_STATUSES = {
+CASE_STATUSES = {  # the stored statuses, and what a filed case's tracks make it (overall_status)
     "draft": N_("Draft"),
     "filed": N_("Submitted"),
     "withdrawn": N_("Withdrawn"),
+    "under_review": N_("Under review"),
+    "returned": N_("Returned for material"),
+    "approved": N_("Approved"),
+    "refused": N_("Refused"),
+    "decided": N_("Decided: one permit approved, one refused"),
 }
 TRACK_NAMES = {
     "work_permit": N_("Work permit"),

@@ -126,6 +126,7 @@ def _status(
         track_states=TRACK_STATES,
         track_names=TRACK_NAMES,
         statuses=CASE_STATUSES,
+        overall=cases.overall_status(view.case, view.tracks.values()),
         actions=ACTIONS,
         relations=RELATIONS,
         document_names=DOCUMENT_NAMES,

@@ -256,6 +256,9 @@ def professional_page(web: WebPage, professional_id: DbId) -> Response:
             for c in cases.list_cases(session, principal=principal, employer_id=person.employer_id)
             if c.professional_id == person.id
         ]
+        overall = {
+            c.id: cases.overall_status(c, cases.tracks_of(session, c).values()) for c in rows
+        }
         full = cases.sees_passports(principal, person.employer_id)
     rules = _rules()
     return web.page(
@@ -264,6 +267,7 @@ def professional_page(web: WebPage, professional_id: DbId) -> Response:
         family=family,
         own=own,
         case_rows=rows,
+        overall=overall,
         passport=(lambda n: n) if full else mask_passport,
         education=_label_of(web, rules, "education", person.education),
         chinese=_label_of(web, rules, "chinese_level", person.chinese_level),
