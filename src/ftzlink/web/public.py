@@ -23,6 +23,7 @@ from ftzlink.profiles.uscc import make_uscc
 from ftzlink.rules.describe import PERIOD_TEXT
 from ftzlink.rules.determinations import ConditionResult, Determination, Outcome, Question, Status
 from ftzlink.rules.evaluate import evaluate, evaluate_measure
+from ftzlink.rules.reading import read_report
 from ftzlink.web.context import Web, WebPage
 from ftzlink.web.forms import N_, Form, parse_day
 
@@ -429,6 +430,16 @@ async def check_answer(web: WebPage, field: str) -> Response:
     return web.redirect(_next_url(web, answers, as_of))
 
 
+# The result page's sections (rules/reading.py decides their order and contents).
+SECTION_TITLES = {
+    Status.ELIGIBLE: N_("You can apply"),
+    Status.NEEDS_INFO: N_("More answers needed"),
+    Status.INELIGIBLE: N_("Not eligible"),
+    Status.NOT_YET_EFFECTIVE: N_("Not yet in force"),
+    Status.EXPIRED: N_("Expired"),
+}
+
+
 def _next_steps(d: Determination) -> str:
     """What a visitor can do about one determination: apply, answer, or nothing."""
     if d.status is Status.ELIGIBLE:
@@ -459,9 +470,9 @@ def check_result(web: WebPage) -> Response:
     return _page(
         web,
         "check_result",
-        determinations=determinations,
+        sections=read_report(determinations),
+        section_titles=SECTION_TITLES,
         policies=policies,
-        counts={s: sum(1 for d in determinations if d.status is s) for s in Status},
         day=as_of or web.today,
         answers=shown_answers,
         question=question,
