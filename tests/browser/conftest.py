@@ -192,8 +192,7 @@ def site(make_site: SiteFactory) -> Site:
 ACCESSIBLE: set[tuple[str, str]] = set()
 
 
-def assert_accessible(page: Any, what: str = "") -> None:
-    """axe-core finds no violation of WCAG 2.2 AA (tags named explicitly) on the page."""
+def _assert_axe(page: Any, what: str) -> None:
     from axe_playwright_python.sync_playwright import Axe
 
     results = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
@@ -202,6 +201,21 @@ def assert_accessible(page: Any, what: str = "") -> None:
         f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
         for v in violations
     )
+
+
+def assert_accessible(page: Any, what: str = "") -> None:
+    """axe-core finds no violation of WCAG 2.2 AA (tags named explicitly) on the page, at the
+    tab's width and at a phone's (390 px), where the page must also fit (assert_fits_a_phone).
+    The tab is resized, not reloaded, and given back its size."""
+    size = page.viewport_size or DESKTOP
+    _assert_axe(page, f"{what or page.url} ({size['width']} px)")
+    if size["width"] != PHONE["width"]:
+        page.set_viewport_size(PHONE)
+        try:
+            _assert_axe(page, f"{what or page.url} (390 px)")
+            assert_fits_a_phone(page, f"{what or page.url} (390 px)")
+        finally:
+            page.set_viewport_size(size)
     lang = str(page.evaluate("document.documentElement.lang"))
     ACCESSIBLE.add(("zh" if lang.startswith("zh") else "en", urlsplit(page.url).path))
 

@@ -24,14 +24,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 
 from ftzlink.api import create_app
 from ftzlink.settings import Settings
-from tests.browser.conftest import (
-    ACCESSIBLE,
-    DESKTOP,
-    PHONE,
-    Site,
-    assert_accessible,
-    assert_fits_a_phone,
-)
+from tests.browser.conftest import ACCESSIBLE, Site, assert_accessible
 
 # Whoever the demo has, so that every part of the site is reached: a visitor first, then each role.
 USERS: list[str | None] = [
@@ -125,12 +118,8 @@ def test_every_page_of_the_site_is_accessible(
                 f"{url} as {username or 'visitor'}: {answer.status if answer else 'no answer'}"
             )
             if route not in checked:
-                what = f"{url} as {username or 'visitor'} ({lang}"
-                assert_accessible(page, f"{what}, 1280 px)")
-                page.set_viewport_size(PHONE)
-                assert_accessible(page, f"{what}, 390 px)")
-                assert_fits_a_phone(page, f"{what}, 390 px)")
-                page.set_viewport_size(DESKTOP)
+                # at 1280 px and at 390 px (assert_accessible checks both)
+                assert_accessible(page, f"{url} as {username or 'visitor'} ({lang})")
                 checked[route] = url
             queue.extend(_links(page, site.base_url))
     for checked_lang, path in ACCESSIBLE:
