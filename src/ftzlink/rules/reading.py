@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from ftzlink.catalogue.models import Citation
 from ftzlink.rules.determinations import ConditionResult, Determination, Outcome, Status
 
-__all__ = ["SECTION_ORDER", "Line", "MeasureReading", "Section", "read_report"]
+__all__ = ["SECTION_ORDER", "Line", "MeasureReading", "Section", "read_conditions", "read_report"]
 
 # The sections in the order a reader meets them; the last ones start folded.
 SECTION_ORDER: tuple[Status, ...] = (
@@ -80,10 +80,15 @@ def _walk(results: list[ConditionResult]) -> list[ConditionResult]:
     return out
 
 
+def read_conditions(results: list[ConditionResult]) -> tuple[Line, ...]:
+    """A condition tree as shown: "any one of" marked, undecided branches of a met one untagged."""
+    return tuple(_line(r) for r in results)
+
+
 def read_measure(d: Determination) -> MeasureReading:
     return MeasureReading(
         determination=d,
-        lines=tuple(_line(r) for r in d.conditions),
+        lines=read_conditions(d.conditions),
         citations=_citations(d),
         questions_left=len({q.field for q in d.questions}),
     )
