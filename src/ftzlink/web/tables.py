@@ -49,6 +49,7 @@ def _label_cells(page: str) -> str:
     in_head = False
     column = 0
     cell_start: int | None = None  # where the current header cell's content starts
+    cell_width = 1
     for match in _TAG.finditer(page):
         name = match.group("name").lower()
         closing = bool(match.group("close"))
@@ -60,14 +61,14 @@ def _label_cells(page: str) -> str:
         elif name == "tr" and not closing:
             column = 0
         elif name in ("th", "td") and closing and in_head and cell_start is not None:
-            headers.append(_visible_text(page[cell_start : match.start()]))
+            # a header over several columns names each of them
+            headers.extend([_visible_text(page[cell_start : match.start()])] * cell_width)
             cell_start = None
         elif name in ("th", "td") and not closing:
             span = _COLSPAN.search(attrs)
             width = int(span.group(1)) if span else 1
             if in_head:
-                cell_start = match.end()
-                headers.extend([""] * (width - 1))
+                cell_start, cell_width = match.end(), width
             elif "data-label=" not in attrs and column < len(headers) and headers[column]:
                 label = html.escape(headers[column], quote=True)
                 out.append(page[last : match.end() - 1])
