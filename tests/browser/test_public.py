@@ -148,6 +148,7 @@ def test_every_public_page_is_accessible_blank_and_in_error(
         page.goto(url)
         assert page.locator("main h1").count() == 1, url
         assert_accessible(page, f"{url} ({lang})")
+    page.locator("#section-expired > details > summary").click()  # folded until opened
     assert EXPIRED[lang] in page.locator("#measure-cn-trial-green").inner_text()
     page.goto("/check")
     page.fill("#as_of", "2026-02-30")
