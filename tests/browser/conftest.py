@@ -39,6 +39,8 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 OPEN_DAY = TRY_AS_OF  # the demo still takes new applications under the Changning trial policy
 AFTER_EXPIRY = dt.date(2026, 11, 24)
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}  # an ordinary phone held upright, in CSS pixels
 
 
 def _unavailable() -> str | None:
@@ -84,13 +86,15 @@ class Site:
     requests: list[str] = field(default_factory=list)
     contexts: list[Any] = field(default_factory=list)
 
-    def page(self, *, lang: str = "zh", javascript: bool = True) -> Any:
+    def page(
+        self, *, lang: str = "zh", javascript: bool = True, viewport: dict[str, int] = DESKTOP
+    ) -> Any:
         """A new browser tab (own cookies) reading the site in `lang`."""
         context = self.browser.new_context(
             base_url=self.base_url,
             java_script_enabled=javascript,
             locale="zh-CN" if lang == "zh" else "en-GB",
-            viewport={"width": 1280, "height": 900},
+            viewport=viewport,
         )
         context.on("request", lambda request: self.requests.append(request.url))
         host = urlsplit(self.base_url).netloc
@@ -102,8 +106,15 @@ class Site:
         page.set_default_timeout(15_000)
         return page
 
-    def signed_in(self, username: str, *, lang: str = "zh", javascript: bool = True) -> Any:
-        page = self.page(lang=lang, javascript=javascript)
+    def signed_in(
+        self,
+        username: str,
+        *,
+        lang: str = "zh",
+        javascript: bool = True,
+        viewport: dict[str, int] = DESKTOP,
+    ) -> Any:
+        page = self.page(lang=lang, javascript=javascript, viewport=viewport)
         page.goto("/sign-in")
         page.fill("#username", username)
         page.fill("#password", DEMO_PASSWORD)
@@ -181,8 +192,7 @@ def site(make_site: SiteFactory) -> Site:
 ACCESSIBLE: set[tuple[str, str]] = set()
 
 
-def assert_accessible(page: Any, what: str = "") -> None:
-    """axe-core finds no violation of WCAG 2.2 AA (tags named explicitly) on the page."""
+def _assert_axe(page: Any, what: str) -> None:
     from axe_playwright_python.sync_playwright import Axe
 
     results = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
@@ -191,8 +201,57 @@ def assert_accessible(page: Any, what: str = "") -> None:
         f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
         for v in violations
     )
+
+
+def assert_accessible(page: Any, what: str = "") -> None:
+    """axe-core finds no violation of WCAG 2.2 AA (tags named explicitly) on the page, at the
+    tab's width and at a phone's (390 px), where the page must also fit (assert_fits_a_phone).
+    The tab is resized, not reloaded, and given back its size."""
+    size = page.viewport_size or DESKTOP
+    _assert_axe(page, f"{what or page.url} ({size['width']} px)")
+    if size["width"] != PHONE["width"]:
+        page.set_viewport_size(PHONE)
+        try:
+            _assert_axe(page, f"{what or page.url} (390 px)")
+            assert_fits_a_phone(page, f"{what or page.url} (390 px)")
+        finally:
+            page.set_viewport_size(size)
     lang = str(page.evaluate("document.documentElement.lang"))
     ACCESSIBLE.add(("zh" if lang.startswith("zh") else "en", urlsplit(page.url).path))
+
+
+# Every visible table cell's width and its font size, in CSS pixels, measured by the browser.
+_CELLS = """() => Array.from(document.querySelectorAll("table td, table th"))
+  .filter(cell => {
+    const head = cell.closest("thead");
+    return cell.getClientRects().length > 0 && !(head && head.getBoundingClientRect().width <= 1);
+  })
+  .map(cell => ({
+    width: cell.getBoundingClientRect().width,
+    font: parseFloat(getComputedStyle(cell).fontSize),
+    text: cell.innerText.trim().slice(0, 40),
+    table: (cell.closest("table").id || cell.closest("table").className),
+  }))"""
+
+
+def narrow_cells(page: Any) -> list[str]:
+    """The table cells narrower than four Chinese characters at their own font size."""
+    cells: list[dict[str, Any]] = page.evaluate(_CELLS)
+    return [
+        f"{c['table']}: {c['text']!r} is {c['width']:.0f}px wide (< 4 × {c['font']:.0f}px)"
+        for c in cells
+        if c["width"] < 4 * c["font"] - 0.5
+    ]
+
+
+def assert_fits_a_phone(page: Any, what: str = "") -> None:
+    """At phone width: no table cell narrower than four CJK characters, no sideways page scroll."""
+    narrow = narrow_cells(page)
+    assert not narrow, f"{what or page.url}: " + "; ".join(narrow[:5])
+    overflow = page.evaluate(
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 1, f"{what or page.url}: the page scrolls sideways by {overflow}px"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -202,7 +261,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         items[:] = [item for item in items if item not in last] + last
 
 
-def screenshot(page: Any, name: str) -> None:
-    """Save a full-page screenshot for the docs (docs/screenshots/NAME.png)."""
+def screenshot(page: Any, name: str, *, phone: bool = True) -> None:
+    """Save a full-page screenshot for the docs (docs/screenshots/NAME.png), and with `phone`
+    the same page at 390 px too (NAME-390.png)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    if phone:
+        size = page.viewport_size
+        page.set_viewport_size(PHONE)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}-390.png"), full_page=True)
+        page.set_viewport_size(size)

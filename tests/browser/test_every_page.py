@@ -1,9 +1,14 @@
-"""Every page of the site, in both languages, passes axe, checked against the app's own list of
+"""Every page of the site, in both languages and at desktop (1280 px) and phone (390 px) widths,
+passes axe, checked against the app's own list of
 page routes so that a new page nobody checks fails this test.
 
 The pages are found by following the links each demo user sees (one address per page of the app);
 the pages a link does not reach (a wizard's steps, a confirmation after a form) are counted from
 the journey tests beside this one, which run first and check them blank and in error.
+
+At 390 px each crawled page is also measured: no table cell narrower than four Chinese
+characters, no sideways scrolling. The same tab is resized rather than a second one opened, so
+that the page is loaded once.
 """
 
 from __future__ import annotations
@@ -115,6 +120,7 @@ def test_every_page_of_the_site_is_accessible(
                 f"{url} as {username or 'visitor'}: {answer.status if answer else 'no answer'}"
             )
             if route not in checked:
+                # at 1280 px and at 390 px (assert_accessible checks both)
                 assert_accessible(page, f"{url} as {username or 'visitor'} ({lang})")
                 checked[route] = url
             queue.extend(_links(page, site.base_url))

@@ -102,6 +102,17 @@ def test_the_checker_asks_only_the_questions_the_engine_needs_then_shows_results
     assert urlsplit(page.url).path == "/check/result"
     assert engine_next(catalogue, data, AFTER_EXPIRY) is None
     assert asked[0] == "zone" and len(asked) > 3
+    # What the visitor can get first; not eligible, not yet in force and expired folded, last.
+    order = [
+        f"section-{s}"
+        for s in ("eligible", "needs_info", "ineligible", "not_yet_effective", "expired")
+    ]
+    shown = page.locator("main .result-section").evaluate_all("all => all.map(s => s.id)")
+    assert shown == [s for s in order if s in shown] and "section-eligible" in shown
+    for folded in ("ineligible", "expired"):
+        assert page.locator(f"#section-{folded} > details:not([open])").count() == 1
+        assert page.locator(f"#counts a[href='#section-{folded}']").count() == 1
+    page.locator("#section-expired > details > summary").click()
     green = page.locator("#measure-cn-trial-green")
     assert EXPIRED[lang] in green.inner_text() and END[lang] in green.inner_text()
     assert ("第二部分（二）4." if lang == "zh" else "Part II, B.4") in green.inner_text()
@@ -137,6 +148,7 @@ def test_every_public_page_is_accessible_blank_and_in_error(
         page.goto(url)
         assert page.locator("main h1").count() == 1, url
         assert_accessible(page, f"{url} ({lang})")
+    page.locator("#section-expired > details > summary").click()  # folded until opened
     assert EXPIRED[lang] in page.locator("#measure-cn-trial-green").inner_text()
     page.goto("/check")
     page.fill("#as_of", "2026-02-30")

@@ -188,3 +188,29 @@ def test_the_as_of_date_decides_whether_the_trial_is_expired(visitor: Visitor) -
 def test_a_question_form_without_its_csrf_token_is_refused(visitor: Visitor) -> None:
     answer = visitor.client.post("/check/question/zone", data={"answer": "huangpu"})
     assert answer.status_code == 403
+
+
+def test_a_question_is_asked_as_a_question_and_an_empty_answer_says_what_is_missing(
+    visitor: Visitor,
+) -> None:
+    url = "/check/question/multinational?zone=changning"
+    page = visitor.get(url)
+    assert "贵企业是否为跨国公司或其地区总部？" in page.text
+    page = visitor.submit(url, {})
+    assert page.status_code == 400
+    assert "请选择贵企业是否为跨国公司或其地区总部" in page.text
+    assert "请选择一项" not in page.text
+
+
+def test_the_result_lists_what_can_be_got_first_and_folds_the_rest(
+    make_visitor: SiteFactory,
+) -> None:
+    visitor = make_visitor(today=AFTER_EXPIRY)
+    page = visitor.get("/check/result?zone=changning&multinational=no&legal_form=corporate")
+    ids = re.findall(r'<section class="result-section" id="section-(\w+)"', page.text)
+    order = ["eligible", "needs_info", "ineligible", "not_yet_effective", "expired"]
+    assert ids == sorted(ids, key=order.index) and "expired" in ids
+    for status in ids:
+        assert f'href="#section-{status}"' in page.text
+    expired = page.text.split('id="section-expired"')[1].split('class="result-section"')[0]
+    assert '<details class="result-section__fold">' in expired

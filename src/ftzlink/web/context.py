@@ -26,6 +26,7 @@ from ftzlink.ops.logs import note_principal
 from ftzlink.text import Lang
 from ftzlink.web import i18n
 from ftzlink.web.render import environment
+from ftzlink.web.tables import responsive_tables
 
 __all__ = ["CSRF_COOKIE", "CSRF_FIELD", "LANG_COOKIE", "Web", "WebPage", "safe_next", "web_for"]
 
@@ -223,6 +224,8 @@ class Web:
             html = "".join(tpl.blocks[block](context))
         else:
             html = tpl.render(data)
+        # Every table stacks on a phone and scrolls by keyboard (web/tables.py).
+        html = responsive_tables(html, self.translations.gettext)
         response = HTMLResponse(html, status_code=status_code, headers=dict(headers or {}))
         response.headers["Vary"] = "HX-Request, Cookie"
         self.finish(response)

@@ -19,10 +19,12 @@ from ftzlink.errors import NotFound, ProfileError
 from ftzlink.profiles.fields import FieldSpec, profile_fields
 from ftzlink.profiles.loader import profile_from_data
 from ftzlink.profiles.models import EnterpriseProfile
+from ftzlink.profiles.questions import asking
 from ftzlink.profiles.uscc import make_uscc
 from ftzlink.rules.describe import PERIOD_TEXT
 from ftzlink.rules.determinations import ConditionResult, Determination, Outcome, Question, Status
 from ftzlink.rules.evaluate import evaluate, evaluate_measure
+from ftzlink.rules.reading import read_report
 from ftzlink.web.context import Web, WebPage
 from ftzlink.web.forms import N_, Form, parse_day
 
@@ -391,12 +393,14 @@ def _question_page(
     previous = list(earlier)
     back = _url(f"/check/question/{previous[-1]}", earlier, as_of) if previous else "/check"
     current = form.lists.get("answer", []) if form else answers.get(field, [])
+    asked = asking(field)
     return _page(
         web,
         "check_question",
         status_code=status_code,
         errors=form.errors if form else [],
         question=question,
+        heading=asked.question if asked else question.label,
         choices=choices,
         answer=current,
         action=_url(f"/check/question/{field}", earlier, as_of),
@@ -421,12 +425,27 @@ async def check_answer(web: WebPage, field: str) -> Response:
         raise NotFound(f"no question {field!r}")
     given = form.getlist("answer")
     _value, problem = _parse(web.catalogue, field, given)
-    if problem is not None:
+    asked = asking(field)
+    if problem is not None and asked is not None and not any(v.strip() for v in given):
+        # Nothing given: say what is asked for ("请选择贵企业是否为…"), not a generic "select one".
+        form.error("answer", asked.missing.get(web.lang))
+    elif problem is not None:
         form.error("answer", web._(problem))
+    if problem is not None:
         return _question_page(web, field, answers, as_of, status_code=400, form=form)
     answers.pop(field, None)
     answers[field] = given
     return web.redirect(_next_url(web, answers, as_of))
+
+
+# The result page's sections (rules/reading.py decides their order and contents).
+SECTION_TITLES = {
+    Status.ELIGIBLE: N_("You can apply"),
+    Status.NEEDS_INFO: N_("More answers needed"),
+    Status.INELIGIBLE: N_("Not eligible"),
+    Status.NOT_YET_EFFECTIVE: N_("Not yet in force"),
+    Status.EXPIRED: N_("Expired"),
+}
 
 
 def _next_steps(d: Determination) -> str:
@@ -459,9 +478,9 @@ def check_result(web: WebPage) -> Response:
     return _page(
         web,
         "check_result",
-        determinations=determinations,
+        sections=read_report(determinations),
+        section_titles=SECTION_TITLES,
         policies=policies,
-        counts={s: sum(1 for d in determinations if d.status is s) for s in Status},
         day=as_of or web.today,
         answers=shown_answers,
         question=question,

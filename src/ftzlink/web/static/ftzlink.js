@@ -19,7 +19,17 @@
       window.print();
     }
   }
+  function openMenuWhenWide() {
+    // Browsers without ::details-content show a closed disclosure's links only when it is open:
+    // open on a wide screen, folded again when the window becomes narrow.
+    var menu = document.querySelector("[data-menu]");
+    var wide = window.matchMedia("(min-width: 40.0625rem)");
+    if (!menu) { return; }
+    menu.open = wide.matches;
+    wide.addEventListener("change", function () { menu.open = wide.matches; });
+  }
   document.addEventListener("DOMContentLoaded", function () {
+    openMenuWhenWide();
     focusErrorSummary(document);
     document.querySelectorAll("[data-js-only]").forEach(function (el) { el.hidden = false; });
   });
