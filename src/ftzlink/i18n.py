@@ -120,7 +120,8 @@ def error_message(error: errors.FtzlinkError, lang: Lang) -> str | None:
     no such sentence (the adapter then says it its own way)."""
     if isinstance(error, errors.ValidityTooLong):
         return gettext(lang, ERROR_MESSAGES["validity_too_long"], day=error.last_day.isoformat())
-    if isinstance(error, errors.InvalidTransition):
+    if isinstance(error, errors.InvalidTransition) and error.code == "invalid_transition":
+        # (Subclasses with a code of their own, such as pilots' stage_out_of_order, say more.)
         return gettext(
             lang,
             ERROR_MESSAGES["invalid_transition"],

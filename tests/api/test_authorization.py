@@ -634,7 +634,7 @@ MATRIX: dict[tuple[str, str], Entry] = {
         _upload, applicant_on_draft(201), scoped=True
     ),
     ("GET", "/applications/{application_id}/documents/checklist"): Entry(
-        app_call("GET", "/documents/checklist", "draft"), reading, scoped=True
+        app_call("GET", "/documents/checklist", "draft"), reading_draft, scoped=True
     ),
     ("GET", "/documents/{document_id}"): Entry(
         lambda a, s: Call("GET", f"/documents/{a.document[s.org]}"), reading_draft, scoped=True

@@ -142,6 +142,10 @@ def test_those_who_may_read_the_application_read_its_documents_and_no_one_else(
 ) -> None:
     app = world.draft(world.a)
     doc = upload(world, app, root)
+    # A draft's documents are the enterprise's own: a reviewer sees them once it is submitted.
+    with pytest.raises(NotFound):
+        read(world, doc, world.reviewer)
+    world.submit(app)
     for reader in (world.member_a, world.admin_a, world.reviewer, world.auditor, world.admin):
         assert read(world, doc, reader).sha256 == doc.sha256
     for outsider in (world.member_b, world.member_hq, world.reviewer_xuhui):

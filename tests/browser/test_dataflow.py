@@ -84,7 +84,7 @@ def test_an_enterprise_files_a_scenario_through_the_task_list(
     check(page, javascript, f"section in error ({lang})", f"dataflow-section-error-{lang}")
     page.fill("#data_categories", "customer bookings\npassport numbers")
     page.fill("#recipient", "Example Voyages SAS")
-    page.fill("#recipient_country", "FR")
+    page.select_option("#recipient_country", "FR")
     page.locator("input[name=purpose][value=other]").check()
     submit(page)
     expect(page.locator("#tasks li")).to_have_count(7)

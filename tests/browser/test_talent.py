@@ -38,7 +38,10 @@ def _tracks(page: Any, expected: dict[str, str]) -> None:
 
 def _fill_person(page: Any, person: dict[str, str]) -> None:
     for field, value in person.items():
-        page.fill(f"#{field}", value)
+        if field == "nationality":  # the country picker: a select, searchable with JavaScript
+            page.select_option(f"#{field}", value)
+        else:
+            page.fill(f"#{field}", value)
 
 
 @pytest.fixture

@@ -87,6 +87,13 @@ def test_a_verifier_key_that_is_not_one_is_bad_input_not_a_failed_receipt(
         ("FTZLINK_LOG_FORMAT", "xml"),
         ("FTZLINK_PUBLIC_URL", "ftzlink.example"),
         ("FTZLINK_PUBLIC_URL", "https://ftzlink.example/?from=qr"),
+        ("FTZLINK_SMTP_URL", "ftp://mail.example"),
+        ("FTZLINK_MAIL_FROM", "x" * 400),
+        ("FTZLINK_WEBHOOK_URL", "hooks.example/in"),
+        ("FTZLINK_WORKER", "sometimes"),
+        ("FTZLINK_WORKER_LEASE_SECONDS", "1"),
+        ("FTZLINK_WORKER_POLL_SECONDS", "0"),
+        ("FTZLINK_WORKER_MAX_ATTEMPTS", "0"),
     ],
 )
 def test_every_setting_that_cannot_be_used_is_named_in_one_line(
@@ -107,6 +114,7 @@ def test_every_setting_has_a_case_above() -> None:
         "ledger_key",
         "ledger_checkpoint_dir",
         "metrics_token",
+        "webhook_secret",
     }
     untested = {n for n in settable if f'"FTZLINK_{n.upper()}"' not in source}
     assert not untested

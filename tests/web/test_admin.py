@@ -14,7 +14,7 @@ from tests.web.conftest import SiteFactory, Visitor
 
 def row_of(page_text: str, username: str) -> str:
     found = re.search(
-        rf'<tr id="user-(\d+)">\s*<th scope="row">{username}</th>.*?</tr>', page_text, re.S
+        rf'<tr id="user-(\d+)">\s*<th scope="row"[^>]*>{username}</th>.*?</tr>', page_text, re.S
     )
     assert found, f"no row for {username}"
     return found.group(0)

@@ -76,7 +76,9 @@ class _LazyGroup(TyperGroup):
         return command
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
-        if args and args[0] in COMMANDS and args[0] not in self.commands:
+        if args and args[0] in COMMANDS:
+            # Always through load_command: a module imported on its own (by a test, say) has
+            # registered its group without the other modules that add commands to it.
             self.commands[args[0]] = load_command(args[0])
         return super().resolve_command(ctx, args)
 

@@ -45,6 +45,7 @@ class RoleName(StrEnum):
     exit_entry_officer = "exit_entry_officer"
     data_regulator = "data_regulator"
     inspector = "inspector"
+    registrar = "registrar"
     platform_admin = "platform_admin"
     auditor = "auditor"
 
