@@ -4,6 +4,7 @@ as another authority, revoked."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
@@ -79,3 +80,63 @@ def test_a_record_issued_verified_and_revoked_from_the_command_line(
                "--as", "registrar").code == 0  # fmt: skip
     refused = cli("foreign", "records", "verify", reference, "--authority", "anhui_amr")
     assert refused.code == 1 and "revoked" in refused.err
+
+
+def test_an_annual_report_year_reaches_the_office_by_message_and_email(
+    cli: CLI, foreign: Foreign, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """FTZLINK_TODAY drives `ftzlink foreign annual-cycle`: on 1 March the office that has not
+    reported gets a reminder, as a message and as an e-mail the worker delivers to a real SMTP
+    server on loopback; on 1 July it gets an Art. 38 correction case with its deadline; the
+    office that reported gets neither."""
+    from sqlalchemy import select
+
+    from ftzlink.foreign import service
+    from ftzlink.foreign.models import FilingKind
+    from ftzlink.messages.service import set_email
+    from ftzlink.messages.tables import Message, MessageKind
+    from tests.foreign.conftest import RULES
+    from tests.messages.smtp import SmtpServer
+
+    silent = foreign.office()
+    reporting = foreign.office(name="法国蓝河贸易有限公司苏州代表处", city="苏州")
+    foreign.write(
+        service.file_for_office,
+        principal=foreign.agent,
+        rules=RULES,
+        office_id=reporting.id,
+        kind=FilingKind.ANNUAL_REPORT,
+        changes={},
+        materials=["audited_accounts"],
+        report_year=2025,
+        today=dt.date(2026, 2, 20),
+    )
+    foreign.write(set_email, user_id=foreign.agent.user_id, email="agent@ftzlink.example")
+    monkeypatch.setenv("FTZLINK_DATABASE_URL", foreign.world.database.url)
+    with SmtpServer() as smtp:
+        monkeypatch.setenv("FTZLINK_SMTP_URL", smtp.url)
+        monkeypatch.setenv("FTZLINK_TODAY", "2026-02-28")
+        assert "0 reminders, 0 corrections" in cli("foreign", "annual-cycle").out
+        monkeypatch.setenv("FTZLINK_TODAY", "2026-03-01")
+        march = cli("foreign", "annual-cycle")
+        assert march.code == 0 and "1 reminders, 0 corrections" in march.out, march.err
+        assert cli("worker", "--once").code == 0
+        mails = [m for m in smtp.inbox.to("agent@ftzlink.example") if "代表处" in m["Subject"]]
+        assert len(mails) == 1 and silent.name in mails[0]["Subject"]
+        assert reporting.name not in str(mails[0])
+
+        monkeypatch.setenv("FTZLINK_TODAY", "2026-07-01")
+        july = cli("foreign", "annual-cycle")
+        assert "0 reminders, 1 corrections" in july.out, july.out
+        assert cli("worker", "--once").code == 0
+        mails = [m for m in smtp.inbox.to("agent@ftzlink.example") if "代表处" in m["Subject"]]
+        assert len(mails) == 2 and all(silent.name in m["Subject"] for m in mails)
+        due = dt.date(2026, 7, 1) + dt.timedelta(days=RULES.annual_report.correction_days.value)
+        assert due.isoformat() in mails[1].get_body().get_content()  # type: ignore[union-attr]
+    with foreign.world.database.read() as s:
+        told = s.scalars(
+            select(Message.object_id).where(
+                Message.kind.in_([MessageKind.FOREIGN_REMINDER, MessageKind.FOREIGN_CORRECTION])
+            )
+        ).all()
+    assert set(told) == {str(silent.id)}

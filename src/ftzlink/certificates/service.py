@@ -59,6 +59,8 @@ PREFIXES = {
     "residence-permit": "RP",
     "port-visa-invitation": "PV",
     "transfer": "DT",
+    "foreign-office-registration": "RC",
+    "foreign-office-card": "RR",
 }
 TITLES = {
     "grant-approval": Text(zh="资金扶持核准通知书", en="Notice of Grant Approval"),
@@ -67,6 +69,14 @@ TITLES = {
     "work-permit": Text(zh="外国人工作许可决定书", en="Decision on a Foreigner's Work Permit"),
     "residence-permit": Text(
         zh="工作类居留许可决定书", en="Decision on a Residence Permit for Work"
+    ),
+    "foreign-office-registration": Text(
+        zh="外国企业常驻代表机构登记证",
+        en="Registration Certificate of a Resident Representative Office of a Foreign Enterprise",
+    ),
+    "foreign-office-card": Text(
+        zh="外国企业常驻代表机构首席代表/代表证",
+        en="Card of a Chief Representative or Representative of a Foreign Enterprise's Office",
     ),
 }
 ISSUER = Text(
@@ -157,6 +167,21 @@ def issue(
     for old in session.scalars(earlier):
         old.replaced_by = row.id
     return row
+
+
+def void(session: Session, row: CertificateRow, *, today: dt.date) -> None:
+    """Void a certificate its domain replaced or ended (a representative office's change,
+    extension or deregistration, Reg-2024 Art. 19): like a revocation, on the log; the
+    certificate issued next for the same object records itself in `replaced_by`."""
+    if row.revoked_at is not None:
+        return
+    log.append(
+        session,
+        kind=REVOCATION_KIND,
+        body={"number": row.number, "sha256": row.sha256, "revoked_on": today.isoformat()},
+    )
+    row.revoked_at = utcnow()
+    session.flush()
 
 
 def revoke(
@@ -288,6 +313,14 @@ def _may_see(session: Session, principal: Principal, row: CertificateRow, today:
         except NotFound:
             return False
         return True
+    if ref_type == "foreign_office":
+        from ftzlink.foreign.service import get_office
+
+        try:
+            get_office(session, principal=principal, office_id=int(ref_id.split(":")[0]))
+        except NotFound:
+            return False
+        return True
     if ref_type == "transfer":
         from ftzlink.dataflow.transfers import get_transfer
 
@@ -347,6 +380,7 @@ class Verdict:
     sha256: str | None = None
     revoked_at: dt.datetime | None = None
     ledger_index: int | None = None
+    replaced_by: str | None = None  # the number of the certificate that replaced a voided one
 
 
 def verify_online(
@@ -371,7 +405,15 @@ def verify_online(
     if sha256 is None or sha256.lower() != digest:
         return Verdict(number, "altered", "hash", sha256=digest)
     if row.revoked_at is not None:
+        successor = session.get(CertificateRow, row.replaced_by) if row.replaced_by else None
         return Verdict(
-            number, "revoked", "revoked", document, digest, row.revoked_at, row.ledger_index
+            number,
+            "revoked",
+            "replaced" if successor is not None else "revoked",
+            document,
+            digest,
+            row.revoked_at,
+            row.ledger_index,
+            successor.number if successor is not None else None,
         )
     return Verdict(number, "genuine", None, document, digest, None, row.ledger_index)

@@ -22,7 +22,15 @@ from ftzlink.db import Base, Timestamp, utcnow
 
 __all__ = ["CertificateRow"]
 
-KINDS = ("grant-approval", "work-permit", "residence-permit", "port-visa-invitation", "transfer")
+KINDS = (
+    "grant-approval",
+    "work-permit",
+    "residence-permit",
+    "port-visa-invitation",
+    "transfer",
+    "foreign-office-registration",
+    "foreign-office-card",
+)
 _KINDS = ", ".join(f"'{k}'" for k in KINDS)
 
 

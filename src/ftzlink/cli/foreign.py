@@ -177,8 +177,15 @@ def decide(
     with _session(username, write=True) as (session, principal, today):
         filing_id = _filing_id(session, principal, reference)
         if approve:
+            from ftzlink.ledger.keys import configured_signer
+
             filing = service.approve_filing(
-                session, principal=principal, rules=rules, filing_id=filing_id, today=today
+                session,
+                principal=principal,
+                rules=rules,
+                filing_id=filing_id,
+                today=today,
+                signer=configured_signer(Settings.from_env()),
             )
         elif return_:
             filing = service.return_filing(

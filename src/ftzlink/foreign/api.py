@@ -423,7 +423,12 @@ def approve_filing(ctx: Auth, filing_id: DbId, key: IdempotencyKey = None) -> JS
     return ctx.change(
         lambda s: filing_out(
             service.approve_filing(
-                s, principal=ctx.principal, rules=_rules(), filing_id=filing_id, today=ctx.today
+                s,
+                principal=ctx.principal,
+                rules=_rules(),
+                filing_id=filing_id,
+                today=ctx.today,
+                signer=configured_signer(ctx.services.settings),
             )
         ),
         key=key,

@@ -130,11 +130,21 @@ def load_foreign_demo(
         today=_day("2025-04-03"),
     )  # fmt: skip
     french_office = service.approve_filing(
-        session, principal=registrar, rules=rules, filing_id=french, today=_day("2025-04-07")
+        session,
+        principal=registrar,
+        rules=rules,
+        filing_id=french,
+        today=_day("2025-04-07"),
+        signer=signer,
     ).office_id
     vietnamese = establish(_VIETNAMESE, "2025-06-09", bank_letter_late=False)
     service.approve_filing(
-        session, principal=registrar, rules=rules, filing_id=vietnamese, today=_day("2025-06-16")
+        session,
+        principal=registrar,
+        rules=rules,
+        filing_id=vietnamese,
+        today=_day("2025-06-16"),
+        signer=signer,
     )
     service.run_annual_report_cycle(session, rules=rules, today=_day("2026-03-01"))
     assert french_office is not None

@@ -37,6 +37,7 @@ from ftzlink.foreign.tables import (
     OfficeStatus,
 )
 from ftzlink.foreign.workflow import WORKFLOW, Action
+from ftzlink.ledger.keys import Signer
 from ftzlink.workdays.service import current_calendar
 
 __all__ = [
@@ -428,10 +429,13 @@ def approve_filing(
     rules: ForeignRules,
     filing_id: int,
     today: dt.date,
+    signer: Signer | None = None,
 ) -> ForeignFiling:
     """Approve: an establishment registers the office (the 登记证's date is its establishment
     date, Art. 24); a change or extension updates it; a deregistration ends it; an annual report
-    closes the year's correction case."""
+    closes the year's correction case. With the platform's `signer`, the registration
+    certificate and the representatives' cards are issued (or, after a change, replaced; after a
+    deregistration, voided) in the same transaction, through `ftzlink.certificates`."""
     actor = _as_registrar(principal, "approves a filing")
     filing = get_filing(session, principal=principal, filing_id=filing_id, lock=True)
     WORKFLOW.step(Action.APPROVE, filing.status)  # refused in another state before anything
@@ -474,6 +478,14 @@ def approve_filing(
             _close_correction(session, office, filing.report_year, today)
     filing.decided_on, filing.decided_by = today, principal.user_id
     _step(session, filing, Action.APPROVE, actor, detail=office.reference)
+    if kind is not FilingKind.ANNUAL_REPORT and (
+        signer is not None or kind is FilingKind.DEREGISTRATION
+    ):
+        from ftzlink.certificates.foreign import issue_office_certificates
+
+        issue_office_certificates(
+            session, principal=principal, office_id=office.id, signer=signer, today=today
+        )
     return filing
 
 

@@ -182,6 +182,120 @@ def _dataflow_reminder(session: Session, entry: AuditEntry) -> Event | None:
     )
 
 
+def _role_users(session: Session, role: str) -> list[User]:
+    return list(
+        session.scalars(
+            select(User)
+            .join(RoleAssignment, RoleAssignment.user_id == User.id)
+            .where(RoleAssignment.role == role, User.active.is_(True))
+            .distinct()
+            .order_by(User.id)
+        )
+    )
+
+
+def _foreign_filing(kind: MessageKind, outcome: str | None = None) -> Resolver:
+    """A representative office's filing: filed or answered → the registrars; returned, approved
+    or rejected → the users of the organisation that filed it."""
+
+    def resolve(session: Session, entry: AuditEntry) -> Event | None:
+        from ftzlink.auth.models import Role
+        from ftzlink.foreign.tables import ForeignFiling
+        from ftzlink.organisations.models import Organisation
+
+        filing = session.get(ForeignFiling, int(entry.object_id))
+        if filing is None:
+            return None
+        if kind is MessageKind.FOREIGN_FILING_SUBMITTED:
+            recipients = _role_users(session, Role.REGISTRAR.value)
+        else:
+            recipients = organisation_users(session, filing.organisation_id)
+        org = session.get(Organisation, filing.organisation_id)
+        office = str(filing.particulars.get("name") or "")
+        if not office and filing.office_id is not None:
+            from ftzlink.foreign.tables import Office
+
+            found = session.get(Office, filing.office_id)
+            office = found.name if found is not None else ""
+        return Event(
+            kind=kind,
+            object_type="foreign_filing",
+            object_id=str(filing.id),
+            link=f"/foreign/filings/{filing.id}",
+            recipients=recipients,
+            values=lambda lang: {
+                "reference": filing.reference,
+                "kind": word(filing.kind, lang),
+                "office": office,
+                "organisation": org.name if org is not None else "",
+                "due": filing.decision_due.isoformat() if filing.decision_due else "—",
+                "outcome": word(outcome or "", lang),
+                "reasons": _reasons(entry, lang),
+            },
+        )
+
+    return resolve
+
+
+def _foreign_office(kind: MessageKind, what: str) -> Resolver:
+    """The annual-report cycle's events on an office (`foreign.service.EVENTS`): the office's
+    organisation is told, with the deadline."""
+
+    def resolve(session: Session, entry: AuditEntry) -> Event | None:
+        from ftzlink.foreign.tables import Correction, Office, OfficeReminder
+
+        office = session.get(Office, int(entry.object_id))
+        if office is None:
+            return None
+        row: OfficeReminder | Correction | None
+        if kind is MessageKind.FOREIGN_REMINDER:
+            row = session.scalar(
+                select(OfficeReminder)
+                .where(
+                    OfficeReminder.office_id == office.id,
+                    OfficeReminder.kind == what.removesuffix("_reminder"),
+                )
+                .order_by(OfficeReminder.id.desc())
+            )
+        else:
+            row = session.scalar(
+                select(Correction)
+                .where(Correction.office_id == office.id)
+                .order_by(Correction.id.desc())
+            )
+        if row is None:
+            return None
+        due, year = row.due_on.isoformat(), row.year
+        return Event(
+            kind=kind,
+            object_type="foreign_office",
+            object_id=str(office.id),
+            link=f"/foreign/offices/{office.id}",
+            recipients=organisation_users(session, office.organisation_id),
+            values=lambda lang: {
+                "office": office.name,
+                "reference": office.reference,
+                "what": word(what, lang).format(due=due),
+                "due": due,
+                "year": year,
+            },
+        )
+
+    return resolve
+
+
+def _foreign_events() -> dict[str, Resolver]:
+    from ftzlink.foreign.service import EVENTS
+
+    kinds = {
+        "annual_report_reminder": MessageKind.FOREIGN_REMINDER,
+        "term_end_reminder": MessageKind.FOREIGN_REMINDER,
+        "correction_opened": MessageKind.FOREIGN_CORRECTION,
+        "correction_closed": MessageKind.FOREIGN_CORRECTION,
+    }
+    return {action: _foreign_office(kinds[name], name) for name, action in EVENTS.items()}
+
+
 ACTIONS: dict[str, Resolver] = {
     "application.return": _application(MessageKind.APPLICATION_RETURNED),
     "application.approve": _application(MessageKind.APPLICATION_APPROVED),
@@ -192,6 +306,12 @@ ACTIONS: dict[str, Resolver] = {
     "talent_case.refuse": _talent(MessageKind.TALENT_DECIDED, "refused"),
     "dataflow_filing.return": _filing_returned,
     "dataflow_reminder.create": _dataflow_reminder,
+    "foreign.filing.file": _foreign_filing(MessageKind.FOREIGN_FILING_SUBMITTED),
+    "foreign.filing.answer": _foreign_filing(MessageKind.FOREIGN_FILING_SUBMITTED),
+    "foreign.filing.return": _foreign_filing(MessageKind.FOREIGN_FILING_RETURNED),
+    "foreign.filing.approve": _foreign_filing(MessageKind.FOREIGN_FILING_DECIDED, "approved"),
+    "foreign.filing.reject": _foreign_filing(MessageKind.FOREIGN_FILING_DECIDED, "rejected"),
+    **_foreign_events(),
 }
 
 

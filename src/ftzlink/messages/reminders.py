@@ -1,6 +1,6 @@
 """Reminders the message centre sends on their schedule (the worker runs `due_reminders` once a
-day): the data-flow extension reminders of `ftzlink.dataflow` (each becomes a message through the
-audit log), and a reminder before a foreign professional's work or residence permit ends."""
+day): the data-flow extension reminders of `ftzlink.dataflow` and the representative offices'
+annual-report cycle of `ftzlink.foreign` (each becomes a message through the audit log), and a reminder before a foreign professional's work or residence permit ends."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ PERMIT_NOTICE_DAYS = 30  # an extension is applied for in the last 30 days of a 
 class Reminded:
     dataflow: int = 0
     permits: int = 0
+    foreign: int = 0  # representative offices' reminders and Art. 38 correction cases
 
 
 def permit_expiry(
@@ -81,6 +82,13 @@ def due_reminders(session: Session, *, today: dt.date) -> Reminded:
     """Every reminder due `today`; call in a write transaction."""
     from ftzlink.dataflow import registrations as dataflow
     from ftzlink.dataflow.loader import bundled_dataflow_rules
+    from ftzlink.foreign.models import bundled_foreign_rules
+    from ftzlink.foreign.service import run_annual_report_cycle
 
     run = dataflow.remind(session, rules=bundled_dataflow_rules(), today=today)
-    return Reminded(dataflow=len(run.created), permits=len(permit_expiry(session, today=today)))
+    cycle = run_annual_report_cycle(session, rules=bundled_foreign_rules(), today=today)
+    return Reminded(
+        dataflow=len(run.created),
+        permits=len(permit_expiry(session, today=today)),
+        foreign=len(cycle.reminders) + len(cycle.corrections),
+    )

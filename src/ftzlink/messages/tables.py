@@ -40,6 +40,11 @@ class MessageKind(StrEnum):
     FILING_RETURNED = "filing_returned"
     DATAFLOW_REMINDER = "dataflow_reminder"
     PERMIT_EXPIRING = "permit_expiring"  # a foreign professional's permit ends soon
+    FOREIGN_FILING_SUBMITTED = "foreign_filing_submitted"  # to the registrar: filed or answered
+    FOREIGN_FILING_RETURNED = "foreign_filing_returned"
+    FOREIGN_FILING_DECIDED = "foreign_filing_decided"  # approved or rejected
+    FOREIGN_REMINDER = "foreign_reminder"  # annual report window, term's end
+    FOREIGN_CORRECTION = "foreign_correction"  # Art. 38 case opened or closed
 
 
 class Channel(StrEnum):

@@ -110,6 +110,48 @@ _TEXTS: dict[MessageKind, dict[Lang, tuple[str, str]]] = {
             "apply to extend it in time.",
         ),
     },
+    MessageKind.FOREIGN_FILING_SUBMITTED: {
+        "zh": (
+            "代表机构{kind} {reference} 待审查",
+            "{organisation}提交了代表机构{kind} {reference}（{office}），请在 {due} 前作出决定。",
+        ),
+        "en": (
+            "Representative office {kind} {reference} awaits your decision",
+            "{organisation} filed the representative office {kind} {reference} ({office}); "
+            "decide by {due}.",
+        ),
+    },
+    MessageKind.FOREIGN_FILING_RETURNED: {
+        "zh": (
+            "代表机构{kind} {reference} 已退回，请补正",
+            "登记机关退回了代表机构{kind} {reference}（{office}），请补交材料后重新提交。\n"
+            "退回原因：{reasons}",
+        ),
+        "en": (
+            "Representative office {kind} {reference} was returned to you",
+            "The registrar returned the representative office {kind} {reference} ({office}): "
+            "provide what is asked and send it again.\nReasons: {reasons}",
+        ),
+    },
+    MessageKind.FOREIGN_FILING_DECIDED: {
+        "zh": (
+            "代表机构{kind} {reference}：{outcome}",
+            "登记机关对代表机构{kind} {reference}（{office}）作出决定：{outcome}。\n{reasons}",
+        ),
+        "en": (
+            "Representative office {kind} {reference}: {outcome}",
+            "The registrar decided the representative office {kind} {reference} ({office}): "
+            "{outcome}.\n{reasons}",
+        ),
+    },
+    MessageKind.FOREIGN_REMINDER: {
+        "zh": ("{office}：{what}", "{office}（{reference}）：{what}，截止日期 {due}。"),
+        "en": ("{office}: {what}", "{office} ({reference}): {what}, by {due}."),
+    },
+    MessageKind.FOREIGN_CORRECTION: {
+        "zh": ("{office}：{what}", "{office}（{reference}）：{what}（{year}年度年度报告）。"),
+        "en": ("{office}: {what}", "{office} ({reference}): {what} (the annual report on {year})."),
+    },
 }
 
 KIND_LABELS: dict[MessageKind, dict[Lang, str]] = {
@@ -128,6 +170,26 @@ KIND_LABELS: dict[MessageKind, dict[Lang, str]] = {
         "zh": "外籍人才许可即将到期提醒",
         "en": "A foreign professional's permit ends soon",
     },
+    MessageKind.FOREIGN_FILING_SUBMITTED: {
+        "zh": "代表机构申请待审查（登记机关）",
+        "en": "A representative office filing awaits the registrar",
+    },
+    MessageKind.FOREIGN_FILING_RETURNED: {
+        "zh": "代表机构申请被退回",
+        "en": "A representative office filing is returned",
+    },
+    MessageKind.FOREIGN_FILING_DECIDED: {
+        "zh": "代表机构申请的决定",
+        "en": "A representative office filing is decided",
+    },
+    MessageKind.FOREIGN_REMINDER: {
+        "zh": "代表机构年度报告与驻在期限提醒",
+        "en": "Representative office annual report and term reminders",
+    },
+    MessageKind.FOREIGN_CORRECTION: {
+        "zh": "代表机构责令改正（年度报告）",
+        "en": "Representative office orders to correct (annual report)",
+    },
 }
 
 # Words that fill the templates, by language.
@@ -137,6 +199,31 @@ WORDS: dict[str, dict[Lang, str]] = {
     "residence": {"zh": "居留许可", "en": "residence permit"},
     "approved": {"zh": "准予", "en": "approved"},
     "refused": {"zh": "不予批准", "en": "refused"},
+    "rejected": {"zh": "不予登记", "en": "rejected"},
+    "establishment": {"zh": "设立登记", "en": "establishment"},
+    "change": {"zh": "变更登记", "en": "change"},
+    "filing": {"zh": "备案", "en": "filing (备案)"},
+    "annual_report": {"zh": "年度报告", "en": "annual report"},
+    "extension": {"zh": "延期", "en": "extension"},
+    "deregistration": {"zh": "注销登记", "en": "deregistration"},
+    "annual_report_reminder": {
+        "zh": "请于6月30日前报送上一年度的年度报告（条例第六条）",
+        "en": "send last year's annual report by 30 June (Reg-2024 Art. 6)",
+    },
+    "term_end_reminder": {
+        "zh": "驻在期限即将届满，请在届满前60日内申请延期（条例第二十八条）",
+        "en": "the residence term ends soon: apply for an extension in the 60 days before it "
+        "ends (Reg-2024 Art. 28)",
+    },
+    "correction_opened": {
+        "zh": "未按时报送年度报告，登记机关责令限期改正，请于 {due} 前报送（条例第三十八条）",
+        "en": "the annual report is missing: the registrar orders it corrected by {due} "
+        "(Reg-2024 Art. 38)",
+    },
+    "correction_closed": {
+        "zh": "年度报告已补报，改正案件已结案",
+        "en": "the annual report was sent: the correction case is closed",
+    },
 }
 
 

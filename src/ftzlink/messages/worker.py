@@ -147,7 +147,7 @@ class Worker:
         try:
             with self.db.write() as session:
                 reminded = due_reminders(session, today=today)
-            done.reminders = reminded.dataflow + reminded.permits
+            done.reminders = reminded.dataflow + reminded.permits + reminded.foreign
         except Exception as error:  # a reminder job that fails must not stop the deliveries
             done.errors.append(str(error))
             self.log.exception("reminders failed")

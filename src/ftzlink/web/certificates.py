@@ -27,6 +27,9 @@ REASONS = {
     "ledger": N_("The certificate is not on the public ledger as it was issued."),
     "stored_document": N_("The stored certificate differs from the one that was signed."),
     "revoked": N_("The platform revoked this certificate."),
+    "replaced": N_(
+        "This certificate was voided: a later certificate replaced it after a change, an extension or a deregistration."
+    ),
     "no_key": N_(
         "The platform has no signing key configured at the moment, so it cannot vouch for any certificate."
     ),

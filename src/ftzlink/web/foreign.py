@@ -31,7 +31,7 @@ from ftzlink.errors import (
 from ftzlink.foreign import records, service
 from ftzlink.foreign import rules as r
 from ftzlink.foreign.models import FilingKind, ForeignRules, bundled_foreign_rules
-from ftzlink.ledger.keys import configured_verifier
+from ftzlink.ledger.keys import configured_signer, configured_verifier
 from ftzlink.web.context import Web, WebPage
 from ftzlink.web.forms import N_, Form
 
@@ -229,6 +229,47 @@ def dashboard(web: WebPage) -> Response:
         can_file=bool(principal.member_of()),
         kinds=KINDS,
         statuses=STATUSES,
+    )
+
+
+OFFICE_STATUSES = {"registered": N_("Registered"), "deregistered": N_("Deregistered")}
+CORRECTION_STATUSES = {"open": N_("Open"), "corrected": N_("Corrected")}
+REMINDER_KINDS = {
+    "annual_report": N_("Annual report (1 March to 30 June)"),
+    "term_end": N_("The residence term ends: apply for an extension"),
+}
+
+
+@router.get("/foreign/offices/{office_id}")
+def office_page(web: WebPage, office_id: DbId) -> Response:
+    """The office as its agent and the registrar see it: its certificates (live and voided), the
+    correction cases with their deadlines, the reminders sent."""
+    from ftzlink.certificates.foreign import office_certificates
+
+    principal = web.require()
+    with web.read() as session:
+        office = service.get_office(session, principal=principal, office_id=office_id)
+        certificates = office_certificates(session, office.id)
+        corrections = [
+            c
+            for c in service.list_corrections(session, principal=principal)
+            if c.office_id == office.id
+        ]
+        reminders = [
+            m
+            for m in service.list_reminders(session, principal=principal)
+            if m.office_id == office.id
+        ]
+    return web.page(
+        PAGES + "office.html",
+        office=office,
+        certificates=certificates,
+        corrections=corrections,
+        open_corrections=[c for c in corrections if c.status == "open"],
+        reminders=reminders,
+        office_statuses=OFFICE_STATUSES,
+        correction_statuses=CORRECTION_STATUSES,
+        reminder_kinds=REMINDER_KINDS,
     )
 
 
@@ -461,7 +502,12 @@ async def decide(web: WebPage, filing_id: DbId) -> Response:
         with web.write() as session:
             if action == "approve":
                 service.approve_filing(
-                    session, principal=principal, rules=rules, filing_id=filing_id, today=web.today
+                    session,
+                    principal=principal,
+                    rules=rules,
+                    filing_id=filing_id,
+                    today=web.today,
+                    signer=configured_signer(web.settings),
                 )
             elif action == "return":
                 reasons = [x.strip() for x in form.get("reasons").splitlines() if x.strip()][:20]
