@@ -199,9 +199,9 @@ def _foreign_filing(kind: MessageKind, outcome: str | None = None) -> Resolver:
     or rejected → the users of the organisation that filed it."""
 
     def resolve(session: Session, entry: AuditEntry) -> Event | None:
-        from ftzlink.auth.models import Role
+        from ftzlink.auth.tables import Role
         from ftzlink.foreign.tables import ForeignFiling
-        from ftzlink.organisations.models import Organisation
+        from ftzlink.organisations.tables import Organisation
 
         filing = session.get(ForeignFiling, int(entry.object_id))
         if filing is None:
