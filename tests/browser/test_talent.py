@@ -237,7 +237,9 @@ def test_one_application_two_tracks_decided_side_by_side(
     police.fill("#valid_from", WP_FROM)
     police.fill("#valid_until", "2028-11-09")  # a day beyond the work permit
     _click(police, "form[action$='/approve'] button")
-    expect(police.locator(".error-summary")).to_contain_text("2028-11-08")
+    expect(police.locator(".error-summary")).to_contain_text(
+        "2028年11月8日" if lang == "zh" else "8 November 2028"
+    )
     _axe(police, javascript, f"approve the residence permit, errors ({lang})")
     police.fill("#valid_from", WP_FROM)
     police.fill("#valid_until", WP_UNTIL)
