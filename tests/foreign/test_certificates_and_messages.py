@@ -175,7 +175,7 @@ def test_each_step_of_a_filing_reaches_the_registrar_or_the_office(foreign: Fore
     returned = _messages(foreign, MessageKind.FOREIGN_FILING_RETURNED)
     assert foreign.agent.user_id in {m.user_id for m in returned}
     assert registrar_id not in {m.user_id for m in returned}
-    assert "bank_letter" in returned[0].body
+    assert "资金信用证明" in returned[0].body and "bank_letter" not in returned[0].body
     foreign.write(
         service.answer_filing,
         principal=foreign.agent,

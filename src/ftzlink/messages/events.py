@@ -60,6 +60,22 @@ def _reasons(entry: AuditEntry, lang: Lang) -> str:
     return entry.detail or word("none", lang)
 
 
+def _foreign_reasons(entry: AuditEntry, lang: Lang) -> str:
+    """A foreign filing's reasons with each material named, never by its code."""
+    from ftzlink.foreign.models import bundled_foreign_rules
+
+    if not entry.detail:
+        return word("none", lang)
+    names = {m.code: (m.zh if lang == "zh" else m.en) for m in bundled_foreign_rules().materials}
+    missing = "缺少：" if lang == "zh" else "missing: "
+    parts = []
+    for part in entry.detail.replace(", ", "; ").split("; "):
+        code = part.removeprefix("missing:")
+        name = names.get(code)
+        parts.append(part if name is None else (missing + name if part != code else name))
+    return "；".join(parts) if lang == "zh" else "; ".join(parts)
+
+
 def _measure_title(measure_id: str, lang: Lang) -> str:
     from ftzlink.catalogue.loader import bundled_catalogue
 
@@ -230,7 +246,7 @@ def _foreign_filing(kind: MessageKind, outcome: str | None = None) -> Resolver:
                 "organisation": org.name if org is not None else "",
                 "due": filing.decision_due.isoformat() if filing.decision_due else "—",
                 "outcome": word(outcome or "", lang),
-                "reasons": _reasons(entry, lang),
+                "reasons": _foreign_reasons(entry, lang),
             },
         )
 
