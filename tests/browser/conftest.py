@@ -271,3 +271,25 @@ def screenshot(page: Any, name: str, *, phone: bool = True) -> None:
         page.set_viewport_size(PHONE)
         page.screenshot(path=str(SCREENSHOTS / f"{name}-390.png"), full_page=True)
         page.set_viewport_size(size)
+
+
+# The message centre's journeys (test_messages, test_workspace): the first site's database, a
+# real SMTP server on loopback, and the unread count in the header.
+@pytest.fixture
+def site_db(site: Site, tmp_path: Path) -> Iterator[Database]:
+    db = Database(f"sqlite:///{tmp_path / 'site-0.db'}")
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def smtp() -> Iterator[Any]:
+    from tests.messages.smtp import SmtpServer
+
+    with SmtpServer() as server:
+        yield server
+
+
+def unread_count(page: Any) -> int:
+    badge = page.locator("#unread-count")
+    return int(badge.inner_text()) if badge.count() else 0

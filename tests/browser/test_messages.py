@@ -7,9 +7,7 @@ run."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from playwright.sync_api import expect
@@ -20,28 +18,10 @@ from ftzlink.db import Database
 from ftzlink.messages import service
 from ftzlink.messages.worker import Worker
 from ftzlink.settings import Settings
-from tests.browser.conftest import Site, assert_accessible
+from tests.browser.conftest import Site, assert_accessible, unread_count
 from tests.messages.smtp import SmtpServer
 from tests.web.conftest import OPEN_DAY
 from tests.web.test_official import principal, submit_ai_projects
-
-
-@pytest.fixture
-def site_db(site: Site, tmp_path: Path) -> Iterator[Database]:
-    db = Database(f"sqlite:///{tmp_path / 'site-0.db'}")
-    yield db
-    db.dispose()
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    with SmtpServer() as server:
-        yield server
-
-
-def _count(page: Any) -> int:
-    badge = page.locator("#unread-count")
-    return int(badge.inner_text()) if badge.count() else 0
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
@@ -64,7 +44,7 @@ def test_a_returned_application_is_an_unread_message_and_an_email_in_the_users_l
         reference = app.reference
 
     enterprise = site.signed_in("cn-ai-staff", lang=lang, javascript=javascript)
-    before = _count(enterprise)
+    before = unread_count(enterprise)
 
     reviewer = site.signed_in("cn-reviewer", lang=lang, javascript=javascript)
     reviewer.goto(f"/review/{app_id}")
@@ -90,7 +70,7 @@ def test_a_returned_application_is_an_unread_message_and_an_email_in_the_users_l
     assert [m["Subject"] for m in mails] == [subject]
 
     enterprise.goto("/applications")
-    assert _count(enterprise) == before + 1
+    assert unread_count(enterprise) == before + 1
     enterprise.locator("#header-messages").click()
     enterprise.wait_for_url("**/messages")
     expect(enterprise.locator("h1")).to_have_count(1)
@@ -99,7 +79,7 @@ def test_a_returned_application_is_an_unread_message_and_an_email_in_the_users_l
     enterprise.get_by_role("link", name=subject).click()
     enterprise.wait_for_url(re.compile(r".*/messages/\d+$"))
     expect(enterprise.locator("main")).to_contain_text("请补充2025年营业收入。")
-    assert _count(enterprise) == before
+    assert unread_count(enterprise) == before
     if javascript:
         assert_accessible(enterprise, f"a message ({lang})")
     enterprise.locator("#act").click()

@@ -7,9 +7,7 @@ ended says so, with its dates, before any form. axe checks every page where scri
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from playwright.sync_api import expect
@@ -20,30 +18,12 @@ from ftzlink.db import Database
 from ftzlink.messages import service
 from ftzlink.messages.worker import Worker
 from ftzlink.settings import Settings
-from tests.browser.conftest import AFTER_EXPIRY, Site, SiteFactory, assert_accessible
+from tests.browser.conftest import AFTER_EXPIRY, Site, SiteFactory, assert_accessible, unread_count
 from tests.messages.smtp import SmtpServer
 from tests.web.conftest import OPEN_DAY
 from tests.web.test_official import principal, submit_ai_projects
 
 FOCUS = "cn-trial-focus-entities"
-
-
-@pytest.fixture
-def site_db(site: Site, tmp_path: Path) -> Iterator[Database]:
-    db = Database(f"sqlite:///{tmp_path / 'site-0.db'}")
-    yield db
-    db.dispose()
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    with SmtpServer() as server:
-        yield server
-
-
-def _count(page: Any) -> int:
-    badge = page.locator("#unread-count")
-    return int(badge.inner_text()) if badge.count() else 0
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
@@ -72,7 +52,7 @@ def test_an_enterprise_sees_its_to_dos_a_returned_application_and_answers_it(
     if javascript:
         assert_accessible(enterprise, f"workspace ({lang})")
     assert enterprise.locator(f"#todos a[href='/applications/{app_id}/respond']").count() == 0
-    before = _count(enterprise)
+    before = unread_count(enterprise)
 
     reviewer = site.signed_in("cn-reviewer", lang=lang, javascript=javascript)
     assert reviewer.url.split("?")[0].endswith("/review")
@@ -101,7 +81,7 @@ def test_an_enterprise_sees_its_to_dos_a_returned_application_and_answers_it(
     enterprise.goto("/workspace")
     todo = enterprise.locator(f"#todos a[href='/applications/{app_id}/respond']")
     expect(todo).to_have_count(1)
-    assert _count(enterprise) == before + 1
+    assert unread_count(enterprise) == before + 1
     if javascript:
         assert_accessible(enterprise, f"workspace with a to-do ({lang})")
 
@@ -109,7 +89,7 @@ def test_an_enterprise_sees_its_to_dos_a_returned_application_and_answers_it(
     enterprise.wait_for_url("**/messages")
     enterprise.get_by_role("link", name=subject).click()
     enterprise.wait_for_url(re.compile(r".*/messages/\d+$"))
-    assert _count(enterprise) == before
+    assert unread_count(enterprise) == before
 
     enterprise.goto("/workspace")
     enterprise.locator(f"#todos a[href='/applications/{app_id}/respond']").click()
@@ -123,7 +103,7 @@ def test_an_enterprise_sees_its_to_dos_a_returned_application_and_answers_it(
     enterprise.goto("/workspace")
     expect(enterprise.locator(f"#todos a[href='/applications/{app_id}/respond']")).to_have_count(0)
     expect(enterprise.locator(f"#application-{app_id} [aria-current=step]")).to_have_count(1)
-    assert _count(enterprise) == before
+    assert unread_count(enterprise) == before
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
