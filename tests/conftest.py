@@ -135,16 +135,27 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = keep
 
 
-# The browser tests of one language, in their order (tests/browser/conftest.py puts the every-page
-# check last), go to one pytest-xdist worker: that check counts the pages the journeys before it
-# checked in its language, in its process. Any other test goes wherever a worker is free.
-_BROWSER_ZH = re.compile(r"^tests/browser/.*\[zh(-[^\]]*)?\]$")
+# The browser tests go to pytest-xdist's workers a file and a language at a time (one site and
+# one browser per worker, and tests of a file share their set-up). The every-page check is
+# collected last (tests/browser/conftest.py) and waits for the journeys, wherever they ran.
+_BROWSER_LANG = re.compile(r"\[(zh|en)(-[^\]]*)?\]$|\[[^\]]*-(zh|en)\]$")
 
 
 def _xdist_scope(nodeid: str) -> str:
     if nodeid.startswith("tests/browser/"):
-        return "browser-zh" if _BROWSER_ZH.match(nodeid) else "browser-en"
+        file = nodeid.split("::", 1)[0]
+        if file.endswith("test_every_page.py"):
+            return nodeid
+        lang = _BROWSER_LANG.search(nodeid)
+        return f"{file}::{next(g for g in lang.groups() if g) if lang else ''}"
     return nodeid
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto`: two workers per core. A browser test spends much of its time waiting for
+    Chromium, and its worker's core can run another test meanwhile."""
+    return 2 * (os.cpu_count() or 1)
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -152,8 +163,9 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     from xdist.scheduler import LoadScopeScheduling
 
     class Scheduling(LoadScopeScheduling):  # type: ignore[misc]
-        """Scopes of work: each language's browser tests, and every other test on its own.
-        The largest scopes start first (the browser tests, one language on each worker)."""
+        """Scopes of work: a browser test file in one language, and every other test on its
+        own. The largest scopes start first; the every-page checks, one test each and
+        collected last, are given out last."""
 
         def _split_scope(self, nodeid: str) -> str:
             return _xdist_scope(nodeid)

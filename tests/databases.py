@@ -10,7 +10,8 @@ the demo a second or more, so each is done once per test process (each pytest-xd
 own) into a template, which every test then copies:
 - SQLite: the template is a file, copied to the test's tmp_path.
 - PostgreSQL: the template is a database of its own, copied with `CREATE DATABASE ... TEMPLATE`
-  (tens of milliseconds). Nothing else ever connects to a template, which PostgreSQL requires, and
+  (a few tenths of a second, so one thread beside the tests makes the next test's copy while a
+  test runs, and drops the last one's). Nothing else ever connects to a template, which PostgreSQL requires, and
   every name is unique, so runs of other people on the same server do not meet. The copy is
   dropped after the test (`WITH (FORCE)`: a connection a test left open does not keep it). A role
   that may not create databases falls back to a schema per test, migrated (and filled) each time.
@@ -23,10 +24,12 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
@@ -131,6 +134,46 @@ class Template:
     source: str | None = None  # SQLite: the file; PostgreSQL: the database (None: none made)
 
 
+class _Copies:
+    """PostgreSQL copies made and dropped by one thread beside the tests: while a test runs, the
+    copy the next test of the same template will take is made, and the last test's is dropped
+    (a copy takes a few tenths of a second, mostly the server writing files)."""
+
+    def __init__(self) -> None:
+        self._thread: ThreadPoolExecutor | None = None
+        self._ready: dict[str, Future[str]] = {}
+
+    def _submit(self, work: Callable[..., str | None], *args: str) -> Future[Any]:
+        if self._thread is None:
+            self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pg-copies")
+        return self._thread.submit(work, *args)
+
+    @staticmethod
+    def _make(template: str) -> str:
+        name = _unique("ftzlink_test")
+        _create_database(name, template)
+        return name
+
+    def take(self, template: str) -> str:
+        made = self._ready.pop(template, None) or self._submit(self._make, template)
+        name: str = made.result()
+        self._ready[template] = self._submit(self._make, template)
+        return name
+
+    def drop(self, name: str) -> None:
+        self._submit(_drop_database, name)
+
+    def close(self) -> None:
+        """Drop the copies made ahead, and wait for every drop."""
+        for made in self._ready.values():
+            self._submit(_drop_database, made.result())
+        self._ready.clear()
+        if self._thread is not None:
+            self._thread.shutdown(wait=True)
+            self._thread = None
+
+
+_copies = _Copies()
 _made: list[Template] = []
 _scratch: list[Path] = []
 
@@ -175,14 +218,13 @@ def copy_of(template: Template, tmp_path: Path) -> Iterator[Database]:
             db.dispose()
         return
     if template.source is not None:
-        name = _unique("ftzlink_test")
-        _create_database(name, template.source)
+        name = _copies.take(template.source)
         db = Database(_url(database=name))
         try:
             yield db
         finally:
             db.dispose()
-            _drop_database(name)
+            _copies.drop(name)
         return
     with _schema_copy(template) as db:
         yield db
@@ -221,7 +263,8 @@ def fresh_database(backend: str, tmp_path: Path) -> Iterator[Database]:
 
 
 def drop_templates() -> None:
-    """Drop the templates this process made (at the end of the session)."""
+    """Drop the templates this process made, and their copies (at the end of the session)."""
+    _copies.close()
     for template in _made:
         if template.source is not None:
             _drop_database(template.source)

@@ -9,6 +9,8 @@ FTZLINK_REQUIRE_BROWSER=1 (set by CI) makes them fail instead.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import os
 import shutil
 import socket
@@ -187,20 +189,79 @@ def site(make_site: SiteFactory) -> Site:
     return make_site()
 
 
-# Every (language, path) that passed axe in this run: test_every_page.py compares it with the
-# app's pages.
+# Every (language, path) that passed axe in this process. After each browser test the process
+# writes what it has to a directory all pytest-xdist workers of the run share, for
+# test_every_page.py to compare with the app's pages (checked_in_this_run).
 ACCESSIBLE: set[tuple[str, str]] = set()
+
+
+def _checked_dir(config: pytest.Config) -> Path:
+    """The run's directory for what the browser tests checked, shared by its workers: beside each
+    worker's own base temporary directory (pytest-of-USER/pytest-N/popen-gwK), or inside it."""
+    base = config._tmp_path_factory.getbasetemp()  # type: ignore[attr-defined]
+    run = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    directory: Path = run / "browser-checked"
+    directory.mkdir(exist_ok=True)
+    return directory
+
+
+def _record_name(nodeid: str) -> str:
+    return hashlib.sha256(nodeid.encode()).hexdigest()[:24] + ".json"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Iterator[None]:
+    """After each browser test (passed, failed or skipped), record what this process checked."""
+    yield
+    record = {"nodeid": item.nodeid, "checked": sorted(ACCESSIBLE)}
+    target = _checked_dir(item.config) / _record_name(item.nodeid)
+    partial = target.with_suffix(".partial")
+    partial.write_text(json.dumps(record), encoding="utf-8")
+    partial.replace(target)
+
+
+def checked_in_this_run(
+    config: pytest.Config, waiting_for: list[str], *, timeout: float = 600
+) -> set[tuple[str, str]]:
+    """Every (language, path) the browser tests of this run checked with axe, in any worker,
+    once each test in `waiting_for` has finished (the every-page check runs last, but the
+    journeys may still be running in other workers)."""
+    directory = _checked_dir(config)
+    deadline = time.monotonic() + timeout
+    while True:
+        pending = [n for n in waiting_for if not (directory / _record_name(n)).exists()]
+        if not pending:
+            break
+        if time.monotonic() > deadline:
+            pytest.fail(f"browser tests still unfinished after {timeout:.0f} s: {pending[:5]}")
+        time.sleep(0.5)
+    found = set(ACCESSIBLE)
+    for record in directory.glob("*.json"):
+        found.update((lang, path) for lang, path in json.loads(record.read_text())["checked"])
+    return found
+
+
+# What axe found clean in this process: (viewport width, the document as the browser holds it).
+# axe reads only the DOM, its styles and the viewport, so the same document at the same width
+# (a page every journey passes through, in the same state) is not checked twice.
+_CLEAN: set[tuple[int, str]] = set()
+_DOCUMENT = """() => document.documentElement.lang + "\\n" + document.documentElement.outerHTML"""
 
 
 def _assert_axe(page: Any, what: str) -> None:
     from axe_playwright_python.sync_playwright import Axe
 
+    size = page.viewport_size or DESKTOP
+    document = hashlib.sha256(str(page.evaluate(_DOCUMENT)).encode()).hexdigest()
+    if (size["width"], document) in _CLEAN:
+        return
     results = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
     violations = results.response["violations"]
     assert not violations, f"{what or page.url}: " + "; ".join(
         f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
         for v in violations
     )
+    _CLEAN.add((size["width"], document))
 
 
 def assert_accessible(page: Any, what: str = "") -> None:
@@ -261,9 +322,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         items[:] = [item for item in items if item not in last] + last
 
 
+# Screenshots are for the docs, taken when asked: FTZLINK_SCREENSHOTS=1 pytest tests/browser
+TAKE_SCREENSHOTS = os.environ.get("FTZLINK_SCREENSHOTS") == "1"
+
+
 def screenshot(page: Any, name: str, *, phone: bool = True) -> None:
-    """Save a full-page screenshot for the docs (docs/screenshots/NAME.png), and with `phone`
-    the same page at 390 px too (NAME-390.png)."""
+    """With FTZLINK_SCREENSHOTS=1, save a full-page screenshot for the docs
+    (docs/screenshots/NAME.png), and with `phone` the same page at 390 px too (NAME-390.png)."""
+    if not TAKE_SCREENSHOTS:
+        return
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
     if phone:

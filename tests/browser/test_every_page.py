@@ -8,23 +8,26 @@ the journey tests beside this one, which run first and check them blank and in e
 
 At 390 px each crawled page is also measured: no table cell narrower than four Chinese
 characters, no sideways scrolling. The same tab is resized rather than a second one opened, so
-that the page is loaded once.
+that the page is loaded once. A page the journeys (or an earlier user) already checked in the
+language is fetched with the tab's cookies for its links only, not rendered again.
 """
 
 from __future__ import annotations
 
 import re
 from collections import deque
+from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import pytest
 from fastapi.routing import APIRoute, iter_route_contexts
 
 from ftzlink.api import create_app
 from ftzlink.settings import Settings
-from tests.browser.conftest import ACCESSIBLE, Site, assert_accessible
+from tests.browser.conftest import Site, assert_accessible, checked_in_this_run
+
+HERE = Path(__file__).parent
 
 # Whoever the demo has, so that every part of the site is reached: a visitor first, then each role.
 USERS: list[str | None] = [
@@ -93,10 +96,23 @@ class Routes:
         return next((route for route, pattern in self.patterns if pattern.match(path)), None)
 
 
-def _links(page: Any, base: str) -> list[str]:
-    hrefs: list[str] = page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)")
+class _Hrefs(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        href = dict(attrs).get("href")
+        if tag == "a" and href:
+            self.hrefs.append(href)
+
+
+def _links(url: str, html: str, base: str) -> list[str]:
+    parser = _Hrefs()
+    parser.feed(html)
     origin = urlsplit(base).netloc
-    return [h.split("#")[0] for h in hrefs if urlsplit(h).netloc == origin]
+    links = (urljoin(url, href).split("#")[0] for href in parser.hrefs)
+    return [link for link in links if urlsplit(link).netloc == origin]
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -104,30 +120,41 @@ def test_every_page_of_the_site_is_accessible(
     site: Site, lang: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     routes = Routes(page_routes(tmp_path))
+    # The pages the journeys that have finished checked in this language need not be again.
     checked: dict[str, str] = {}
+    _count(checked, routes, lang, checked_in_this_run(request.config, []))
     for username in USERS:
         page = site.signed_in(username, lang=lang) if username else site.page(lang=lang)
         seen: set[str] = set()
-        queue = deque([page.url if username else "/"])
+        queue = deque([page.url if username else f"{site.base_url}/"])
         while queue:
             url = queue.popleft()
             route = routes.of(url)
             if route is None or route in seen or route in NOT_PAGES:
                 continue
             seen.add(route)
-            answer = page.goto(url)
-            assert answer is not None and answer.status == 200, (
-                f"{url} as {username or 'visitor'}: {answer.status if answer else 'no answer'}"
+            who = f"{url} as {username or 'visitor'}"
+            if route in checked:
+                # fetched with the tab's cookies, not rendered: only its links are wanted
+                answer = page.request.get(url)
+                assert answer.status == 200, f"{who}: {answer.status}"
+                queue.extend(_links(url, answer.text(), site.base_url))
+                continue
+            shown = page.goto(url)
+            assert shown is not None and shown.status == 200, (
+                f"{who}: {shown.status if shown else 'no answer'}"
             )
-            if route not in checked:
-                # at 1280 px and at 390 px (assert_accessible checks both)
-                assert_accessible(page, f"{url} as {username or 'visitor'} ({lang})")
-                checked[route] = url
-            queue.extend(_links(page, site.base_url))
-    for checked_lang, path in ACCESSIBLE:
-        route = routes.of(path)
-        if checked_lang == lang and route is not None:
-            checked.setdefault(route, path)
+            # at 1280 px and at 390 px (assert_accessible checks both)
+            assert_accessible(page, f"{who} ({lang})")
+            checked[route] = url
+            queue.extend(_links(page.url, page.content(), site.base_url))
+    # then those every journey checked, wherever it ran, once they all have finished
+    journeys = [
+        item.nodeid
+        for item in request.session.items
+        if item.path.parent == HERE and item.path.name != "test_every_page.py"
+    ]
+    _count(checked, routes, lang, checked_in_this_run(request.config, journeys))
     missing = sorted(set(routes.paths) - set(checked))
     if missing and not _all_journeys_ran(request):
         pytest.skip(
@@ -136,7 +163,13 @@ def test_every_page_of_the_site_is_accessible(
     assert not missing, f"pages no browser test checks with axe: {missing}"
 
 
+def _count(checked: dict[str, str], routes: Routes, lang: str, found: set[tuple[str, str]]) -> None:
+    for checked_lang, path in found:
+        route = routes.of(path)
+        if checked_lang == lang and route is not None:
+            checked.setdefault(route, path)
+
+
 def _all_journeys_ran(request: pytest.FixtureRequest) -> bool:
-    here = Path(__file__).parent
     ran = {item.path for item in request.session.items}
-    return all(path in ran for path in here.glob("test_*.py"))
+    return all(path in ran for path in HERE.glob("test_*.py"))

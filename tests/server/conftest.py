@@ -81,7 +81,7 @@ class Server:
         )
         self.log = log
 
-    def wait_until_ready(self, timeout: float = 20) -> None:
+    def wait_until_ready(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -89,7 +89,7 @@ class Server:
                     f"the server exited with {self.process.returncode}:\n{self.log.read_text()}"
                 )
             try:
-                if httpx.get(f"{self.url}/openapi.json", timeout=1).status_code == 200:
+                if httpx.get(f"{self.url}/healthz", timeout=5).status_code == 200:
                     return
             except httpx.TransportError:
                 pass

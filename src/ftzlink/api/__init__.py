@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -11,6 +12,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
+from fastapi.routing import iter_route_contexts
 
 from ftzlink import __version__
 from ftzlink.api import problems
@@ -185,27 +187,10 @@ def create_app(
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            schema = base_openapi()
-            problem = problems.Problem.model_json_schema(
-                ref_template="#/components/schemas/{model}"
-            )
-            components = schema.setdefault("components", {}).setdefault("schemas", {})
-            components.update(problem.pop("$defs", {}))
-            components["Problem"] = problem
-            for path in schema.get("paths", {}).values():
-                for operation in path.values():
-                    responses = operation.get("responses", {})
-                    if "422" in responses:
-                        responses["422"] = problems.PROBLEM_RESPONSES[422]
-            schema["components"]["schemas"].pop("HTTPValidationError", None)
-            schema["components"]["schemas"].pop("ValidationError", None)
-            schema["components"].setdefault("securitySchemes", {})["bearer"] = {
-                "type": "http",
-                "scheme": "bearer",
-                "description": "an API token (`ftzlink users token`, or POST /api/v1/tokens)",
-            }
-            schema["security"] = [{"bearer": []}, {}]
-            app.openapi_schema = schema
+            key = _routes_key(app)
+            if key not in _OPENAPI:
+                _OPENAPI[key] = _document(base_openapi())
+            app.openapi_schema = copy.deepcopy(_OPENAPI[key])
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
@@ -216,3 +201,45 @@ def create_app(
     # Outermost: the request id and the request's log line and metrics cover everything inside.
     app.add_middleware(RequestObserver)
     return app
+
+
+# The OpenAPI document of each set of routes, made once per process (it takes seconds, and
+# every app of the same code has the same routes: the test suite makes hundreds).
+_OPENAPI: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+
+def _routes_key(app: FastAPI) -> tuple[Any, ...]:
+    return (
+        app.title,
+        app.version,
+        tuple(
+            (
+                route.path,
+                tuple(sorted(route.methods or ())),
+                id(getattr(route, "endpoint", None)),
+            )
+            for route in iter_route_contexts(app.routes)
+        ),
+    )
+
+
+def _document(schema: dict[str, Any]) -> dict[str, Any]:
+    """FastAPI's document with the problem+json errors and the bearer tokens described."""
+    problem = problems.Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components.update(problem.pop("$defs", {}))
+    components["Problem"] = problem
+    for path in schema.get("paths", {}).values():
+        for operation in path.values():
+            responses = operation.get("responses", {})
+            if "422" in responses:
+                responses["422"] = problems.PROBLEM_RESPONSES[422]
+    schema["components"]["schemas"].pop("HTTPValidationError", None)
+    schema["components"]["schemas"].pop("ValidationError", None)
+    schema["components"].setdefault("securitySchemes", {})["bearer"] = {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "an API token (`ftzlink users token`, or POST /api/v1/tokens)",
+    }
+    schema["security"] = [{"bearer": []}, {}]
+    return schema
