@@ -118,7 +118,8 @@ def action_hint(web: Web, action: office_filings.OfficeAction) -> str:
         cite = rules.annual_report.window_start.cite
         if action.open:
             return web._(
-                "On %(years)s. Each year's report is due from 1 March to 30 June (%(cite)s).",
+                "Years to report on: %(years)s. Each year's report is due from 1 March to 30 June "
+                "(%(cite)s).",
                 years=", ".join(str(y) for y in action.years),
                 cite=cite,
             )
@@ -147,7 +148,9 @@ def _kind(kind: str) -> FilingKind:
     return FilingKind(kind)
 
 
-def _action(web: Web, office_id: int, kind: FilingKind) -> tuple[Office, Any]:
+def _action(
+    web: Web, office_id: int, kind: FilingKind
+) -> tuple[Office, office_filings.OfficeAction | None]:
     """The office and what it may file of `kind` today (None: the reader does not file for it)."""
     principal = web.require()
     with web.read() as session:
@@ -181,7 +184,7 @@ def _form_page(
     web: Web,
     office: Office,
     kind: FilingKind,
-    action: Any,
+    action: office_filings.OfficeAction | None,
     form: Form,
     status: int = 200,
 ) -> Response:
@@ -347,7 +350,7 @@ def _domain_args(kind: FilingKind, answers: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.post("/foreign/offices/{office_id}/filings/{kind}")
-async def check_office_filing(web: WebPage, office_id: DbId, kind: str) -> Response:
+async def check_answers(web: WebPage, office_id: DbId, kind: str) -> Response:
     """Check answers: the rules are applied now, so a refusal comes back on the form."""
     which = _kind(kind)
     principal = web.require()
