@@ -72,7 +72,7 @@ async def upload(web: WebPage) -> Response:
     form = Form(data)
     upload = data.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
-        form.error("file", web._("Choose the year's file, for example 2027.yaml"))
+        form.error("file", web._("Choose the file with the year's holiday schedule"))
         return web.page(PAGES + "upload.html", status_code=400, errors=form.errors)
     name = Path(upload.filename).name
     raw = await upload.read(MAX_FILE_BYTES + 1)
