@@ -273,7 +273,7 @@ def _rows(web: Web, session: Session, candidates: list[Candidate]) -> list[Row]:
         rows.append(
             Row(
                 c,
-                orgs[c.organisation_id].name if c.organisation_id in orgs else "",
+                orgs[c.organisation_id].name_in(web.lang) if c.organisation_id in orgs else "",
                 measure.title.get(web.lang) if measure else c.measure_id,
                 measure is not None and measure.kind is MeasureKind.GRANT,
                 _needs_name(c, measure),
@@ -428,6 +428,7 @@ async def decide(web: WebPage) -> Response:
                 r.candidate.id: _default_choice(r, batch)
                 for r in _selected(web, principal, session, ids)
             }
+        web.replay = True  # the check before deciding decides nothing
         return _decision_page(web, principal, ids, chosen, back=back)
     if not ids:
         raise InvalidInput("an empty batch")
@@ -488,6 +489,7 @@ async def decide(web: WebPage) -> Response:
             (rows.get(r.candidate_id), r, _explain(web, r, selected.get(r.candidate_id)))
             for r in results
         ]
+        web.language_back = "/proactive/candidates" + (f"?{back}" if back else "")
         counts = {
             "done": sum(r.outcome in _DONE for r in results),
             "not_done": sum(r.outcome not in _DONE for r in results),

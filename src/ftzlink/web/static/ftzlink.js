@@ -75,6 +75,15 @@
       input.disabled = false;
     });
   }
+  function keepPlaceOnLanguageSwitch(event) {
+    // htmx may have changed the address (filters pushed into it) since the page was rendered:
+    // the language switch goes back to the address shown now.
+    var link = event.target.closest && event.target.closest("a.language[data-follow-address]");
+    if (!link) { return; }
+    var url = new URL(link.href, window.location.href);
+    url.searchParams.set("next", window.location.pathname + window.location.search);
+    link.href = url.pathname + url.search;
+  }
   function openMenuWhenWide() {
     // Browsers without ::details-content show a closed disclosure's links only when it is open:
     // open on a wide screen, folded again when the window becomes narrow.
@@ -94,6 +103,7 @@
   document.addEventListener("submit", sendFingerprintOnly);
   window.addEventListener("pageshow", enableFileInputs);
   document.addEventListener("click", print);
+  document.addEventListener("click", keepPlaceOnLanguageSwitch);
   document.addEventListener("htmx:afterSwap", function (event) {
     focusErrorSummary(event.target);
     event.target.querySelectorAll("[data-js-only]").forEach(function (el) { el.hidden = false; });
