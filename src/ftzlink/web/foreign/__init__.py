@@ -420,6 +420,7 @@ async def check_establishment(web: WebPage) -> Response:
         return _new_page(web, form, 400)
     place = particulars["parent_jurisdiction"]
     rows = material_rows(web, FilingKind.ESTABLISHMENT, place, web.today)
+    web.replay = True  # checking the answers stores nothing
     names = {a.code: _text(web, a) for a in _rules().activities}
     return web.page(
         PAGES + "check.html",
@@ -437,6 +438,7 @@ async def check_establishment(web: WebPage) -> Response:
 async def edit_establishment(web: WebPage) -> Response:
     """Back from check answers to the form, every answer kept."""
     form = Form(await web.form())
+    web.replay = True
     return _new_page(web, form)
 
 

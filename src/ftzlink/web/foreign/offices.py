@@ -373,6 +373,7 @@ async def check_answers(web: WebPage, office_id: DbId, kind: str) -> Response:
     if answers is None or not form.ok:
         return _form_page(web, office, which, action, form, 400)
     rows = material_rows(web, which, office.parent_jurisdiction, web.today)
+    web.replay = True  # checking the answers stores nothing
     return web.page(
         PAGES + "office_check.html",
         office=office,
