@@ -96,6 +96,7 @@ class _Org:
     sector: str
     profile: Mapping[str, Any]
     headquarters: str | None = None  # key of the headquarters, for a branch
+    name_en: str | None = None  # the English name shown on English pages
 
     @property
     def uscc(self) -> str:
@@ -131,6 +132,7 @@ _ORGANISATIONS = (
                 "invites_foreign_guests": True,
             },
         },
+        name_en="Shanghai Example Intelligent Technology Co., Ltd.",
     ),
     _Org(
         "cn-air",
@@ -148,6 +150,7 @@ _ORGANISATIONS = (
             "foreign_invested": True,
             "multinational": True,
         },
+        name_en="Shanghai Example Aviation Services Co., Ltd.",
     ),
     _Org(
         "chain-hq",
@@ -164,6 +167,7 @@ _ORGANISATIONS = (
             "established_on": "2012-04-16",
             "chain_enterprise_headquarters": True,
         },
+        name_en="Shanghai Example Retail Chain Management Co., Ltd.",
     ),
     _Org(
         "chain-cn",
@@ -175,6 +179,7 @@ _ORGANISATIONS = (
         "fashion_consumption",
         {**_BRANCH, "sub_area": "hongqiao-trade-center", "sub_sector": "modern_trade"},
         headquarters="chain-hq",
+        name_en="Shanghai Example Retail Chain Management Co., Ltd., Changning Hongqiao Branch",
     ),
     _Org(
         "chain-mh",
@@ -186,6 +191,7 @@ _ORGANISATIONS = (
         "fashion_consumption",
         {**_BRANCH, "sub_area": "hongqiao-cbd-minhang", "sub_sector": "modern_trade"},
         headquarters="chain-hq",
+        name_en="Shanghai Example Retail Chain Management Co., Ltd., Minhang Branch",
     ),
     _Org(
         "xh-data",
@@ -196,6 +202,7 @@ _ORGANISATIONS = (
         "xuhui",
         "smart_internet",
         {**_GOOD_CORPORATE, "sub_area": "xujiahui", "sub_sector": "internet_platforms"},
+        name_en="Shanghai Example Data Services Co., Ltd.",
     ),
     _Org(
         "mh-equip",
@@ -206,6 +213,7 @@ _ORGANISATIONS = (
         "minhang",
         "advanced_manufacturing",
         {**_GOOD_CORPORATE, "sub_area": "grand-neo-bay", "development_criteria_met": True},
+        name_en="Shanghai Example Smart Equipment Co., Ltd.",
     ),
     _Org(
         "yp-pay",
@@ -216,6 +224,7 @@ _ORGANISATIONS = (
         "yangpu",
         "business_finance",
         {**_GOOD_CORPORATE, "sub_area": "gkic", "sub_sector": "financial_services"},
+        name_en="Shanghai Example Cross-border Payment Technology Co., Ltd.",
     ),
     _Org(
         "hp-wealth",
@@ -231,6 +240,7 @@ _ORGANISATIONS = (
             "sub_sector": "financial_services",
             "foreign_invested": True,
         },
+        name_en="Shanghai Example Wealth Management Co., Ltd.",
     ),
 )
 
@@ -366,6 +376,7 @@ class _Builder:
             uscc=spec.uscc,
             name=spec.name,
             district=spec.district,
+            name_en=spec.name_en,
             zone=spec.zone,
             sector=spec.sector,
             headquarters_id=hq.id if hq else None,
@@ -397,9 +408,10 @@ class _Builder:
         org: str,
         measure: str,
         on: str,
-        project: tuple[str, str] | None = None,
+        project: tuple[str, str, str] | None = None,
         amount: int | None = None,
     ) -> int:
+        """A draft; `project` is its name in Chinese and in English, and its kind."""
         app = applications.create_application(
             self.session,
             principal=self.people[by],
@@ -407,7 +419,8 @@ class _Builder:
             organisation_id=self.orgs[org].id,
             measure_id=measure,
             project_name=project[0] if project else None,
-            project_kind=project[1] if project else None,
+            project_name_en=project[1] if project else None,
+            project_kind=project[2] if project else None,
             requested_amount=amount,
             today=_day(on),
         )
@@ -507,7 +520,11 @@ def _applications(b: _Builder) -> None:
         by="cn-ai-staff",
         org="cn-ai",
         measure="cn-trial-ai-industry",
-        project=("城市大模型训练平台", "ai_industry"),
+        project=(
+            "城市大模型训练平台",
+            "City-scale large-model training platform",
+            "ai_industry",
+        ),
         amount=8_000_000,
         on="2025-06-02",
     )
@@ -519,7 +536,11 @@ def _applications(b: _Builder) -> None:
         by="cn-ai-staff",
         org="cn-ai",
         measure="cn-trial-quality-brand",
-        project=("知识产权分析能力建设", "quality_brand"),
+        project=(
+            "知识产权分析能力建设",
+            "Building an intellectual-property analysis capability",
+            "quality_brand",
+        ),
         amount=600_000,
         on="2025-06-09",
     )
@@ -549,7 +570,11 @@ def _applications(b: _Builder) -> None:
         by="chain-hq-staff",
         org="chain-cn",
         measure="cn-trial-modern-trade",
-        project=("虹桥门店数字化改造", "modern_trade"),
+        project=(
+            "虹桥门店数字化改造",
+            "Digital upgrade of the Hongqiao stores",
+            "modern_trade",
+        ),
         amount=2_000_000,
         on="2025-06-17",
     )
@@ -561,7 +586,11 @@ def _applications(b: _Builder) -> None:
         by="cn-air-admin",
         org="cn-air",
         measure="cn-trial-aviation-services",
-        project=("航空维修数字化平台", "aviation_services"),
+        project=(
+            "航空维修数字化平台",
+            "Digital platform for aircraft maintenance",
+            "aviation_services",
+        ),
         amount=5_000_000,
         on="2025-07-07",
     )
@@ -581,7 +610,11 @@ def _applications(b: _Builder) -> None:
         by="cn-air-admin",
         org="cn-air",
         measure="cn-trial-green",
-        project=("机场地面设备电动化改造", "green_low_carbon"),
+        project=(
+            "机场地面设备电动化改造",
+            "Electrifying the airport's ground equipment",
+            "green_low_carbon",
+        ),
         amount=3_000_000,
         on="2025-07-18",
     )
@@ -598,7 +631,11 @@ def _applications(b: _Builder) -> None:
         by="cn-ai-staff",
         org="cn-ai",
         measure="cn-trial-sci-tech",
-        project=("多模态大模型核心算法攻关", "sci_tech_innovation"),
+        project=(
+            "多模态大模型核心算法攻关",
+            "Core algorithms for multimodal large models",
+            "sci_tech_innovation",
+        ),
         amount=12_000_000,
         on="2025-08-04",
     )
@@ -650,7 +687,11 @@ def _applications(b: _Builder) -> None:
         by="chain-hq-admin",
         org="chain-hq",
         measure="cn-trial-fashion-brands",
-        project=("海派原创设计品牌联名系列", "fashion_brand"),
+        project=(
+            "海派原创设计品牌联名系列",
+            "A co-branded series of original Shanghai-style designs",
+            "fashion_brand",
+        ),
         amount=1_500_000,
         on="2025-09-19",
     )
@@ -661,7 +702,11 @@ def _applications(b: _Builder) -> None:
         by="cn-ai-staff",
         org="cn-ai",
         measure="cn-trial-leaders-rd",
-        project=("研发中心扩建", "rd_input"),
+        project=(
+            "研发中心扩建",
+            "Expanding the R&D centre",
+            "rd_input",
+        ),
         amount=80_000_000,
         on="2025-09-15",
     )
@@ -674,7 +719,11 @@ def _applications(b: _Builder) -> None:
         by="cn-ai-staff",
         org="cn-ai",
         measure="cn-trial-ai-industry",
-        project=("城市大模型推理服务平台", "ai_industry"),
+        project=(
+            "城市大模型推理服务平台",
+            "City-scale large-model inference service platform",
+            "ai_industry",
+        ),
         amount=6_000_000,
         on="2026-03-09",
     )

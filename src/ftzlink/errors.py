@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 __all__ = [
+    "AnnualReportRefused",
     "CalendarNotCovered",
     "CapExceeded",
     "CatalogueError",
@@ -303,9 +304,34 @@ class OfficeNameForm(RuleRefused):
 
 class LateFiling(RuleRefused):
     """A change, filing or deregistration filed after its time limit, or an extension filed
-    outside the window before the term ends."""
+    outside the window before the term ends: `first_day` (the window's, else None) and `last_day`
+    say when it could have been filed."""
 
     code = "late_filing"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        rule: str,
+        source: str,
+        article: str,
+        last_day: date,
+        first_day: date | None = None,
+    ) -> None:
+        self.first_day, self.last_day = first_day, last_day
+        super().__init__(message, rule=rule, source=source, article=article)
+
+
+class AnnualReportRefused(RuleRefused):
+    """An annual report on a year that has not ended, or on a year the office already reported
+    on (Art. 6: each year, on the year before); `year` is the year named."""
+
+    code = "annual_report_refused"
+
+    def __init__(self, message: str, *, rule: str, source: str, article: str, year: int) -> None:
+        self.year = year
+        super().__init__(message, rule=rule, source=source, article=article)
 
 
 class RecordRefused(Conflict):

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["DEFAULT_LANG", "Lang", "Text"]
+__all__ = ["DEFAULT_LANG", "Lang", "Text", "name_in", "names"]
 
 Lang = Literal["zh", "en"]
 DEFAULT_LANG: Lang = "zh"
@@ -25,3 +25,14 @@ class Text(BaseModel):
 
     def join(self, other: Text, zh_sep: str = "", en_sep: str = " ") -> Text:
         return Text(zh=self.zh + zh_sep + other.zh, en=self.en + en_sep + other.en)
+
+
+def names(name: str, name_en: str | None) -> Text:
+    """A name given in Chinese and perhaps in English, for either reader (see `name_in`)."""
+    return Text(zh=name, en=name_en or name)
+
+
+def name_in(name: str, name_en: str | None, lang: Lang) -> str:
+    """A name given in Chinese (authoritative) and perhaps also in English, as a reader of `lang`
+    sees it: in English where an English name is given, else in Chinese."""
+    return name_en if lang == "en" and name_en else name

@@ -16,6 +16,7 @@ import shutil
 import socket
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -106,6 +107,8 @@ class Site:
         self.contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15_000)
+        if not javascript:
+            _WITHOUT_SCRIPTS.add(page)
         return page
 
     def signed_in(
@@ -189,6 +192,9 @@ def site(make_site: SiteFactory) -> Site:
     return make_site()
 
 
+# The tabs opened without JavaScript (Site.page(javascript=False)), which axe cannot check.
+_WITHOUT_SCRIPTS: weakref.WeakSet[Any] = weakref.WeakSet()
+
 # Every (language, path) that passed axe in this process. After each browser test the process
 # writes what it has to a directory all pytest-xdist workers of the run share, for
 # test_every_page.py to compare with the app's pages (checked_in_this_run).
@@ -267,7 +273,14 @@ def _assert_axe(page: Any, what: str) -> None:
 def assert_accessible(page: Any, what: str = "") -> None:
     """axe-core finds no violation of WCAG 2.2 AA (tags named explicitly) on the page, at the
     tab's width and at a phone's (390 px), where the page must also fit (assert_fits_a_phone).
-    The tab is resized, not reloaded, and given back its size."""
+    The tab is resized, not reloaded, and given back its size.
+
+    Refused at once for a tab opened with javascript=False: axe runs in the page and waits on
+    its timers, which never fire there, and Playwright's evaluate has no timeout (the run hangs)."""
+    assert page not in _WITHOUT_SCRIPTS, (
+        f"{what or page.url}: axe cannot run in a tab without JavaScript; check the page in a "
+        "tab with JavaScript (the page's HTML is the same)"
+    )
     size = page.viewport_size or DESKTOP
     _assert_axe(page, f"{what or page.url} ({size['width']} px)")
     if size["width"] != PHONE["width"]:

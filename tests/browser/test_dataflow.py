@@ -8,6 +8,7 @@ in error, where scripts run; the pages are photographed for the docs."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import shutil
 from collections.abc import Iterator
@@ -143,9 +144,22 @@ def test_a_transfer_is_refused_in_words_and_a_receipt_is_checked(
     expect(page.locator("#transfers tbody tr")).to_have_count(3)
     check(page, javascript, f"registration ({lang})", f"dataflow-registration-{lang}")
     page.locator(f"a[href='/dataflow/registrations/{contract}/transfers/new']").click()
-    expect(page.locator("#manifest_sha256")).to_have_count(1)
+    expect(page.locator("input[type=file]#manifest")).to_have_count(1)
     check(page, javascript, f"report a transfer ({lang})")
-    page.fill("#manifest_sha256", "ab" * 32)
+    # The manifest is chosen as a file: the browser hashes it (Web Crypto) and sends only the
+    # fingerprint; without JavaScript the file is sent and the platform hashes it.
+    manifest = tmp_path / "manifest-of-the-transfer.csv"
+    manifest.write_bytes(b"record_id,category\n1,booking\n2,booking-unique-marker\n")
+    fingerprint = hashlib.sha256(manifest.read_bytes()).hexdigest()
+    page.set_input_files("#manifest", str(manifest))
+    if javascript:
+        expect(page.locator("#manifest_sha256")).to_have_value(fingerprint)
+        expect(page.locator("#manifest-status")).not_to_be_empty()
+    posted: list[bytes] = []
+    page.on(
+        "request",
+        lambda r: posted.append(r.post_data_buffer or b"") if r.method == "POST" else None,
+    )
     page.fill("#record_count", "150000")
     page.fill("#non_sensitive_people", "50000")
     page.fill("#sensitive_people", "0")
@@ -154,6 +168,12 @@ def test_a_transfer_is_refused_in_words_and_a_receipt_is_checked(
     submit(page)
     expect(page.locator("#exceeded")).to_have_count(1)
     expect(page.locator(".error-summary a[href='#non_sensitive_people']")).to_have_count(1)
+    # Either way the platform holds the same fingerprint, and the form keeps it.
+    expect(page.locator("#manifest_sha256")).to_have_value(fingerprint)
+    expect(page.locator("#manifest-kept")).to_have_count(1)
+    if javascript:  # the fingerprint was sent, and the file stayed on the computer
+        assert any(fingerprint.encode() in body for body in posted)
+        assert not any(b"booking-unique-marker" in body for body in posted)
     check(page, javascript, f"transfer refused ({lang})", f"dataflow-transfer-refused-{lang}")
 
     page.goto(f"/dataflow/registrations/{contract}")

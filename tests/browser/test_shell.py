@@ -35,3 +35,34 @@ def test_page_not_found_and_forbidden_form_pages_are_accessible(site: Site, lang
     answer = page.goto("/review/999999")
     assert page.url.split("?")[0].endswith("/sign-in")  # not signed in: asked to sign in first
     assert_accessible(page, f"sign-in on the way to a page ({lang})")
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_switching_language_on_an_answer_in_error_keeps_the_page_and_the_answer(
+    site: Site, javascript: bool
+) -> None:
+    page = site.page(lang="zh", javascript=javascript)
+    page.goto("/check/question/talent.foreign_professionals?zone=changning")
+    page.fill("#answer", "three")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_selector(".error-summary")
+    assert page.locator("html").get_attribute("lang") == "zh-CN"
+    page.locator("#language-switch button").click()
+    page.wait_for_selector("html[lang=en] .error-summary a[href='#answer']")
+    assert page.url.endswith("/check/question/talent.foreign_professionals?zone=changning")
+    assert page.input_value("#answer") == "three"
+    assert page.title().startswith("Error: ")
+    if javascript:
+        assert_accessible(page, "an answer in error, after switching language")
+
+
+def test_switching_language_keeps_the_filters_htmx_put_in_the_address(site: Site) -> None:
+    page = site.signed_in("cn-reviewer", lang="zh", javascript=True)
+    page.goto("/review")
+    page.select_option("#status", "submitted")
+    page.locator("form.filters button[type=submit]").click()
+    page.wait_for_url("**/review?*status=submitted*")  # htmx pushed the filters
+    page.locator("a.language").click()
+    page.wait_for_selector("html[lang=en]")
+    assert "status=submitted" in page.url
+    assert page.input_value("#status") == "submitted"

@@ -7,6 +7,7 @@ recomputed, inspections; CSRF on every form; who sees what."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import re
 import shutil
@@ -268,7 +269,7 @@ def test_a_transfer_past_the_threshold_is_refused_with_the_route_it_needs(
 
     invalid = member.submit(url, answer | {"transferred_time": "25:00", "manifest_sha256": "xyz"})
     assert invalid.status_code == 400
-    assert 'href="#manifest_sha256"' in invalid.text and 'href="#transferred_time"' in invalid.text
+    assert 'href="#manifest"' in invalid.text and 'href="#transferred_time"' in invalid.text
 
     form = member.get(url).text
     key = re.search(r'name="idempotency_key" value="([^"]+)"', form)
@@ -287,6 +288,53 @@ def test_a_transfer_past_the_threshold_is_refused_with_the_route_it_needs(
     assert receipt.status_code == 200 and receipt.headers["content-type"] == "application/json"
     assert "attachment" in receipt.headers["content-disposition"]
     assert receipt.json()["kind"] == "transfer-receipt/v1"
+
+
+def test_without_javascript_the_platform_hashes_the_manifest_and_keeps_only_its_fingerprint(
+    site: SiteFactory, demo_database: Database
+) -> None:
+    contract = _registration(demo_database, "数据服务")
+    member = signed_in(site, "xh-data-admin")
+    url = f"/dataflow/registrations/{contract.id}/transfers/new"
+    form = member.get(url).text
+    assert 'enctype="multipart/form-data"' in form and 'type="file"' in form
+    assert "sha256sum" not in form and "64 hexadecimal" not in form
+    manifest = b"record_id,category\n1,booking\n2,booking\n"
+    fingerprint = hashlib.sha256(manifest).hexdigest()
+    answer = {
+        "record_count": "2",
+        "non_sensitive_people": "2",
+        "sensitive_people": "0",
+        "transferred_on": "2026-10-30",
+        "transferred_time": "25:00",  # wrong: the form comes back
+    }
+    files = {"manifest": ("bookings.csv", manifest, "text/csv")}
+    again = member.submit(url, answer, files=files)
+    assert again.status_code == 400 and 'href="#transferred_time"' in again.text
+    # The fingerprint is kept, so the file need not be chosen again.
+    assert f'name="manifest_sha256" value="{fingerprint}"' in again.text
+    assert 'id="manifest-kept"' in again.text
+    # Sent again as the page holds it (its hidden fingerprint), with no file.
+    kept = re.search(r'name="idempotency_key" value="([^"]+)"', again.text)
+    assert kept
+    accepted = member.submit(
+        url,
+        answer
+        | {
+            "transferred_time": "14:30",
+            "manifest_sha256": fingerprint,
+            "idempotency_key": kept.group(1),
+        },
+    )
+    assert h1(accepted.text)[0].startswith("Transfer No. ")
+    with demo_database.read() as session:
+        latest = session.scalar(select(Transfer).order_by(Transfer.id.desc()))
+        assert latest is not None and latest.manifest_sha256 == fingerprint
+    # No file and no fingerprint: the person is asked to choose the manifest.
+    member.get(url)
+    missing = member.submit(url, answer | {"transferred_time": "14:30"})
+    assert missing.status_code == 400
+    assert '<a href="#manifest">Choose the manifest of the data sent</a>' in missing.text
 
 
 def test_a_downloaded_receipt_verifies_and_a_one_byte_change_does_not(

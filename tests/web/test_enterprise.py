@@ -85,7 +85,7 @@ def test_applying_saves_a_draft_checks_answers_and_confirms_with_a_reference(
     check = visitor.get(f"/applications/{app_id}/check")
     assert "Check your answers before submitting" in check.text
     assert "20,000,000 yuan" in check.text
-    assert "上海示例智能科技有限公司" in check.text  # prefilled from the organisation's record
+    assert "Shanghai Example Intelligent Technology Co., Ltd." in check.text  # its English name
     done = visitor.submit(f"/applications/{app_id}/submit", {})
     assert done.url.path == f"/applications/{app_id}/confirmation"
     assert 'class="panel"' in done.text and "FTZ-2026-" in done.text

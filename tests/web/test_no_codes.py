@@ -19,14 +19,7 @@ from tests.web.conftest import SiteFactory, Visitor
 # Pages (route patterns) that still show codes, each with what it shows and whose part of issue 18
 # fixes it. The lead shrinks this list; a page that no longer shows a code must leave it (the test
 # fails on an entry that is not needed any more).
-STILL_SHOWING_CODES: dict[str, str] = {
-    # The upload form's hint names the holiday schedule's file ("2027.yaml"): the admin uploads a
-    # file, but the hint could describe it in words. Not fixed in lang18.
-    "/admin/calendar": "file name 2027.yaml in the upload hint",
-    # Reporting a transfer asks the person to hash manifest.csv themselves; issue 18's item
-    # "Transfers" (hash computed in the browser and on the server) replaces this text.
-    "/dataflow/registrations/{registration_id}/transfers/new": "manifest.csv, sha256sum",
-}
+STILL_SHOWING_CODES: dict[str, str] = {}
 
 _HIDDEN = re.compile(
     r"<(script|style|template|svg|pre|code|textarea)\b.*?</\1>|<!--.*?-->|<option\b.*?</option>",

@@ -373,7 +373,13 @@ def test_batch_signing_confirms_then_gives_each_applications_result(
     assert confirm.status_code == 200
     assert "签批前请核对申请" in confirm.text
     assert confirm.text.count("按申请金额10万元批准") == 3
-    assert "将不予签批：不处于待审核状态" in confirm.text
+    assert "不予签批：已不在待审核状态" in confirm.text
+    # The button counts what will be signed, not what was selected; the one already decided is
+    # named as left as it is and is not sent again.
+    assert "签批3件申请" in confirm.text and "签批4件申请" not in confirm.text
+    assert "所选申请中有1件已不在待审核状态" in confirm.text
+    sign_form = confirm.text.split('<form method="post" action="/review/batch"')[1]
+    assert f'name="ids" value="{approved}"' not in sign_form.split("</form>")[0]
     assert all(status_of(demo_database, i) == "submitted" for i in ids)  # nothing signed yet
     results = visitor.submit(
         "/review/batch",

@@ -97,7 +97,8 @@ def test_an_official_runs_a_match_and_decides_a_batch_and_the_enterprise_consent
     )
     assert check.status_code == 200 and "Check the decisions" in check.text
     assert check.text.count('<tr data-candidate="') == 5
-    assert "pre-fill a draft for" in check.text and "no longer pending" in check.text
+    assert "pre-fill a draft for" in check.text
+    assert "Nothing: it is no longer waiting for a decision" in check.text  # the struck one
     decided = {
         "step": "decide",
         "ids": ids,
@@ -289,3 +290,41 @@ def test_a_consent_the_engine_now_refuses_says_why_on_the_offers_page(
     with demo_database.read() as session:
         app = session.get(Application, offer.application_id)
         assert app is not None and app.status == "draft"
+
+
+def test_a_candidate_one_answer_away_is_left_as_it_is_unless_struck_and_says_what_it_lacks(
+    make_visitor: SiteFactory, demo_database: Database
+) -> None:
+    with demo_database.read() as session:
+        waiting = session.scalar(
+            select(Candidate).where(Candidate.kind == "one_answer", Candidate.status == "pending")
+        )
+        assert waiting is not None and waiting.question
+        session.expunge(waiting)
+    official = make_visitor()
+    official.sign_in("cn-reviewer")  # in Chinese
+    official.get("/proactive/candidates?status=pending")
+    check = official.submit(
+        "/proactive/candidates/decide", {"ids": [waiting.id], "decision": "confirm"}
+    )
+    assert check.status_code == 200
+    row = check.text.split(f'data-candidate="{waiting.id}"')[1].split("</tr>")[0]
+    # It cannot be confirmed, so confirming is not offered, and the proposal is to leave it.
+    assert 'value="confirm"' not in row and '<option value="keep" selected>' in row
+    assert "暂不能确认：平台还缺一项信息" in row and waiting.question not in row
+    results = official.submit(
+        "/proactive/candidates/decide",
+        {"step": "decide", "ids": [waiting.id], f"decision-{waiting.id}": "keep"},
+    )
+    assert results.status_code == 200
+    assert outcomes(results.text) == {waiting.id: "kept"} and "暂不处理" in results.text
+    with demo_database.read() as session:
+        again = session.get(Candidate, waiting.id)
+        assert again is not None and again.status == "pending"
+    # Confirming it anyway (a form sent by hand) says why not, not that its state is wrong.
+    forced = official.submit(
+        "/proactive/candidates/decide",
+        {"step": "decide", "ids": [waiting.id], f"decision-{waiting.id}": "confirm"},
+    )
+    assert outcomes(forced.text) == {waiting.id: "wrong_state"}
+    assert "该候选还缺一项信息，暂不能确认，只能剔除" in forced.text

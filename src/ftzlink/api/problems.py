@@ -109,6 +109,11 @@ def domain_problem(error: errors.FtzlinkError) -> JSONResponse:
         )
     if isinstance(error, errors.RuleRefused):
         extra.update(rule=error.rule, source=error.source, article=error.article)
+    if isinstance(error, errors.LateFiling):
+        first = error.first_day.isoformat() if error.first_day else None
+        extra.update(last_day=error.last_day.isoformat(), first_day=first)
+    if isinstance(error, errors.AnnualReportRefused):
+        extra.update(year=error.year)
     if isinstance(error, errors.RecordRefused):
         extra.update(reason=error.reason, source=error.source, article=error.article)
     if isinstance(error, errors.RateLimited):

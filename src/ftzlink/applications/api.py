@@ -31,6 +31,7 @@ class ApplicationOut(Strict):
     measure_id: str
     clause: str
     project_name: str | None
+    project_name_en: str | None = Field(description="the project's English name, where given")
     project_kind: str | None
     requested_amount: int | None
     answers: dict[str, Any]
@@ -52,6 +53,7 @@ def application_out(a: Application) -> ApplicationOut:
         measure_id=a.measure_id,
         clause=a.clause,
         project_name=a.project_name,
+        project_name_en=a.project_name_en,
         project_kind=a.project_kind,
         requested_amount=a.requested_amount,
         answers=a.answers or {},
@@ -68,6 +70,9 @@ class NewApplication(Strict):
     organisation_id: Annotated[int, Field(ge=1, le=2**31 - 1)]
     measure_id: Slug
     project_name: ProjectName | None = None
+    project_name_en: ProjectName | None = Field(
+        default=None, description="optional; the Chinese name stays authoritative"
+    )
     project_kind: Slug | None = None
     requested_amount: Yuan | None = None
     answers: dict[str, Any] = Field(
@@ -147,6 +152,7 @@ def get_application(ctx: Auth, application_id: DbId) -> ApplicationOut:
 
 class DraftChanges(Strict):
     project_name: ProjectName | None = None
+    project_name_en: ProjectName | None = None
     project_kind: Slug | None = None
     requested_amount: Yuan | None = None
     answers: dict[str, Any] | None = Field(

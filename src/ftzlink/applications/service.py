@@ -44,7 +44,7 @@ from ftzlink.errors import (
     NotFound,
     Problem,
 )
-from ftzlink.organisations.service import delegations_to, enterprise_profile
+from ftzlink.organisations.service import delegations_to, english_name, enterprise_profile
 from ftzlink.organisations.tables import Organisation
 from ftzlink.rules.determinations import Determination, Status
 from ftzlink.rules.evaluate import evaluate_measure
@@ -86,6 +86,7 @@ def snapshot(app: Application) -> dict[str, Any]:
         "organisation_id": app.organisation_id,
         "measure_id": app.measure_id,
         "project_name": app.project_name,
+        "project_name_en": app.project_name_en,
         "project_kind": app.project_kind,
         "requested_amount": app.requested_amount,
         "answers": app.answers,
@@ -181,7 +182,9 @@ def list_applications(
             or_(
                 Application.reference == f.q.upper(),
                 contains_text(Application.project_name, f.q),
+                contains_text(Application.project_name_en, f.q),
                 contains_text(Organisation.name, f.q),
+                contains_text(Organisation.name_en, f.q),
             )
         )
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
@@ -278,6 +281,7 @@ def create_application(
     organisation_id: int,
     measure_id: str,
     project_name: str | None = None,
+    project_name_en: str | None = None,
     project_kind: str | None = None,
     requested_amount: int | None = None,
     answers: dict[str, Any] | None = None,
@@ -314,6 +318,7 @@ def create_application(
         measure_id=measure.id,
         clause=caps.clause_of(policy, measure),
         project_name=project_name,
+        project_name_en=english_name(project_name_en, field="project_name_en"),
         project_kind=project_kind,
         requested_amount=requested_amount,
         answers=answers,
@@ -347,6 +352,8 @@ def update_draft(
     for key in ("project_name", "project_kind", "requested_amount"):
         if key in changes:
             setattr(app, key, changes[key])
+    if "project_name_en" in changes:
+        app.project_name_en = english_name(changes["project_name_en"], field="project_name_en")
     if "answers" in changes:
         new = dict(changes["answers"] or {})
         _check_answers(new)

@@ -19,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ftzlink.db import Base, Timestamp, Yuan, utcnow
+from ftzlink.text import Lang, name_in
 
 __all__ = [
     "Application",
@@ -66,6 +67,7 @@ class Application(Base):
     measure_id: Mapped[str] = mapped_column(String(80), index=True)
     clause: Mapped[str] = mapped_column(String(120))  # policy id + clause: what allowances count
     project_name: Mapped[str | None] = mapped_column(String(200))
+    project_name_en: Mapped[str | None] = mapped_column(String(200))  # where given
     project_kind: Mapped[str | None] = mapped_column(String(64))
     requested_amount: Mapped[int | None] = mapped_column(Yuan)
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -76,6 +78,10 @@ class Application(Base):
     created_at: Mapped[dt.datetime] = mapped_column(Timestamp(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(Timestamp(), default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
+
+    def project_name_in(self, lang: Lang) -> str | None:
+        """The project's name a reader of `lang` sees (the English name where one is given)."""
+        return name_in(self.project_name, self.project_name_en, lang) if self.project_name else None
 
 
 class ApplicationEvent(Base):

@@ -18,6 +18,7 @@ from ftzlink.auth.principal import Principal
 from ftzlink.auth.tables import User
 from ftzlink.errors import Forbidden, NotFound
 from ftzlink.organisations.tables import Organisation
+from ftzlink.text import Text, names
 
 __all__ = [
     "Choices",
@@ -127,7 +128,7 @@ class Names:
     """What the entries refer to by id, by name: users, organisations, application references."""
 
     users: dict[int, str]
-    organisations: dict[int, str]
+    organisations: dict[int, Text]
     references: dict[int, str]
 
 
@@ -143,14 +144,16 @@ def names_of(session: Session, *, principal: Principal, entries: Iterable[AuditE
     }
     users = session.execute(select(User.id, User.display_name).where(User.id.in_(user_ids)))
     orgs = session.execute(
-        select(Organisation.id, Organisation.name).where(Organisation.id.in_(org_ids))
+        select(Organisation.id, Organisation.name, Organisation.name_en).where(
+            Organisation.id.in_(org_ids)
+        )
     )
     refs = session.execute(
         select(Application.id, Application.reference).where(Application.id.in_(app_ids))
     )
     return Names(
         users=dict(users.all()),
-        organisations=dict(orgs.all()),
+        organisations={org_id: names(name, name_en) for org_id, name, name_en in orgs},
         references=dict(refs.all()),
     )
 
@@ -161,7 +164,7 @@ class Choices:
 
     actions: list[str]
     object_types: list[str]
-    organisations: list[tuple[int, str]]  # acted for, by name
+    organisations: list[tuple[int, Text]]  # acted for, by (Chinese) name
 
 
 def filter_choices(session: Session, *, principal: Principal) -> Choices:
@@ -172,8 +175,10 @@ def filter_choices(session: Session, *, principal: Principal) -> Choices:
         select(AuditEntry.acted_for_id).distinct().where(AuditEntry.acted_for_id.is_not(None))
     ).all()
     orgs = session.execute(
-        select(Organisation.id, Organisation.name)
+        select(Organisation.id, Organisation.name, Organisation.name_en)
         .where(Organisation.id.in_(list(acted_for)))
         .order_by(Organisation.name)
     )
-    return Choices(list(actions), list(types), list(orgs.all()))
+    return Choices(
+        list(actions), list(types), [(i, names(name, name_en)) for i, name, name_en in orgs]
+    )

@@ -47,6 +47,7 @@ from ftzlink.errors import (
     Forbidden,
 )
 from ftzlink.organisations.tables import Organisation
+from ftzlink.text import Text, names
 
 if TYPE_CHECKING:
     pass
@@ -285,11 +286,14 @@ def explain(rules: DataflowRules, scenario: Mapping[str, Any]) -> RouteResult:
 # --- what the pages show beside an object: names and numbers, within the reader's scope ----------
 
 
-def _organisation_names(session: Session, ids: Sequence[int]) -> dict[int, str]:
+def _organisation_names(session: Session, ids: Sequence[int]) -> dict[int, Text]:
+    """Organisation names by id, in Chinese and (where given) in English."""
     rows = session.execute(
-        select(Organisation.id, Organisation.name).where(Organisation.id.in_(list(ids) or [0]))
+        select(Organisation.id, Organisation.name, Organisation.name_en).where(
+            Organisation.id.in_(list(ids) or [0])
+        )
     )
-    return {int(org_id): str(name) for org_id, name in rows}
+    return {int(org_id): names(name, name_en) for org_id, name, name_en in rows}
 
 
 def _people(session: Session, user_ids: Sequence[int]) -> dict[int, str]:

@@ -41,6 +41,7 @@ from ftzlink.errors import (
     NothingToDraw,
 )
 from ftzlink.ledger.tables import LedgerCheckpoint
+from ftzlink.text import Text
 
 if TYPE_CHECKING:
     pass
@@ -205,7 +206,7 @@ class DrawView:
     picks: list[Pick]
     inspections: dict[int, Inspection]  # by registration
     registrations: dict[int, Registration]
-    organisations: dict[int, str]
+    organisations: dict[int, Text]  # names by id
     inspectors: dict[int, str]
     visible: set[int]
 

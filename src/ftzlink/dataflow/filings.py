@@ -65,6 +65,7 @@ from ftzlink.errors import (
 )
 from ftzlink.organisations.tables import Organisation
 from ftzlink.talent.rules import add_years
+from ftzlink.text import Text
 from ftzlink.workdays.service import current_calendar
 
 if TYPE_CHECKING:
@@ -419,7 +420,7 @@ class FilingQueue:
     """The filings a regulator registers or returns (no drafts), with their enterprises' names."""
 
     filings: list[Filing]
-    organisations: dict[int, str]
+    organisations: dict[int, Text]  # names by id
 
 
 def filing_queue(session: Session, *, principal: Principal) -> FilingQueue:

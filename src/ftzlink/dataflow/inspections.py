@@ -44,6 +44,7 @@ from ftzlink.errors import (
     NotFound,
 )
 from ftzlink.organisations.tables import Organisation
+from ftzlink.text import Text
 from ftzlink.workdays.service import current_calendar
 
 if TYPE_CHECKING:
@@ -184,7 +185,7 @@ def close_inspection(
 class InspectionList:
     inspections: list[Inspection]
     registrations: dict[int, Registration]
-    organisations: dict[int, str]
+    organisations: dict[int, Text]  # names by id
     inspectors: dict[int, str]
 
 

@@ -5,9 +5,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import secrets
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from sqlalchemy import Select
 from sqlalchemy.orm import Session
@@ -61,6 +62,7 @@ __all__ = [
     "TransferView",
     "get_transfer",
     "list_transfers",
+    "manifest_fingerprint",
     "post_transfer_report",
     "report_transfer",
     "transfer_entry",
@@ -69,6 +71,17 @@ __all__ = [
 ]
 
 # --- transfers ---------------------------------------------------------------------------------
+
+_CHUNK = 1 << 20
+
+
+def manifest_fingerprint(stream: BinaryIO) -> str:
+    """The SHA-256 of a transfer's manifest, as `report_transfer` takes it (64 lowercase hex
+    digits), read from `stream` in chunks: the platform records the fingerprint, never the file."""
+    digest = hashlib.sha256()
+    while chunk := stream.read(_CHUNK):
+        digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _transfer_problems(

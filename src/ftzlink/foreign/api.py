@@ -471,7 +471,8 @@ def file_for_office(
     ctx: Auth, office_id: DbId, body: OfficeFilingIn, key: IdempotencyKey = None
 ) -> JSONResponse:
     """A change, 备案, annual report, extension or deregistration; a late one is refused (409)
-    citing Art. 27, 28, 31 or 32."""
+    citing Art. 27, 28, 31 or 32 (with `last_day`), a report on a year not ended or already
+    reported citing Art. 6."""
     return ctx.change(
         lambda s: filing_out(
             service.file_for_office(

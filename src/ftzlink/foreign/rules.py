@@ -210,7 +210,10 @@ def check_in_time(
                 f"an extension is filed in the {window.days} days before the term ends "
                 f"({opens.isoformat()} – {term_until.isoformat()})",
                 rule="extension_window",
-                **_refuse_args(window),
+                first_day=opens,
+                last_day=term_until,
+                source=window.source,
+                article=window.clause,
             )
         return Due(term_until, window)
     if kind is FilingKind.CHANGE and approval_on is not None:
@@ -224,7 +227,9 @@ def check_in_time(
             f"a {kind.value} is filed within {due.limit.days} days; the time limit ended on "
             f"{due.day.isoformat()}",
             rule=f"{kind.value}_time_limit",
-            **_refuse_args(due.limit),
+            last_day=due.day,
+            source=due.limit.source,
+            article=due.limit.clause,
         )
     return due
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -28,6 +28,11 @@ from ftzlink.auth.tables import Role
 from ftzlink.errors import CalendarNotCovered, Forbidden, InvalidInput, NotFound, Problem
 from ftzlink.foreign import rules as r
 from ftzlink.foreign.models import FilingKind, ForeignRules
+from ftzlink.foreign.office_filings import check_office_filing, reported
+from ftzlink.foreign.particulars import day as _day
+from ftzlink.foreign.particulars import jsonable as _jsonable
+from ftzlink.foreign.particulars import particulars_from
+from ftzlink.foreign.particulars import stored as _stored
 from ftzlink.foreign.tables import (
     Correction,
     FilingStatus,
@@ -47,6 +52,7 @@ __all__ = [
     "FilingView",
     "answer_filing",
     "approve_filing",
+    "check_for_office",
     "file_establishment",
     "file_for_office",
     "filing_view",
@@ -97,64 +103,7 @@ def _reads_all(p: Principal) -> bool:
     return permissions.reads_everything(p) or can_decide(p)
 
 
-# --- particulars -------------------------------------------------------------------------------
-
-
-def _person(data: dict[str, Any]) -> r.Person:
-    revoked = data.get("revoked_office_on")
-    return r.Person(
-        name=str(data["name"]),
-        document=str(data["document"]),
-        sentenced_for_security=bool(data.get("sentenced_for_security", False)),
-        revoked_office_on=dt.date.fromisoformat(revoked) if isinstance(revoked, str) else revoked,
-    )
-
-
-def _day(value: Any) -> dt.date | None:
-    if value is None or isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value))
-
-
-def particulars_from(data: dict[str, Any]) -> r.OfficeParticulars:
-    """Particulars from their stored (JSON) form; InvalidInput naming the field when malformed."""
-    try:
-        established = _day(data["parent_established_on"])
-        assert established is not None
-        return r.OfficeParticulars(
-            name=str(data["name"]),
-            parent_name=str(data["parent_name"]),
-            parent_nationality=str(data["parent_nationality"]),
-            parent_jurisdiction=str(data["parent_jurisdiction"]).upper(),
-            parent_established_on=established,
-            parent_existence_until=_day(data.get("parent_existence_until")),
-            city=str(data["city"]),
-            premises=str(data["premises"]),
-            scope=tuple(str(s) for s in data["scope"]),
-            profit_making=bool(data.get("profit_making", False)),
-            chief=_person(data["chief"]),
-            representatives=tuple(_person(p) for p in data.get("representatives", [])),
-            term_until=_day(data.get("term_until")),
-        )
-    except (KeyError, ValueError, TypeError, AssertionError) as exc:
-        raise InvalidInput(
-            "the office's particulars are incomplete", [Problem(str(exc), field="particulars")]
-        ) from exc
-
-
-def _stored(p: r.OfficeParticulars) -> dict[str, Any]:
-    data: dict[str, Any] = _jsonable(asdict(p))
-    return data
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
+# --- particulars and materials ------------------------------------------------------------
 
 
 def _check_materials(materials: Sequence[str], rules: ForeignRules, kind: FilingKind) -> list[str]:
@@ -240,6 +189,40 @@ def file_establishment(
     return filing
 
 
+def check_for_office(
+    session: Session,
+    *,
+    principal: Principal,
+    rules: ForeignRules,
+    office_id: int,
+    kind: FilingKind,
+    changes: dict[str, Any],
+    materials: Sequence[str],
+    today: dt.date,
+    event_on: dt.date | None = None,
+    approval_on: dt.date | None = None,
+    report_year: int | None = None,
+) -> Office:
+    """Everything `file_for_office` checks, without filing (a check-answers page applies the
+    rules before anything is filed); the office."""
+    office = get_office(session, principal=principal, office_id=office_id)
+    _as_filer(principal, office.organisation_id)
+    check_office_filing(
+        session,
+        rules=rules,
+        calendar=current_calendar(session),
+        office=office,
+        kind=kind,
+        changes=changes,
+        today=today,
+        event_on=event_on,
+        approval_on=approval_on,
+        report_year=report_year,
+    )
+    _check_materials(materials, rules, kind)
+    return office
+
+
 def file_for_office(
     session: Session,
     *,
@@ -255,40 +238,23 @@ def file_for_office(
     report_year: int | None = None,
 ) -> ForeignFiling:
     """File a change, 备案, annual report, extension or deregistration for a registered office.
-    A late one is refused citing its article (Art. 27, 28, 31, 32)."""
-    if kind is FilingKind.ESTABLISHMENT:
-        raise InvalidInput("an establishment is filed without an office", [])
-    office = get_office(session, principal=principal, office_id=office_id)
-    actor = _as_filer(principal, office.organisation_id)
-    if office.status != OfficeStatus.REGISTERED:
-        raise InvalidInput(
-            "the office is not registered", [Problem(office.status, field="office_id")]
-        )
-    current = particulars_from(office.particulars)
-    calendar = current_calendar(session)
-    r.check_in_time(
-        kind,
+    What the regulation refuses is refused citing its article (`check_office_filing`)."""
+    office = check_for_office(
+        session,
+        principal=principal,
         rules=rules,
-        calendar=calendar,
-        filed_on=today,
+        office_id=office_id,
+        kind=kind,
+        changes=changes,
+        materials=materials,
+        today=today,
         event_on=event_on,
         approval_on=approval_on,
-        term_until=office.term_until,
+        report_year=report_year,
     )
-    if kind is FilingKind.ANNUAL_REPORT:
-        if report_year is None or not 2000 <= report_year < today.year + 1:
-            raise InvalidInput(
-                "an annual report names the year it reports on",
-                [Problem(str(report_year), field="report_year")],
-            )
-    else:
+    actor = _as_filer(principal, office.organisation_id)
+    if kind is not FilingKind.ANNUAL_REPORT:
         report_year = None
-    if kind in (FilingKind.CHANGE, FilingKind.FILING, FilingKind.EXTENSION):
-        merged = particulars_from(_stored(current) | changes)
-        if kind is not FilingKind.EXTENSION:
-            r.check_people(merged.chief, merged.representatives, rules, today)
-            r.check_scope(merged.scope, merged.profit_making, rules)
-        r.check_term(merged.term_until, merged.parent_existence_until, rules)
     filing = ForeignFiling(
         reference=_reference("RF", today),
         organisation_id=office.organisation_id,
@@ -620,20 +586,6 @@ class CycleRun:
     corrections: list[Correction] = field(default_factory=list)
 
 
-def _reported(session: Session, office_id: int, year: int) -> bool:
-    return (
-        session.scalar(
-            select(ForeignFiling.id).where(
-                ForeignFiling.office_id == office_id,
-                ForeignFiling.kind == FilingKind.ANNUAL_REPORT,
-                ForeignFiling.report_year == year,
-                ForeignFiling.status != FilingStatus.REJECTED,
-            )
-        )
-        is not None
-    )
-
-
 def _remind(
     session: Session, office: Office, kind: str, year: int, due_on: dt.date, today: dt.date
 ) -> OfficeReminder | None:
@@ -685,7 +637,7 @@ def run_annual_report_cycle(session: Session, *, rules: ForeignRules, today: dt.
         )
     )
     for office in offices:
-        if _reported(session, office.id, year):
+        if reported(session, office.id, year):
             continue
         if opens <= today <= closes:
             made = _remind(session, office, "annual_report", year, closes, today)

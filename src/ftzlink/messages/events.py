@@ -243,7 +243,7 @@ def _foreign_filing(kind: MessageKind, outcome: str | None = None) -> Resolver:
                 "reference": filing.reference,
                 "kind": word(filing.kind, lang),
                 "office": office,
-                "organisation": org.name if org is not None else "",
+                "organisation": org.name_in(lang) if org is not None else "",
                 "due": filing.decision_due.isoformat() if filing.decision_due else "—",
                 "outcome": word(outcome or "", lang),
                 "reasons": _foreign_reasons(entry, lang),

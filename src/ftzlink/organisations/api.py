@@ -27,6 +27,7 @@ class OrganisationOut(Strict):
     id: int
     uscc: str
     name: str
+    name_en: str | None = Field(description="the English name, where given")
     district: str | None
     zone: str | None
     sector: str | None
@@ -40,6 +41,7 @@ def organisation_out(org: Organisation) -> OrganisationOut:
         id=org.id,
         uscc=org.uscc,
         name=org.name,
+        name_en=org.name_en,
         district=org.district,
         zone=org.zone,
         sector=org.sector,
@@ -52,6 +54,9 @@ def organisation_out(org: Organisation) -> OrganisationOut:
 class NewOrganisation(Strict):
     uscc: Uscc
     name: Annotated[SafeText, Field(min_length=1, max_length=200)]
+    name_en: Annotated[SafeText, Field(min_length=1, max_length=200)] | None = Field(
+        default=None, description="optional; the Chinese name stays authoritative"
+    )
     district: Slug | None = None
     zone: Slug | None = None
     sector: Slug | None = None
@@ -111,6 +116,7 @@ def get_organisation(ctx: Auth, organisation_id: DbId) -> OrganisationOut:
 
 class OrganisationChanges(Strict):
     name: Annotated[SafeText, Field(min_length=1, max_length=200)] | None = None
+    name_en: Annotated[SafeText, Field(min_length=1, max_length=200)] | None = None
     district: Slug | None = None
     zone: Slug | None = None
     sector: Slug | None = None

@@ -20,12 +20,14 @@ from ftzlink.organisations.tables import Delegation, Organisation
 from ftzlink.profiles.loader import profile_from_data
 from ftzlink.profiles.models import EnterpriseProfile
 from ftzlink.profiles.uscc import uscc_problem
+from ftzlink.text import Lang, name_in
 
 __all__ = [
     "actor",
     "create_delegation",
     "create_organisation",
     "delegations_to",
+    "english_name",
     "enterprise_profile",
     "get_organisation",
     "list_delegations",
@@ -38,7 +40,19 @@ __all__ = [
 ]
 
 # Fields kept in their own columns; the rest of the profile is stored as data.
-_COLUMNS = ("name", "uscc", "district", "zone", "sector")
+_COLUMNS = ("name", "name_en", "uscc", "district", "zone", "sector")
+NAME_MAX = 200
+
+
+def english_name(value: str | None, *, field: str = "name_en") -> str | None:
+    """An optional English name as stored: stripped, None when blank; too long is refused."""
+    text = (value or "").strip()
+    if len(text) > NAME_MAX:
+        raise InvalidInput(
+            "the English name is too long",
+            [Problem(f"at most {NAME_MAX} characters", field=field)],
+        )
+    return text or None
 
 
 def actor(principal: Principal, acted_for_id: int | None = None) -> Actor:
@@ -49,6 +63,7 @@ def snapshot(org: Organisation) -> dict[str, Any]:
     return {
         "uscc": org.uscc,
         "name": org.name,
+        "name_en": org.name_en,
         "district": org.district,
         "zone": org.zone,
         "sector": org.sector,
@@ -107,6 +122,7 @@ def create_organisation(
     catalogue: Catalogue,
     uscc: str,
     name: str,
+    name_en: str | None = None,
     district: str | None = None,
     zone: str | None = None,
     sector: str | None = None,
@@ -128,6 +144,7 @@ def create_organisation(
     org = Organisation(
         uscc=uscc,
         name=name,
+        name_en=english_name(name_en),
         district=district,
         zone=zone,
         sector=sector,
@@ -200,7 +217,13 @@ def list_organisations(
     if zone:
         query = query.where(Organisation.zone == zone)
     if q:
-        query = query.where(or_(contains_text(Organisation.name, q), Organisation.uscc == q))
+        query = query.where(
+            or_(
+                contains_text(Organisation.name, q),
+                contains_text(Organisation.name_en, q),
+                Organisation.uscc == q,
+            )
+        )
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(query.order_by(Organisation.id).offset(offset).limit(limit)).all()
     return list(rows), total
@@ -232,7 +255,9 @@ def update_organisation(
                     )
                 ],
             )
-        if key in _COLUMNS:
+        if key == "name_en":
+            org.name_en = english_name(value)
+        elif key in _COLUMNS:
             setattr(org, key, value)
         elif value is None:
             profile.pop(key, None)
@@ -401,10 +426,13 @@ def organisations_of(session: Session, ids: Iterable[int]) -> dict[int, Organisa
     }
 
 
-def names_of(session: Session, ids: Iterable[int]) -> dict[int, str]:
-    """Organisation names by id, for objects the caller has already been allowed to see."""
+def names_of(session: Session, ids: Iterable[int], *, lang: Lang = "zh") -> dict[int, str]:
+    """Organisation names by id as a reader of `lang` sees them, for objects the caller has
+    already been allowed to see."""
     wanted = set(ids)
     if not wanted:
         return {}
-    query = select(Organisation.id, Organisation.name).where(Organisation.id.in_(wanted))
-    return dict(session.execute(query).all())
+    query = select(Organisation.id, Organisation.name, Organisation.name_en).where(
+        Organisation.id.in_(wanted)
+    )
+    return {id_: name_in(name, name_en, lang) for id_, name, name_en in session.execute(query)}

@@ -16,6 +16,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ftzlink.db import Base, Timestamp, utcnow
+from ftzlink.text import Lang, name_in
 
 __all__ = ["Delegation", "Organisation"]
 
@@ -30,6 +31,9 @@ class Organisation(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     uscc: Mapped[str] = mapped_column(String(18), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str | None] = mapped_column(
+        String(200)
+    )  # where given; Chinese is authoritative
     district: Mapped[str | None] = mapped_column(String(64), index=True)
     zone: Mapped[str | None] = mapped_column(String(64))
     sector: Mapped[str | None] = mapped_column(String(64))
@@ -40,6 +44,10 @@ class Organisation(Base):
     profile: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(Timestamp(), default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
+
+    def name_in(self, lang: Lang) -> str:
+        """The name a reader of `lang` sees (the English name where one is given)."""
+        return name_in(self.name, self.name_en, lang)
 
 
 class Delegation(Base):

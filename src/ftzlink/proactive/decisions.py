@@ -304,7 +304,7 @@ def _notify(
         body = Text(
             zh=f"{org.name}：经区审核，您单位无需申请即获{measure.title.zh}支持{money['zh']}"
             f"（申请编号 {draft.reference}）。",
-            en=f"{org.name}: without an application, you were granted {measure.title.en}"
+            en=f"{org.name_in('en')}: without an application, you were granted {measure.title.en}"
             f"{money['en']} (application {draft.reference}).",
         )
     else:
@@ -312,7 +312,7 @@ def _notify(
         body = Text(
             zh=f"{org.name}：根据政府掌握的信息，您单位符合{measure.title.zh}的条件{money['zh']}。"
             f"已为您预填申请 {draft.reference}，确认同意后即提交。",
-            en=f"{org.name}: from the data the government holds, you qualify for "
+            en=f"{org.name_in('en')}: from the data the government holds, you qualify for "
             f"{measure.title.en}{money['en']}. Application {draft.reference} is pre-filled for you; "
             "consent and it is submitted.",
         )

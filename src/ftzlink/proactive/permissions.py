@@ -16,6 +16,7 @@ __all__ = [
     "is_confirmable",
     "is_official",
     "is_open_offer",
+    "is_strikable",
     "match_scope",
 ]
 
@@ -44,6 +45,11 @@ def can_decide_candidates(p: Principal) -> bool:
 def is_confirmable(c: Candidate) -> bool:
     """Pending and found eligible: an official may confirm it now."""
     return WORKFLOW.allowed(Action.CONFIRM, c.status) and c.kind == CandidateKind.ELIGIBLE
+
+
+def is_strikable(c: Candidate) -> bool:
+    """Pending, found eligible or one answer away: an official may strike it now."""
+    return WORKFLOW.allowed(Action.STRIKE, c.status)
 
 
 def is_open_offer(c: Candidate) -> bool:

@@ -76,6 +76,7 @@ def install(app: FastAPI) -> None:
         workspace,
     )
     from ftzlink.web.errors import error_page
+    from ftzlink.web.foreign import offices as foreign_offices
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for module in (
@@ -96,6 +97,7 @@ def install(app: FastAPI) -> None:
         certificates,
         messages,
         foreign,
+        foreign_offices,
         workspace,
     ):
         app.include_router(module.router)

@@ -163,7 +163,7 @@ def _rows(session: Session, web: Web, entries: list[AuditEntry]) -> list[Row]:
                 moment=dt.datetime.fromisoformat(e.at).astimezone(SHANGHAI),
                 actor=e.actor,
                 actor_name=names.get(e.actor_id) if e.actor_id else None,
-                acted_for=orgs.get(e.acted_for_id) if e.acted_for_id else None,
+                acted_for=orgs[e.acted_for_id].get(web.lang) if e.acted_for_id in orgs else None,
                 action=action_label(web, e.action),
                 object=what,
             )
@@ -185,7 +185,10 @@ def _choices(session: Session, web: Web) -> dict[str, list[tuple[str, str]]]:
             anything,
             *_by_label((t, object_label(web, t)) for t in present.object_types),
         ],
-        "acted_for": [anything, *((str(i), name) for i, name in present.organisations)],
+        "acted_for": [
+            anything,
+            *_by_label((str(i), name.get(web.lang)) for i, name in present.organisations),
+        ],
     }
 
 
@@ -243,4 +246,5 @@ async def verify_chain(web: WebPage) -> Response:
     with web.read() as session:
         result = verify(session, key=key)
         exists = audit.entry_exists(session, principal=web.require(), seq=result.first_bad_seq)
+    web.replay = True  # verifying changes nothing
     return web.page("pages/auditor/verified.html", result=result, bad_entry_exists=exists)

@@ -71,11 +71,15 @@ async def upload(web: WebPage) -> Response:
     data = await web.form()
     form = Form(data)
     upload = data.get("file")
-    if not isinstance(upload, UploadFile) or not upload.filename:
-        form.error("file", web._("Choose the year's file, for example 2027.yaml"))
+    if isinstance(upload, UploadFile) and upload.filename:
+        name = Path(upload.filename).name
+        raw = await upload.read(MAX_FILE_BYTES + 1)
+    elif form.get("name") and isinstance(content := data.get("content"), str):
+        # The file's text as this page posts it again (the language switch): no file to choose.
+        name, raw = form.get("name"), content.encode("utf-8")
+    else:
+        form.error("file", web._("Choose the file with the year's holiday schedule"))
         return web.page(PAGES + "upload.html", status_code=400, errors=form.errors)
-    name = Path(upload.filename).name
-    raw = await upload.read(MAX_FILE_BYTES + 1)
     if len(raw) > MAX_FILE_BYTES:
         form.error("file", web._("The file is too large."))
         return web.page(PAGES + "upload.html", status_code=400, errors=form.errors)
@@ -87,6 +91,7 @@ async def upload(web: WebPage) -> Response:
         return web.page(PAGES + "upload.html", status_code=400, errors=form.errors)
     except CatalogueError as error:
         form.error("file", web._("The file has problems: nothing was loaded."))
+        web.replay_with = {"name": name, "content": text}
         return web.page(
             PAGES + "upload.html",
             status_code=400,
@@ -97,6 +102,8 @@ async def upload(web: WebPage) -> Response:
     with web.read() as session:
         calendar = service.current_calendar(session)
         official = schedule.year in calendar.official
+    # Checking a file loads nothing: the language switch posts its text again.
+    web.replay, web.replay_with = True, {"name": name, "content": text}
     return web.page(
         PAGES + "review.html", schedule=schedule, text=text, name=name, official=official
     )
@@ -144,4 +151,5 @@ async def load(web: WebPage) -> Response:
             name=name,
             official=True,
         )
+    web.language_back = f"/calendar/{schedule.year}"
     return web.page(PAGES + "loaded.html", result=result, schedule=schedule)

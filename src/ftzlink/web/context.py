@@ -8,13 +8,15 @@ import hmac
 import secrets
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
+from starlette.routing import Match
 
 from ftzlink.api.deps import SESSION_COOKIE, Services, secure_cookie
 from ftzlink.auth import permissions
@@ -28,7 +30,16 @@ from ftzlink.web import i18n
 from ftzlink.web.render import environment
 from ftzlink.web.tables import responsive_tables
 
-__all__ = ["CSRF_COOKIE", "CSRF_FIELD", "LANG_COOKIE", "Web", "WebPage", "safe_next", "web_for"]
+__all__ = [
+    "CSRF_COOKIE",
+    "CSRF_FIELD",
+    "LANG_COOKIE",
+    "LanguageSwitch",
+    "Web",
+    "WebPage",
+    "safe_next",
+    "web_for",
+]
 
 LANG_COOKIE = "ftzlink_lang"
 CSRF_COOKIE = "ftzlink_csrf"  # for visitors not signed in (the sign-in form itself)
@@ -40,6 +51,16 @@ def safe_next(target: str | None, default: str = "/") -> str:
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return default
     return target
+
+
+@dataclass(frozen=True)
+class LanguageSwitch:
+    """How the header's language switch keeps the reader where they are: a link to the same page
+    (`fields` is None), or, on a page answering a form, the same form posted again in the other
+    language (`fields`: the answers, sent to `url`, which answers 307 to the form's address)."""
+
+    url: str
+    fields: list[tuple[str, str]] | None = None
 
 
 class Web:
@@ -66,6 +87,12 @@ class Web:
         self.translations = i18n.translations(self.lang)
         self._new_csrf: str | None = None
         self.acting_for: str | None = None  # set by enterprise pages: whom the user acts for
+        # The language switch on a page answering a form (see `language_switch`).
+        self._posted: FormData | None = None
+        self._status = 200
+        self.replay: bool | None = None  # True: posting the form again only shows it again
+        self.replay_with: dict[str, str] = {}  # answers to post again instead of a file sent
+        self.language_back: str | None = None  # where to switch to when not posted again
 
     # -- language ---------------------------------------------------------------------------
 
@@ -172,6 +199,7 @@ class Web:
             or not hmac.compare_digest(sent.encode(), expected.encode())
         ):
             raise FormExpired("the form was sent without its security token")
+        self._posted = form
         return form
 
     # -- data -------------------------------------------------------------------------------
@@ -200,6 +228,36 @@ class Web:
         query = self.request.url.query
         return self.request.url.path + (f"?{query}" if query else "")
 
+    def _has_page(self, path: str) -> bool:
+        """Whether `path` is a page one can open (a GET route), not only a form's address."""
+        scope = {"type": "http", "path": path, "method": "GET"}
+        return any(
+            route.matches(scope)[0] is Match.FULL for route in self.request.app.router.routes
+        )
+
+    def language_switch(self, lang: str) -> LanguageSwitch:
+        """The header's switch to `lang`, keeping the reader where they are.
+
+        A page opened by its address is opened again. A page answering a form is the form posted
+        again in the other language when that changes nothing: a form shown again with its
+        errors (status 400 or more: nothing was stored), or a page whose handler says so
+        (`replay`: a check, a confirmation before a change). A form with a password is never
+        echoed into the page. Otherwise the reader goes to `language_back`, or to the same
+        address if it is a page, or to the start page."""
+        here = self.here()
+        url = f"/language/{lang}?next={quote(here, safe='')}"
+        if self.request.method != "POST" or self._posted is None:
+            return LanguageSwitch(url)
+        replay = self.replay if self.replay is not None else self._status >= 400
+        fields = [
+            (key, value) for key, value in self._posted.multi_items() if isinstance(value, str)
+        ]
+        if replay and not any("password" in key for key, _ in fields):
+            fields = [(k, v) for k, v in fields if k not in self.replay_with]
+            return LanguageSwitch(url, fields + list(self.replay_with.items()))
+        back = self.language_back or (here if self._has_page(self.request.url.path) else "/")
+        return LanguageSwitch(f"/language/{lang}?next={quote(back, safe='')}")
+
     def page(
         self,
         template: str,
@@ -210,6 +268,7 @@ class Web:
         **values: Any,
     ) -> HTMLResponse:
         """Render `template` whole, or only `block` of it when htmx asked for a part."""
+        self._status = status_code
         tpl = environment().get_template(template)
         data = {
             "web": self,

@@ -129,7 +129,7 @@ def dashboard(web: WebPage) -> Response:
                 }
             )
         rows, total = service.list_invitations(session, principal=principal, limit=200)
-        names = {o.id: o.name for o in orgs}
+        names = {o.id: o.name_in(web.lang) for o in orgs}
     return web.page(
         PAGES + "dashboard.html",
         standing=standing,
@@ -144,7 +144,7 @@ def _apply_page(web: Web, orgs: list[Organisation], form: Form, status: int = 20
     return web.page(
         PAGES + "apply.html",
         status_code=status,
-        orgs=[(str(o.id), o.name) for o in orgs],
+        orgs=[(str(o.id), o.name_in(web.lang)) for o in orgs],
         errors=form.errors,
         values=form.values,
     )
@@ -207,7 +207,7 @@ def _new_page(web: Web, orgs: list[Organisation], form: Form, status: int = 200)
     return web.page(
         PAGES + "new.html",
         status_code=status,
-        orgs=[(str(o.id), o.name) for o in orgs],
+        orgs=[(str(o.id), o.name_in(web.lang)) for o in orgs],
         errors=form.errors,
         values=form.values,
         latest_entry=web.today
@@ -338,7 +338,7 @@ def units(web: WebPage, status: str = "") -> Response:
             session, principal=principal, status=status or None, limit=200
         )
         names = service.organisation_names(
-            session, principal=principal, ids={u.organisation_id for u in rows}
+            session, principal=principal, ids={u.organisation_id for u in rows}, lang=web.lang
         )
     rows.sort(key=lambda u: (u.status != UnitStatus.PENDING.value, -u.id))
     return web.page(
@@ -455,6 +455,7 @@ async def check(web: WebPage) -> Response:
         return web.page(
             PAGES + "check.html", status_code=400, errors=form.errors, result=None, checked=False
         )
+    web.replay = True  # a check: shown again in the other language
     with web.read() as session:
         try:
             found = service.check_for_anyone(
@@ -486,7 +487,7 @@ async def check(web: WebPage) -> Response:
             i: Invitation = found.invitation
             result = {
                 "invitation": i,
-                "inviter": found.organisation.name,
+                "inviter": found.organisation.name_in(web.lang),
                 "passport": mask_passport(i.passport_number),
                 "nationality": service.country_name(i.nationality, web.lang),
                 "visa_type": service.bundled_port_visa_rules().visa_types.label(

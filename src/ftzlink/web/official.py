@@ -184,7 +184,7 @@ def _queue(web: Web, principal: Principal, params: Mapping[str, str]) -> dict[st
                 offset=(page - 1) * PAGE_SIZE,
                 limit=PAGE_SIZE,
             )
-            names = _organisation_names(session, {a.organisation_id for a in found})
+            names = _organisation_names(web, session, {a.organisation_id for a in found})
             rows = [
                 Row(
                     a,
@@ -224,8 +224,8 @@ def _state_name(state: str) -> str:
     return STATES.get(state, state)
 
 
-def _organisation_names(session: Session, ids: set[int]) -> dict[int, str]:
-    return organisations.names_of(session, ids)
+def _organisation_names(web: Web, session: Session, ids: set[int]) -> dict[int, str]:
+    return organisations.names_of(session, ids, lang=web.lang)
 
 
 @router.get("/review")
@@ -274,7 +274,7 @@ def _plan(web: Web, principal: Principal, session: Session, ids: list[int]) -> l
             )
         except NotFound:
             continue
-    names = _organisation_names(session, {a.organisation_id for a in apps})
+    names = _organisation_names(web, session, {a.organisation_id for a in apps})
     for app in apps:
         _, measure = applications.find_measure(web.catalogue, app.measure_id)
         grant = measure.kind is MeasureKind.GRANT
@@ -312,6 +312,7 @@ async def review_batch(web: WebPage) -> Response:
         )
     with web.read() as session:
         plan = _plan(web, principal, session, ids)
+        web.replay = True  # the check before signing signs nothing
         return web.page("pages/official/batch_confirm.html", plan=plan, back=back_query)
 
 
@@ -342,6 +343,7 @@ def _sign(web: Web, principal: Principal, form: Form, back: str) -> Response:
             key: sum(1 for _, _, o in outcomes if o == key)
             for key in ("approved", "over_cap", "over_budget", "wrong_state", "other")
         }
+        web.language_back = "/review" + (f"?{back}" if back else "")
         return web.page(
             "pages/official/batch_results.html", outcomes=outcomes, counts=counts, back=back
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 
 from ftzlink.api.deps import SESSION_COOKIE, client_of
 from ftzlink.auth import service as auth
@@ -23,11 +23,7 @@ def home(web: WebPage) -> Response:
     return web.page("pages/home/index.html", catalogue=web.catalogue, measure_count=measures)
 
 
-@router.get("/language/{lang}")
-def switch_language(
-    web: WebPage, lang: Annotated[str, Path(pattern="^(zh|en)$")], next: str | None = None
-) -> Response:
-    response = web.redirect(safe_next(next))
+def _language_cookie(web: WebPage, response: Response, lang: str) -> Response:
     response.set_cookie(
         LANG_COOKIE,
         lang,
@@ -38,6 +34,25 @@ def switch_language(
         secure=web.secure_cookie(),
     )
     return response
+
+
+@router.get("/language/{lang}")
+def switch_language(
+    web: WebPage, lang: Annotated[str, Path(pattern="^(zh|en)$")], next: str | None = None
+) -> Response:
+    return _language_cookie(web, web.redirect(safe_next(next)), lang)
+
+
+@router.post("/language/{lang}")
+def switch_language_of_form(
+    web: WebPage, lang: Annotated[str, Path(pattern="^(zh|en)$")], next: str | None = None
+) -> Response:
+    """The switch on a page answering a form: the browser posts the form's answers here and is
+    sent on with them (307 keeps the method and the body) to the form's own address, which
+    answers in the new language. The body is not read here; the form's page checks its token."""
+    response = RedirectResponse(safe_next(next), status_code=307)
+    web.finish(response)
+    return _language_cookie(web, response, lang)
 
 
 def _demo_password(web: WebPage) -> str | None:

@@ -39,6 +39,7 @@ from ftzlink.proactive.permissions import (
     is_confirmable,
     is_official,
     is_open_offer,
+    is_strikable,
 )
 from ftzlink.proactive.tables import Candidate
 from ftzlink.web.context import Web, WebPage
@@ -78,11 +79,14 @@ OUTCOMES = {
     "confirmed": N_("Confirmed: the enterprise is notified"),
     "granted": N_("Granted without application"),
     "struck": N_("Struck"),
-    "wrong_state": N_("Not done: wrong state"),
-    "forbidden": N_("Refused: you may not decide it"),
-    "not_found": N_("Refused: not found"),
-    "refused": N_("Refused"),
+    "wrong_state": N_("Not done"),
+    "forbidden": N_("Not done: not yours to decide"),
+    "not_found": N_("Not done: not found"),
+    "refused": N_("Not done"),
 }
+# What an official may choose for one candidate on the page that checks the decisions: "keep"
+# leaves it pending (a candidate one answer away cannot be confirmed yet).
+CHOICES = ("confirm", "strike", "keep")
 _DONE = ("confirmed", "granted", "struck")
 _OFFERED = OFFERED
 
@@ -241,6 +245,8 @@ class Row:
     # "person" or "project" when confirming needs a name the match did not give (the measure's
     # cap counts per person or per project); "" otherwise.
     needs_name: str = ""
+    confirmable: bool = False  # pending and found eligible
+    strikable: bool = False  # pending
 
 
 PER_NAME = {
@@ -267,10 +273,12 @@ def _rows(web: Web, session: Session, candidates: list[Candidate]) -> list[Row]:
         rows.append(
             Row(
                 c,
-                orgs[c.organisation_id].name if c.organisation_id in orgs else "",
+                orgs[c.organisation_id].name_in(web.lang) if c.organisation_id in orgs else "",
                 measure.title.get(web.lang) if measure else c.measure_id,
                 measure is not None and measure.kind is MeasureKind.GRANT,
                 _needs_name(c, measure),
+                is_confirmable(c),
+                is_strikable(c),
             )
         )
     return rows
@@ -390,6 +398,14 @@ def _decision_page(
         )
 
 
+def _default_choice(row: Row, decision: str) -> str:
+    """What the page proposes for a candidate when the official chose `decision` for the batch:
+    a candidate that cannot be confirmed is left as it is unless the batch strikes."""
+    if decision == "strike" and row.strikable:
+        return "strike"
+    return "confirm" if row.confirmable else "keep"
+
+
 @router.post("/proactive/candidates/decide")
 async def decide(web: WebPage) -> Response:
     principal = _official(web)
@@ -398,7 +414,7 @@ async def decide(web: WebPage) -> Response:
     back = back if not back.startswith(("/", "http")) else ""
     ids = _ids(form.getlist("ids"))
     if form.get("step") != "decide":
-        default = "strike" if form.get("decision") == "strike" else "confirm"
+        batch = "strike" if form.get("decision") == "strike" else "confirm"
         if not ids:
             data = _candidates(web, principal, dict(parse_qsl(back)))
             form.error("ids", web._("Select at least one candidate"))
@@ -407,23 +423,30 @@ async def decide(web: WebPage) -> Response:
                 status_code=400,
                 **{**data, "errors": data["errors"] + form.errors},
             )
-        return _decision_page(web, principal, ids, dict.fromkeys(ids, default), back=back)
+        with web.read() as session:
+            chosen = {
+                r.candidate.id: _default_choice(r, batch)
+                for r in _selected(web, principal, session, ids)
+            }
+        web.replay = True  # the check before deciding decides nothing
+        return _decision_page(web, principal, ids, chosen, back=back)
     if not ids:
         raise InvalidInput("an empty batch")
-    decisions = {i: ("strike" if form.get(f"decision-{i}") == "strike" else "confirm") for i in ids}
+    decisions = {i: (d if (d := form.get(f"decision-{i}")) in CHOICES else "confirm") for i in ids}
     reason = form.get("reason")
     names = {i: form.get(f"name-{i}") for i in ids}
     with web.read() as session:
-        needing = {r.candidate.id: r.needs_name for r in _selected(web, principal, session, ids)}
+        selected = {r.candidate.id: r for r in _selected(web, principal, session, ids)}
     for i in ids:
-        if decisions[i] != "confirm" or not needing.get(i):
+        row = selected.get(i)
+        if decisions[i] != "confirm" or row is None or not row.needs_name:
             continue
         if not names[i]:
             form.error(
                 f"name-{i}",
-                web._("Name the person or team for candidate %(id)s", id=i)
-                if needing[i] == "person"
-                else web._("Name the project for candidate %(id)s", id=i),
+                web._("Name the person or team for %(organisation)s", organisation=row.organisation)
+                if row.needs_name == "person"
+                else web._("Name the project for %(organisation)s", organisation=row.organisation),
             )
         elif len(names[i]) > NAME_MAX:
             form.error(f"name-{i}", web._("Write the name in 200 characters or fewer"))
@@ -447,26 +470,35 @@ async def decide(web: WebPage) -> Response:
         if decisions[i] == "strike"
         else candidate_decisions.Decision(i, "confirm", project_name=names[i] or None)
         for i in ids
+        if decisions[i] != "keep"
     ]
+    kept = [selected[i] for i in ids if decisions[i] == "keep" and i in selected]
+    results = []
     with web.write() as session:
-        results = candidate_decisions.decide(
-            session,
-            principal=principal,
-            catalogue=web.catalogue,
-            items=items,
-            today=web.today,
-            lang=web.lang,
-        )
+        if items:
+            results = candidate_decisions.decide(
+                session,
+                principal=principal,
+                catalogue=web.catalogue,
+                items=items,
+                today=web.today,
+                lang=web.lang,
+            )
         rows = {r.candidate.id: r for r in _selected(web, principal, session, ids)}
-        outcomes = [(rows.get(r.candidate_id), r, _explain(web, r)) for r in results]
+        outcomes = [
+            (rows.get(r.candidate_id), r, _explain(web, r, selected.get(r.candidate_id)))
+            for r in results
+        ]
+        web.language_back = "/proactive/candidates" + (f"?{back}" if back else "")
         counts = {
             "done": sum(r.outcome in _DONE for r in results),
-            "wrong_state": sum(r.outcome == "wrong_state" for r in results),
-            "refused": sum(r.outcome not in (*_DONE, "wrong_state") for r in results),
+            "not_done": sum(r.outcome not in _DONE for r in results),
+            "kept": len(kept),
         }
         return web.page(
             "pages/proactive/results.html",
             outcomes=outcomes,
+            kept=kept,
             counts=counts,
             back=back,
             outcome_names=OUTCOMES,
@@ -474,12 +506,19 @@ async def decide(web: WebPage) -> Response:
         )
 
 
-def _explain(web: Web, result: candidate_decisions.DecisionResult) -> str:
-    """Why an item was not done, in the reader's language."""
+def _explain(
+    web: Web, result: candidate_decisions.DecisionResult, before: Row | None = None
+) -> str:
+    """Why an item was not done, in the reader's language (`before`: the candidate as it was
+    when the official decided)."""
     if result.outcome in _DONE:
         return ""
     if result.outcome == "wrong_state":
-        return web._("Only a pending candidate found eligible can be confirmed or struck")
+        if before is not None and before.strikable and not before.confirmable:
+            return web._(
+                "It still needs an answer before it can be confirmed; it can only be struck"
+            )
+        return web._("It was already decided")
     if result.outcome == "forbidden":
         return web._("Only a reviewer of the organisation's district decides it")
     if result.outcome == "not_found":

@@ -26,6 +26,7 @@ from ftzlink.proactive import service as proactive
 from ftzlink.proactive.tables import Candidate, CandidateStatus
 from ftzlink.rules.determinations import Determination, Status
 from ftzlink.rules.evaluate import evaluate
+from ftzlink.text import Text
 
 __all__ = [
     "Identity",
@@ -158,17 +159,16 @@ class Identity:
     """How the header names the signed-in person: their name and their organisations."""
 
     display_name: str
-    organisations: tuple[str, ...]
+    organisations: tuple[Text, ...]  # in Chinese and (where given) in English
 
 
 def identity(session: Session, *, principal: Principal, today: dt.date) -> Identity:
     names = auth.display_names(session, [principal.user_id])
-    orgs = tuple(
-        organisations.get_organisation(
-            session, principal=principal, organisation_id=i, on=today
-        ).name
+    found = (
+        organisations.get_organisation(session, principal=principal, organisation_id=i, on=today)
         for i in sorted(principal.member_of())
     )
+    orgs = tuple(Text(zh=o.name, en=o.name_in("en")) for o in found)
     return Identity(names.get(principal.user_id, principal.username), orgs)
 
 

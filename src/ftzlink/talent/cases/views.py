@@ -50,6 +50,7 @@ from ftzlink.talent.tables import (
     TrackKind,
     TrackState,
 )
+from ftzlink.text import Text, names
 from ftzlink.workdays import WorkCalendar
 from ftzlink.workdays.service import current_calendar, record_change
 
@@ -79,7 +80,7 @@ class CaseView:
     full_passports: bool
     calendar: WorkCalendar
     actors: dict[int, str]  # who acted in the history: user id -> display name
-    acted_for: dict[int, str]  # for whom: organisation id -> name
+    acted_for: dict[int, Text]  # for whom: organisation id -> name
 
     def passport(self, number: str) -> str:
         return number if self.full_passports else mask_passport(number)
@@ -140,7 +141,7 @@ def case_view(
         for u in session.scalars(select(User).where(User.id.in_({e.actor_id for e in events})))
     }
     acted_for = {
-        o.id: o.name
+        o.id: names(o.name, o.name_en)
         for o in session.scalars(
             select(Organisation).where(
                 Organisation.id.in_({e.acted_for_id for e in events if e.acted_for_id})
@@ -183,7 +184,7 @@ class Queue:
     rows: list[Case]
     total: int
     people: dict[int, Professional]
-    employers: dict[int, str]
+    employers: dict[int, Text]  # names by id
     tracks: dict[int, Track]  # case id -> the queue's track
     days_left: dict[int, int | None]  # working days to the deadline (negative: overdue)
     counts: dict[str, int]  # filed cases by the track's state
@@ -213,7 +214,7 @@ def official_queue(
         )
     }
     employers = {
-        o.id: o.name
+        o.id: names(o.name, o.name_en)
         for o in session.scalars(
             select(Organisation).where(Organisation.id.in_({c.employer_id for c in rows}))
         )

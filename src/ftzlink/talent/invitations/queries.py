@@ -13,6 +13,7 @@ from ftzlink.errors import NotFound
 from ftzlink.organisations.tables import Organisation
 from ftzlink.talent import permissions as talent_permissions
 from ftzlink.talent.invitation_tables import Invitation, InvitingUnit, InvitingUnitEvent
+from ftzlink.text import Lang
 
 __all__ = [
     "Letter",
@@ -125,14 +126,17 @@ def member_organisations(session: Session, *, principal: Principal) -> list[Orga
     return list(session.scalars(select(Organisation).where(Organisation.id.in_(ids))))
 
 
-def organisation_names(session: Session, *, principal: Principal, ids: set[int]) -> dict[int, str]:
-    """Names of the organisations among `ids` whose registrations the principal may see."""
+def organisation_names(
+    session: Session, *, principal: Principal, ids: set[int], lang: Lang = "zh"
+) -> dict[int, str]:
+    """Names (as a reader of `lang` sees them) of the organisations among `ids` whose
+    registrations the principal may see."""
     if not ids:
         return {}
     rows = session.scalars(
         select(Organisation).where(Organisation.id.in_(ids), _mine(principal, Organisation.id))
     )
-    return {o.id: o.name for o in rows}
+    return {o.id: o.name_in(lang) for o in rows}
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from ftzlink.errors import (
 )
 from ftzlink.ledger.keys import configured_verifier
 from ftzlink.ledger.verifier import VerifierKey
+from ftzlink.text import Text
 from ftzlink.web.context import Web
 from ftzlink.web.forms import N_
 
@@ -161,6 +162,11 @@ def _rules() -> DataflowRules:
 def _label(web: Web, table: dict[str, tuple[str, str]], key: str) -> dict[str, str]:
     text, css = table.get(key, (key, "draft"))
     return {"text": web._(text), "css": css}
+
+
+def _text(web: Web, value: Text | None) -> str:
+    """A name in the reader's language ("" for none)."""
+    return value.get(web.lang) if value is not None else ""
 
 
 def _route(web: Web, route: str | None) -> dict[str, str]:

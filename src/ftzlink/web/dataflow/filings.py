@@ -45,6 +45,7 @@ from ftzlink.web.dataflow.common import (
     _reads_queue,
     _route,
     _rules,
+    _text,
     _window,
 )
 from ftzlink.web.dataflow.scenario import (
@@ -395,7 +396,7 @@ def queue(web: WebPage) -> Response:
         rows.append(
             {
                 "filing": f,
-                "organisation": names.get(f.organisation_id, ""),
+                "organisation": _text(web, names.get(f.organisation_id)),
                 "route": _route(web, f.route),
                 "reasons": explained(web, result)["reasons"],
                 "status": _label(web, FILING_STATUSES, f.status),

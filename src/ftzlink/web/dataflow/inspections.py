@@ -34,6 +34,7 @@ from ftzlink.web.dataflow.common import (
     REFUSALS,
     DbId,
     _label,
+    _text,
 )
 from ftzlink.web.forms import Form
 
@@ -153,8 +154,8 @@ def draw_page(web: WebPage, draw_id: DbId) -> Response:
             {
                 "pick": p,
                 "registration": registrations.get(p.registration_id),
-                "organisation": organisations.get(
-                    registrations[p.registration_id].organisation_id, ""
+                "organisation": _text(
+                    web, organisations.get(registrations[p.registration_id].organisation_id)
                 )
                 if p.registration_id in registrations
                 else "",
@@ -190,7 +191,7 @@ def inspections(web: WebPage) -> Response:
             {
                 "inspection": i,
                 "registration": registrations.get(i.registration_id),
-                "organisation": organisations.get(i.organisation_id, ""),
+                "organisation": _text(web, organisations.get(i.organisation_id)),
                 "inspector": names.get(i.inspector_id, ""),
                 "status": _label(web, INSPECTION_STATUSES, i.status),
                 "mine": i.inspector_id == principal.user_id,

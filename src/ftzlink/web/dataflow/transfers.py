@@ -10,6 +10,8 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 
 from ftzlink import idempotency
 from ftzlink.auth.principal import Principal
@@ -154,15 +156,22 @@ def _exceeded(web: Web, error: dataflow_common.RouteExceeded) -> dict[str, Any]:
 @router.post("/dataflow/registrations/{registration_id}/transfers/new")
 async def report_transfer(web: WebPage, registration_id: DbId) -> Response:
     principal = web.require()
-    form = Form(await web.form())
+    data = await web.form()
+    form = Form(data)
     with web.read() as session:
         registration = _own_registration(session, principal, registration_id)
-    manifest = form.get("manifest_sha256").lower()
-    if not limits.HEX64.match(manifest):
-        form.error(
-            "manifest_sha256",
-            web._("Enter the manifest's SHA-256 as 64 hexadecimal digits (0-9, a-f)"),
-        )
+    # The manifest's fingerprint: the platform hashes the file sent (without JavaScript); a
+    # browser that hashed it itself sends only the fingerprint, and the file stays with it.
+    upload = data.get("manifest")
+    if isinstance(upload, UploadFile) and upload.filename:
+        manifest = await run_in_threadpool(transfer_service.manifest_fingerprint, upload.file)
+    else:
+        manifest = form.get("manifest_sha256").lower()
+    if limits.HEX64.match(manifest):
+        form.values["manifest_sha256"] = manifest  # kept: the form shown again needs no file
+    else:
+        form.values.pop("manifest_sha256", None)
+        form.error("manifest", web._("Choose the manifest of the data sent"))
     counts: dict[str, int] = {}
     for name, message in (
         ("record_count", N_("Enter the number of records as a whole number, like 48210")),
@@ -247,6 +256,8 @@ async def report_transfer(web: WebPage, registration_id: DbId) -> Response:
                         "transferred_on",
                         web._("The time of the transfer must not be in the future"),
                     )
+                elif problem.field == "manifest_sha256":
+                    form.error("manifest", web._("Choose the manifest of the data sent"))
                 elif problem.field:
                     form.error(problem.field, web._("Check this answer"))
     if transfer is None:

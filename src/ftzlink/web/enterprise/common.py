@@ -124,7 +124,7 @@ def _is_delegated(principal: Principal, org: Organisation) -> bool:
 def _acting(web: Web, principal: Principal, org: Organisation) -> bool:
     """Say on the page whom the user acts for when it is not their own organisation."""
     if _is_delegated(principal, org):
-        web.acting_for = org.name
+        web.acting_for = org.name_in(web.lang)
         return True
     return False
 
@@ -262,6 +262,10 @@ def _read_request(web: Web, form: Form, measure: Measure) -> dict[str, Any]:
         elif len(name) > 200:
             form.error("project_name", web._("The project name must be 200 characters or fewer"))
         changes["project_name"] = name or None
+        name_en = form.get("project_name_en")
+        if len(name_en) > 200:
+            form.error("project_name_en", web._("The project name must be 200 characters or fewer"))
+        changes["project_name_en"] = name_en or None
         kind = form.get("project_kind")
         kinds = {k for k, _ in _project_kinds(web, measure)}
         if kind not in kinds:
@@ -293,6 +297,7 @@ def _read_request(web: Web, form: Form, measure: Measure) -> dict[str, Any]:
 
 REQUEST_FIELDS = {
     "project_name": "project_name",
+    "project_name_en": "project_name_en",
     "project_kind": "project_kind",
     "requested_amount": "requested_amount",
 }

@@ -60,6 +60,7 @@ def request_page(web: WebPage, application_id: int) -> Response:
         app = loaded.app
         values = {
             "project_name": app.project_name or "",
+            "project_name_en": app.project_name_en or "",
             "project_kind": app.project_kind or "",
             "requested_amount": f"{app.requested_amount:,}" if app.requested_amount else "",
         }

@@ -53,7 +53,7 @@ def dashboard(web: WebPage) -> Response:
         names = {
             i: organisations.get_organisation(
                 session, principal=principal, organisation_id=i, on=web.today
-            ).name
+            ).name_in(web.lang)
             for i in {a.organisation_id for a in rows}
         }
     titles = {m.id: m.title for _, m in web.catalogue.measures()}

@@ -28,14 +28,14 @@ from ftzlink.errors import (
     RecordRefused,
     RuleRefused,
 )
-from ftzlink.foreign import records, service
+from ftzlink.foreign import office_filings, records, service
 from ftzlink.foreign import rules as r
 from ftzlink.foreign.models import FilingKind, ForeignRules, bundled_foreign_rules
 from ftzlink.ledger.keys import configured_signer, configured_verifier
 from ftzlink.web.context import Web, WebPage
 from ftzlink.web.forms import N_, Form
 
-__all__ = ["router"]
+__all__ = ["REFUSALS", "material_rows", "router"]
 
 router = APIRouter(include_in_schema=False)
 PAGES = "pages/foreign/"
@@ -90,6 +90,14 @@ ROUTES = {
     "macao": N_("Notarised in Macao under the current special arrangements"),
     "taiwan": N_("Notarised in Taiwan under the current special arrangements"),
 }
+FILED = {
+    "establishment": N_("Establishment filed"),
+    "change": N_("Change filed"),
+    "filing": N_("Filed on record"),
+    "annual_report": N_("Annual report filed"),
+    "extension": N_("Extension applied for"),
+    "deregistration": N_("Deregistration applied for"),
+}
 STATUSES = {
     "submitted": N_("Submitted"),
     "returned": N_("Returned"),
@@ -114,7 +122,7 @@ def _text(web: Web, item: Any) -> str:
     return str(item.zh if web.lang == "zh" else item.en)
 
 
-def _materials(
+def material_rows(
     web: Web, kind: FilingKind, place: str, on: dt.date, provided: list[str] | None = None
 ) -> list[dict[str, Any]]:
     rules = _rules()
@@ -152,7 +160,7 @@ def materials(web: WebPage, place: str = "") -> Response:
     if code and not _PLACE.match(code):
         form.error("place", web._("Enter a two-letter country code, for example FR, or HK, MO, TW"))
     elif code:
-        rows = _materials(web, FilingKind.ESTABLISHMENT, code, web.today)
+        rows = material_rows(web, FilingKind.ESTABLISHMENT, code, web.today)
     return web.page(
         PAGES + "materials.html",
         status_code=200 if form.ok else 400,
@@ -229,6 +237,7 @@ def dashboard(web: WebPage) -> Response:
         can_file=bool(principal.member_of()),
         kinds=KINDS,
         statuses=STATUSES,
+        correction_statuses=CORRECTION_STATUSES,
     )
 
 
@@ -242,13 +251,23 @@ REMINDER_KINDS = {
 
 @router.get("/foreign/offices/{office_id}")
 def office_page(web: WebPage, office_id: DbId) -> Response:
-    """The office as its agent and the registrar see it: its certificates (live and voided), the
-    correction cases with their deadlines, the reminders sent."""
+    """The office as its agent and the registrar see it: what the agent may file today (and
+    why not the rest), its filings, its certificates (live and voided), the correction cases with
+    their deadlines, the reminders sent."""
     from ftzlink.certificates.foreign import office_certificates
+    from ftzlink.web.foreign.offices import ACTION_LINKS, action_hint
 
     principal = web.require()
     with web.read() as session:
         office = service.get_office(session, principal=principal, office_id=office_id)
+        actions = office_filings.office_actions(
+            session, principal=principal, rules=_rules(), office=office, today=web.today
+        )
+        filings = [
+            f
+            for f in service.list_filings(session, principal=principal)
+            if f.office_id == office.id
+        ]
         certificates = office_certificates(session, office.id)
         corrections = [
             c
@@ -263,6 +282,10 @@ def office_page(web: WebPage, office_id: DbId) -> Response:
     return web.page(
         PAGES + "office.html",
         office=office,
+        actions=[(a, web._(ACTION_LINKS[a.kind]), action_hint(web, a)) for a in actions],
+        filings=filings,
+        kinds=KINDS,
+        statuses=STATUSES,
         certificates=certificates,
         corrections=corrections,
         open_corrections=[c for c in corrections if c.status == "open"],
@@ -396,7 +419,8 @@ async def check_establishment(web: WebPage) -> Response:
     if particulars is None or not form.ok:
         return _new_page(web, form, 400)
     place = particulars["parent_jurisdiction"]
-    rows = _materials(web, FilingKind.ESTABLISHMENT, place, web.today)
+    rows = material_rows(web, FilingKind.ESTABLISHMENT, place, web.today)
+    web.replay = True  # checking the answers stores nothing
     names = {a.code: _text(web, a) for a in _rules().activities}
     return web.page(
         PAGES + "check.html",
@@ -414,6 +438,7 @@ async def check_establishment(web: WebPage) -> Response:
 async def edit_establishment(web: WebPage) -> Response:
     """Back from check answers to the form, every answer kept."""
     form = Form(await web.form())
+    web.replay = True
     return _new_page(web, form)
 
 
@@ -447,10 +472,12 @@ def confirmation(web: WebPage, filing_id: DbId) -> Response:
     principal = web.require()
     with web.read() as session:
         filing = service.get_filing(session, principal=principal, filing_id=filing_id)
-    return web.page(PAGES + "confirmation.html", filing=filing)
+    return web.page(PAGES + "confirmation.html", filing=filing, filed=FILED[filing.kind])
 
 
 def _filing_page(web: Web, filing_id: int, form: Form | None = None, status: int = 200) -> Response:
+    from ftzlink.web.foreign.offices import filed_items
+
     principal = web.require()
     rules = _rules()
     with web.read() as session:
@@ -466,7 +493,7 @@ def _filing_page(web: Web, filing_id: int, form: Form | None = None, status: int
     place = filing.particulars.get("parent_jurisdiction") or (
         office.parent_jurisdiction if office else ""
     )
-    rows = _materials(
+    rows = material_rows(
         web, FilingKind(filing.kind), str(place), filing.submitted_on, filing.materials
     )
     return web.page(
@@ -476,6 +503,7 @@ def _filing_page(web: Web, filing_id: int, form: Form | None = None, status: int
         filing=filing,
         view=view,
         office=office,
+        filed=filed_items(web, filing),
         rows=rows,
         material_options=[(row["code"], row["name"]) for row in rows],
         missing_options=[(row["code"], row["name"]) for row in rows if row["code"] in view.missing],
