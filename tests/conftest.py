@@ -152,13 +152,6 @@ def _xdist_scope(nodeid: str) -> str:
 
 
 @pytest.hookimpl(optionalhook=True)
-def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
-    """`-n auto`: two workers per core. A browser test spends much of its time waiting for
-    Chromium, and its worker's core can run another test meanwhile."""
-    return 2 * (os.cpu_count() or 1)
-
-
-@pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     from xdist.scheduler import LoadScopeScheduling
 
