@@ -17,10 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from ftzlink.api import create_app
+from ftzlink.api import Platform, create_app
 from ftzlink.applications import budgets, documents
 from ftzlink.applications import service as apps
 from ftzlink.audit.log import Actor
@@ -99,7 +98,7 @@ class User:
 class Api:
     """The application, the database behind it, and who and what is in it."""
 
-    app: FastAPI
+    app: Platform
     settings: Settings
     database: Database
     catalogue: Catalogue

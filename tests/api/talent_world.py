@@ -16,11 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from ftzlink.api import create_app
+from ftzlink.api import Platform, create_app
 from ftzlink.auth import service as auth
 from ftzlink.auth.principal import Grant, Principal
 from ftzlink.auth.tables import Role
@@ -51,7 +50,7 @@ USERS = (
 
 @dataclass
 class TalentWorld:
-    app: FastAPI
+    app: Platform
     settings: Settings
     database: Database
     org: dict[str, int] = field(default_factory=dict)  # "a", "o" -> organisation id

@@ -22,11 +22,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pytest
-from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 from httpx import Response
 
-from ftzlink.api import create_app
+from ftzlink.api import Platform, create_app
 from ftzlink.auth import service as auth
 from ftzlink.auth.principal import Grant
 from ftzlink.auth.tables import Role as RoleName
@@ -724,7 +723,7 @@ MATRIX: dict[tuple[str, str], Entry] = {
 LAST = {("POST", "/delegations/{delegation_id}/revoke")}
 
 
-def api_routes(app: FastAPI) -> list[tuple[str, str]]:
+def api_routes(app: Platform) -> list[tuple[str, str]]:
     """Every (method, path) the app serves under /api/v1, the prefix left off; but /talent/,
     /dataflow/, /proactive/ and /foreign/: those routes have their own matrices, in
     test_talent_authorization.py, test_dataflow_authorization.py,

@@ -20,14 +20,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 from httpx import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ftzlink.api import create_app
+from ftzlink.api import Platform, create_app
 from ftzlink.auth import service as auth
 from ftzlink.auth.principal import Grant, Principal
 from ftzlink.auth.tables import Role as RoleName
@@ -98,7 +97,7 @@ ROLES = [
 
 @dataclass
 class World:
-    app: FastAPI
+    app: Platform
     database: Database
     signer: keys.Signer
     org: dict[str, int] = field(default_factory=dict)
@@ -458,7 +457,7 @@ MATRIX: dict[tuple[str, str], Entry] = {
 }
 
 
-def dataflow_routes(app: FastAPI) -> list[tuple[str, str]]:
+def dataflow_routes(app: Platform) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     for route in iter_route_contexts(app.routes):
         if not isinstance(route.original_route, APIRoute):

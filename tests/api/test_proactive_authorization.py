@@ -17,11 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 
-from ftzlink.api import create_app
+from ftzlink.api import Platform, create_app
 from ftzlink.catalogue.models import Catalogue
 from ftzlink.db import Database
 from ftzlink.proactive import decisions, runs, service
@@ -132,7 +131,7 @@ MATRIX: dict[tuple[str, str], Row] = {
 }
 
 
-def proactive_routes(app: FastAPI) -> list[tuple[str, str]]:
+def proactive_routes(app: Platform) -> list[tuple[str, str]]:
     routes = []
     for route in iter_route_contexts(app.routes):
         path = re.sub(r":\w+}", "}", route.path or "")  # {run_id:int} is {run_id}

@@ -27,11 +27,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pytest
-from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 from httpx import Response
 
-from ftzlink.api import create_app
+from ftzlink.api import Platform, create_app
 from ftzlink.catalogue.models import Catalogue
 from ftzlink.settings import Settings
 from ftzlink.talent import cases
@@ -585,7 +584,7 @@ MATRIX: dict[tuple[str, str], Entry] = {
 }
 
 
-def talent_routes(app: FastAPI) -> list[tuple[str, str]]:
+def talent_routes(app: Platform) -> list[tuple[str, str]]:
     """Every (method, path) the app serves under /api/v1/talent/, /api/v1 left off."""
     found: list[tuple[str, str]] = []
     for route in iter_route_contexts(app.routes):

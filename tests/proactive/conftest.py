@@ -22,10 +22,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from ftzlink.api import create_app
+from ftzlink.api import Platform, create_app
 from ftzlink.applications import budgets
 from ftzlink.audit.log import Actor
 from ftzlink.auth import service as auth
@@ -93,7 +92,7 @@ def marked(catalogue_copy: Path) -> Catalogue:
 
 @dataclass
 class World:
-    app: FastAPI
+    app: Platform
     settings: Settings
     database: Database
     catalogue: Catalogue

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import copy
 import gc
 import logging
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
-from fastapi.routing import iter_route_contexts
+from starlette.datastructures import State
+from starlette.types import Receive, Scope, Send
 
 from ftzlink import __version__
 from ftzlink.api import problems
-from ftzlink.api.deps import Services
+from ftzlink.api.deps import PLATFORM_SCOPE_KEY, Services
 from ftzlink.catalogue.loader import bundled_catalogue
 from ftzlink.catalogue.models import Catalogue
 from ftzlink.db import Database, utcnow
@@ -24,7 +25,7 @@ from ftzlink.ratelimit import FailureWindow
 from ftzlink.rules.compiled import compiled
 from ftzlink.settings import Settings
 
-__all__ = ["create_app"]
+__all__ = ["Platform", "create_app"]
 
 PREFIX = "/api/v1"
 logger = logging.getLogger(__name__)
@@ -50,7 +51,7 @@ async def _sign_checkpoints(services: Services) -> None:
 
 
 @asynccontextmanager
-async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+async def _serving(app: Platform) -> AsyncIterator[None]:
     from ftzlink.ledger.keys import configured_verifier
 
     services: Services = app.state.services
@@ -83,6 +84,57 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
                 await task
 
 
+class Platform:
+    """One platform: its settings, database and catalogue, served as an ASGI application.
+
+    Every platform of a process shares one FastAPI application, the routing (`_routing`): its
+    routes, error handlers and middleware are the same code whatever the settings, and FastAPI
+    prepares each route's parameters and models on an application's first requests (about half
+    a second for the pages). Each request carries its platform in the ASGI scope
+    (`deps.PLATFORM_SCOPE_KEY`), from which routes read the services (`deps.services_of`).
+    The lifespan (checkpoint signing, the embedded worker) is the platform's own.
+    """
+
+    def __init__(self, services: Services, *, embedded_worker: bool) -> None:
+        self.state = State()
+        self.state.services = services
+        self.state.started_at = utcnow()
+        self.state.embedded_worker = embedded_worker
+        self.routing = _routing()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        scope[PLATFORM_SCOPE_KEY] = self
+        await self.routing(scope, receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        """The ASGI lifespan protocol around `_serving`, as Starlette's router speaks it."""
+        await receive()  # lifespan.startup
+        running = _serving(self)
+        try:
+            await running.__aenter__()
+        except BaseException as error:
+            await send({"type": "lifespan.startup.failed", "message": repr(error)})
+            raise
+        await send({"type": "lifespan.startup.complete"})
+        await receive()  # lifespan.shutdown
+        try:
+            await running.__aexit__(None, None, None)
+        except BaseException as error:
+            await send({"type": "lifespan.shutdown.failed", "message": repr(error)})
+            raise
+        await send({"type": "lifespan.shutdown.complete"})
+
+    @property
+    def routes(self) -> list[Any]:
+        return self.routing.routes
+
+    def openapi(self) -> dict[str, Any]:
+        return self.routing.openapi()
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -90,7 +142,7 @@ def create_app(
     database: Database | None = None,
     migrate: bool = True,
     embedded_worker: bool = False,
-) -> FastAPI:
+) -> Platform:
     """The platform's web application. Migrates the database first unless told not to.
 
     `embedded_worker`: deliver messages in a thread of this process unless FTZLINK_WORKER=off
@@ -99,23 +151,7 @@ def create_app(
     Without `settings`, as `uvicorn --factory` serves it, it is configured by the environment and
     refuses the test suite's cheap password hashing (ftzlink.auth.passwords).
     """
-    from ftzlink.applications.api import router as applications
-    from ftzlink.audit.api import router as audit
-    from ftzlink.auth.api import router as auth
-    from ftzlink.catalogue.api import router as catalogue_routes
-    from ftzlink.certificates.api import router as certificates
-    from ftzlink.dataflow.api import router as dataflow
-    from ftzlink.foreign.api import router as foreign
-    from ftzlink.ledger.api import router as ledger
-    from ftzlink.messages.api import router as messages
     from ftzlink.ops import logs, metrics
-    from ftzlink.ops.api import router as operations
-    from ftzlink.ops.middleware import RequestObserver
-    from ftzlink.organisations.api import router as organisations
-    from ftzlink.pilots.api import router as pilots
-    from ftzlink.proactive.api import router as proactive
-    from ftzlink.talent.api import router as talent
-    from ftzlink.talent.invitations_api import router as talent_invitations
 
     if settings is None:  # served as configured by the environment (uvicorn --factory)
         from ftzlink.auth.passwords import refuse_test_profile
@@ -128,18 +164,7 @@ def create_app(
     if migrate:
         db.upgrade()
     metrics.instrument_pool(db.engine)
-    app = FastAPI(
-        lifespan=_lifespan,
-        title="ftzlink",
-        version=__version__,
-        summary="Policies, applications and grants of Shanghai's FTZ-linked innovation zones",
-        openapi_url="/openapi.json",
-        # FastAPI's interactive docs pull their scripts from a CDN; the platform loads nothing
-        # from outside. Read docs/schemas/openapi.json or /openapi.json with any OpenAPI viewer.
-        docs_url=None,
-        redoc_url=None,
-    )
-    app.state.services = Services(
+    services = Services(
         settings=settings,
         db=db,
         catalogue=catalogue or bundled_catalogue(),
@@ -150,8 +175,51 @@ def create_app(
             window_seconds=settings.invitation_check_window_seconds,
         ),
     )
-    app.state.started_at = utcnow()
-    app.state.embedded_worker = embedded_worker
+    return Platform(services, embedded_worker=embedded_worker)
+
+
+_ROUTING: FastAPI | None = None
+_ROUTING_LOCK = threading.Lock()
+
+
+def _routing() -> FastAPI:
+    """The process's one FastAPI application: every route, error handler and middleware, made on
+    first use. It holds no settings and no services: requests bring their platform."""
+    global _ROUTING
+    with _ROUTING_LOCK:
+        if _ROUTING is None:
+            _ROUTING = _build_routing()
+        return _ROUTING
+
+
+def _build_routing() -> FastAPI:
+    from ftzlink.applications.api import router as applications
+    from ftzlink.audit.api import router as audit
+    from ftzlink.auth.api import router as auth
+    from ftzlink.catalogue.api import router as catalogue_routes
+    from ftzlink.certificates.api import router as certificates
+    from ftzlink.dataflow.api import router as dataflow
+    from ftzlink.foreign.api import router as foreign
+    from ftzlink.ledger.api import router as ledger
+    from ftzlink.messages.api import router as messages
+    from ftzlink.ops.api import router as operations
+    from ftzlink.ops.middleware import RequestObserver
+    from ftzlink.organisations.api import router as organisations
+    from ftzlink.pilots.api import router as pilots
+    from ftzlink.proactive.api import router as proactive
+    from ftzlink.talent.api import router as talent
+    from ftzlink.talent.invitations_api import router as talent_invitations
+
+    app = FastAPI(
+        title="ftzlink",
+        version=__version__,
+        summary="Policies, applications and grants of Shanghai's FTZ-linked innovation zones",
+        openapi_url="/openapi.json",
+        # FastAPI's interactive docs pull their scripts from a CDN; the platform loads nothing
+        # from outside. Read docs/schemas/openapi.json or /openapi.json with any OpenAPI viewer.
+        docs_url=None,
+        redoc_url=None,
+    )
     problems.install(app)
     app.include_router(operations)
 
@@ -187,10 +255,7 @@ def create_app(
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            key = _routes_key(app)
-            if key not in _OPENAPI:
-                _OPENAPI[key] = _document(base_openapi())
-            app.openapi_schema = copy.deepcopy(_OPENAPI[key])
+            app.openapi_schema = _document(base_openapi())
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
@@ -201,26 +266,6 @@ def create_app(
     # Outermost: the request id and the request's log line and metrics cover everything inside.
     app.add_middleware(RequestObserver)
     return app
-
-
-# The OpenAPI document of each set of routes, made once per process (it takes seconds, and
-# every app of the same code has the same routes: the test suite makes hundreds).
-_OPENAPI: dict[tuple[Any, ...], dict[str, Any]] = {}
-
-
-def _routes_key(app: FastAPI) -> tuple[Any, ...]:
-    return (
-        app.title,
-        app.version,
-        tuple(
-            (
-                route.path,
-                tuple(sorted(route.methods or ())),
-                id(getattr(route, "endpoint", None)),
-            )
-            for route in iter_route_contexts(app.routes)
-        ),
-    )
 
 
 def _document(schema: dict[str, Any]) -> dict[str, Any]:

@@ -38,7 +38,9 @@ __all__ = [
     "Public",
     "Services",
     "client_of",
+    "platform_state",
     "secure_cookie",
+    "services_of",
 ]
 
 SESSION_COOKIE = "ftzlink_session"
@@ -74,9 +76,23 @@ class Services:
     invitation_checks: FailureWindow
 
 
-def _services(request: Request) -> Services:
-    services: Services = request.app.state.services
+# The key of the ASGI scope under which each request carries the platform it came to
+# (ftzlink.api.Platform): one process's sites share their routes and differ only in that.
+PLATFORM_SCOPE_KEY = "ftzlink.platform"
+
+
+def platform_state(request: Request) -> Any:
+    """The state of the platform serving `request`: its services and when it started."""
+    return request.scope[PLATFORM_SCOPE_KEY].state
+
+
+def services_of(request: Request) -> Services:
+    services: Services = platform_state(request).services
     return services
+
+
+def _services(request: Request) -> Services:
+    return services_of(request)
 
 
 def _lang(request: Request, principal: Principal | None) -> Lang:

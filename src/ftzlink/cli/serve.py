@@ -16,12 +16,11 @@ from ftzlink.errors import FtzlinkError, InvalidInput
 from ftzlink.settings import Settings
 
 if TYPE_CHECKING:
-    from fastapi import FastAPI
-
+    from ftzlink.api import Platform
     from ftzlink.demo import Login
 
 
-def worker_app() -> FastAPI:
+def worker_app() -> Platform:
     """One worker's application (`--workers` above 1; uvicorn imports it by name in each
     process). `serve` has already migrated the database and judged the password profile."""
     from ftzlink.api import create_app

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from ftzlink.api.deps import Services
+from ftzlink.api.deps import Services, platform_state, services_of
 from ftzlink.ops import metrics
 from ftzlink.ops.readiness import readiness
 
@@ -29,10 +29,9 @@ async def healthz() -> JSONResponse:
 @router.get("/readyz")
 def readyz(request: Request) -> JSONResponse:
     """Ready for traffic: 200, or 503 naming every check that failed and why."""
-    services: Services = request.app.state.services
-    result = readiness(
-        db=services.db, settings=services.settings, started_at=request.app.state.started_at
-    )
+    state = platform_state(request)
+    services: Services = state.services
+    result = readiness(db=services.db, settings=services.settings, started_at=state.started_at)
     return JSONResponse(
         result.as_json(), status_code=200 if result.ready else 503, headers=NO_STORE
     )
@@ -50,7 +49,7 @@ def _loopback(request: Request) -> bool:
 async def prometheus_metrics(request: Request) -> Response:
     """Prometheus text format. Off unless FTZLINK_METRICS=on; then for loopback clients, or for
     anyone with the bearer token when FTZLINK_METRICS_TOKEN is set (and then only with it)."""
-    services: Services = request.app.state.services
+    services = services_of(request)
     settings = services.settings
     if not settings.metrics:
         return PlainTextResponse("metrics are off (FTZLINK_METRICS=on)\n", status_code=404)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 from starlette.routing import Match
 
-from ftzlink.api.deps import SESSION_COOKIE, Services, secure_cookie
+from ftzlink.api.deps import SESSION_COOKIE, Services, secure_cookie, services_of
 from ftzlink.auth import permissions
 from ftzlink.auth import service as auth
 from ftzlink.auth.principal import Principal
@@ -68,7 +68,7 @@ class Web:
 
     def __init__(self, request: Request) -> None:
         self.request = request
-        self.services: Services = request.app.state.services
+        self.services: Services = services_of(request)
         self.catalogue = self.services.catalogue
         self.settings = self.services.settings
         self.today: dt.date = self.settings.current_date()
