@@ -30,6 +30,7 @@ from ftzlink.catalogue.models import Catalogue
 from ftzlink.db import Database
 from ftzlink.demo import DEMO_PASSWORD, TRY_AS_OF
 from ftzlink.settings import Settings
+from ftzlink.web.context import CSRF_COOKIE, CSRF_FIELD
 
 CHROMIUM = Path(os.environ.get("FTZLINK_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -122,12 +123,20 @@ class Site:
         javascript: bool = True,
         viewport: dict[str, int] = DESKTOP,
     ) -> Any:
+        """A new tab signed in as `username`, on the page signing in leads to. The form is sent
+        by the tab's own request context (its cookies), as the page would send it, without
+        drawing the sign-in page: test_shell.py signs in through the page itself."""
         page = self.page(lang=lang, javascript=javascript, viewport=viewport)
-        page.goto("/sign-in")
-        page.fill("#username", username)
-        page.fill("#password", DEMO_PASSWORD)
-        page.locator("main form button[type=submit]").click()
-        page.wait_for_url(lambda url: "/sign-in" not in url)
+        answer = page.request.get("/sign-in")
+        assert answer.ok, f"/sign-in answered {answer.status}"
+        token = next(c["value"] for c in page.context.cookies() if c["name"] == CSRF_COOKIE)
+        signed = page.request.post(
+            "/sign-in",
+            form={CSRF_FIELD: token, "username": username, "password": DEMO_PASSWORD},
+            max_redirects=0,
+        )
+        assert signed.status == 303, f"signing in as {username} answered {signed.status}"
+        page.goto(signed.headers["location"])
         return page
 
     def foreign_requests(self) -> list[str]:
