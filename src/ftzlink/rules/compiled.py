@@ -40,15 +40,18 @@ _NOT = {P: F, F: P, U: U}
 M = TypeVar("M", bound=BaseModel)
 
 
+_set = object.__setattr__  # bound once: construct runs about 300 times per evaluation
+
+
 def construct(cls: type[M], values: dict[str, Any]) -> M:
     """An instance of a result model from values the engine made itself, already of the right
     types, without validating them again: what `model_construct` does, minus its per-field
     bookkeeping. `values` must give every field, in the model's order."""
     obj = cls.__new__(cls)
-    object.__setattr__(obj, "__dict__", values)
-    object.__setattr__(obj, "__pydantic_fields_set__", set(values))
-    object.__setattr__(obj, "__pydantic_extra__", None)
-    object.__setattr__(obj, "__pydantic_private__", None)
+    _set(obj, "__dict__", values)
+    _set(obj, "__pydantic_fields_set__", set(values))
+    _set(obj, "__pydantic_extra__", None)
+    _set(obj, "__pydantic_private__", None)
     return obj
 
 
