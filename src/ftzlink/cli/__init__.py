@@ -58,7 +58,18 @@ def load_command(name: str) -> Any:
     modules = COMMANDS[name][0]
     for module in (modules,) if isinstance(modules, str) else modules:
         importlib.import_module(f"ftzlink.cli.{module}")
-    return typer.main.get_group(app).commands[name]
+    command = typer.main.get_group(app).commands[name]
+    _whole_summaries(command)
+    return command
+
+
+def _whole_summaries(command: Any) -> None:
+    """A group lists each subcommand by the whole first paragraph of its help, wrapped: click
+    would cut it at the width left over, mid-sentence."""
+    for sub in getattr(command, "commands", {}).values():
+        if sub.short_help is None and sub.help:
+            sub.short_help = " ".join(sub.help.split("\n\n")[0].split())
+        _whole_summaries(sub)
 
 
 class _LazyGroup(TyperGroup):
