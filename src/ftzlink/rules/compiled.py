@@ -55,14 +55,27 @@ def construct(cls: type[M], values: dict[str, Any]) -> M:
     return obj
 
 
+# Whether records of a type are mappings, asked of the Mapping ABC once per type: `isinstance`
+# against an ABC is a Python-level call, and `get` runs about 200 times per evaluation.
+_MAPPING: dict[type, bool] = {}
+
+
+def _is_mapping(record: Any) -> bool:
+    kind = type(record)
+    known = _MAPPING.get(kind)
+    if known is None:
+        known = _MAPPING[kind] = isinstance(record, Mapping)
+    return known
+
+
 def get(record: Any, parts: Sequence[str]) -> Any:
     """A dotted field of a record (a mapping or an object); None as soon as a step is empty."""
-    if len(parts) == 1 and record is not None and not isinstance(record, Mapping):
+    if len(parts) == 1 and record is not None and not _is_mapping(record):
         return getattr(record, parts[0])
     for part in parts:
         if record is None:
             return None
-        record = record.get(part) if isinstance(record, Mapping) else getattr(record, part)
+        record = record.get(part) if _is_mapping(record) else getattr(record, part)
     return record
 
 

@@ -39,6 +39,10 @@ from ftzlink.text import Text
 __all__ = ["condition_outcome", "evaluate", "evaluate_measure"]
 
 P, F, U = Outcome.PASSED, Outcome.FAILED, Outcome.UNKNOWN
+# A measure in force: its status from the outcome of its conditions.
+_IN_FORCE_STATUS = {P: Status.ELIGIBLE, F: Status.INELIGIBLE, U: Status.NEEDS_INFO}
+_OPEN_AMOUNT = (Status.ELIGIBLE, Status.NEEDS_INFO)
+_SAID_PER_PROFILE = (Status.INELIGIBLE, Status.NEEDS_INFO)
 
 
 def evaluate(
@@ -272,7 +276,7 @@ def _determination(
     validity = compiled_measure.validity
     in_force = validity.status_on(as_of)
     if in_force == "in_force":
-        status = {P: Status.ELIGIBLE, F: Status.INELIGIBLE, U: Status.NEEDS_INFO}[outcome]
+        status = _IN_FORCE_STATUS[outcome]
     else:
         status = Status(in_force)
     questions = (
@@ -280,7 +284,7 @@ def _determination(
         if status is Status.NEEDS_INFO
         else []
     )
-    open_amount = status in (Status.ELIGIBLE, Status.NEEDS_INFO)
+    open_amount = status in _OPEN_AMOUNT
     cap = measure.cap
     max_amount = cap.amount if cap is not None and open_amount else None
     projects: list[ProjectAmount] = []
@@ -295,7 +299,7 @@ def _determination(
                     project=project.name, kind=project.kind, requested=requested, amount=amount
                 )
             )
-    if status in (Status.INELIGIBLE, Status.NEEDS_INFO):
+    if status in _SAID_PER_PROFILE:
         reason = _reason(status, policy, measure, results, questions)
     else:  # the same for every profile: worked out once per measure
         reason = compiled_measure.reasons.get(status)  # type: ignore[assignment]
