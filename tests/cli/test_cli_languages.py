@@ -368,3 +368,22 @@ def test_the_commands_own_refusals_are_in_the_language_asked_for(
     )
     assert english_run.code == code, english_run.out + english_run.err
     assert english in english_run.err and chinese not in english_run.err
+
+
+@pytest.mark.parametrize(
+    ("lang", "names", "codes"),
+    [
+        ("zh", ("平台管理员", "审核员", "长宁区", "登记机关工作人员"), ("platform_admin", "changning")),
+        ("en", ("Platform", "Reviewer", "Changning District", "Registrar"), ("platform_admin", "changning")),
+    ],
+)  # fmt: skip
+def test_the_demo_logins_name_each_role_and_district_in_the_language_asked_for(
+    cli: CLI, service_db: Database, lang: str, names: tuple[str, ...], codes: tuple[str, ...]
+) -> None:
+    loaded = cli("demo", "load", "--lang", lang)
+    assert loaded.code == 0, loaded.err
+    table = loaded.out.split("演示登录账号" if lang == "zh" else "demo logins", 1)[1]
+    for name in names:
+        assert name in table, name
+    for code in codes:
+        assert code not in table, code

@@ -21,7 +21,13 @@ app.add_typer(demo_app, name="demo")
 
 
 def print_logins(logins: list[Login], lang: Lang) -> None:
-    """The demo's logins as a table; the role and what it is for are shown as they are stored."""
+    """The demo's logins as a table: each role by its name and each district by its name in
+    `lang`, as the pages call them (the web's catalogs and the catalogue's district labels)."""
+    from ftzlink.catalogue.loader import bundled_catalogue
+    from ftzlink.i18n import gettext
+    from ftzlink.web.labels import ROLES
+
+    districts = {t.id: t.label.get(lang) for t in bundled_catalogue().terms("districts")}
     en = lang == "en"
     table = Table(title="demo logins" if en else "演示登录账号")
     columns = (
@@ -32,7 +38,9 @@ def print_logins(logins: list[Login], lang: Lang) -> None:
     for column in columns:
         table.add_column(column, overflow="fold")
     for login in logins:
-        table.add_row(login.username, login.password, login.role, login.scope)
+        role = gettext(lang, ROLES[login.role]) if login.role in ROLES else login.role
+        scope = districts.get(login.scope, login.scope)
+        table.add_row(login.username, login.password, role, scope, end_section=False)
     console.print(table)
 
 

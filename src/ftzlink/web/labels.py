@@ -51,6 +51,7 @@ ROLES = {
     "exit_entry_officer": N_("Exit-entry officer"),
     "data_regulator": N_("Data regulator"),
     "inspector": N_("Inspector"),
+    "registrar": N_("Registrar"),
     "enterprise_member": N_("Enterprise member"),
     "enterprise_admin": N_("Enterprise administrator"),
 }
