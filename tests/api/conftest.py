@@ -11,6 +11,7 @@ Who is who:
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +34,7 @@ from ftzlink.ledger.keys import generate
 from ftzlink.organisations import service as orgs
 from ftzlink.profiles.uscc import make_uscc
 from ftzlink.settings import Settings
+from tests.databases import Template, copy_of, fresh_database, make_template
 
 SYSTEM = Actor(None, "system")
 TODAY = dt.date(2025, 6, 1)
@@ -279,7 +281,53 @@ def build(database: Database, catalogue: Catalogue, data_dir: Path) -> Api:
     return api
 
 
+@dataclass
+class _Built:
+    """The platform `build` made once in this process, for tests to copy: its database (a
+    template), its data directory (documents, checkpoints) and who and what is in it."""
+
+    template: Template
+    data_dir: Path
+    api: Api
+
+
+_BUILT: dict[str, _Built] = {}
+
+
 @pytest.fixture
-def api(database: Database, catalogue: Catalogue, tmp_path: Path) -> Iterator[Api]:
-    """The platform, served by an app whose today is 2025-06-01, on a fresh database."""
-    yield build(database, catalogue, tmp_path)
+def api(
+    backend: str,
+    catalogue: Catalogue,
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Api]:
+    """The platform, served by an app whose today is 2025-06-01, on a database of the test's own:
+    a copy of the one `build` made once per process (building it takes a second on PostgreSQL),
+    with a copy of its data directory."""
+    built = _BUILT.get(backend)
+    if built is None:
+        data_dir = tmp_path_factory.mktemp(f"api-{backend}")
+        made: list[Api] = []
+        template = make_template(backend, lambda db: made.append(build(db, catalogue, data_dir)))
+        if template.source is None:  # a role that may not create databases: built per test
+            with fresh_database(backend, tmp_path) as database:
+                yield build(database, catalogue, tmp_path)
+            return
+        built = _BUILT[backend] = _Built(template, data_dir, made[0])
+    shutil.copytree(built.data_dir, tmp_path, dirs_exist_ok=True)
+    with copy_of(built.template, tmp_path) as database:
+        settings = built.api.settings.model_copy(
+            update={"data_dir": tmp_path, "database_url": database.url}
+        )
+        yield Api(
+            app=create_app(settings, catalogue=catalogue, database=database, migrate=False),
+            settings=settings,
+            database=database,
+            catalogue=catalogue,
+            org=dict(built.api.org),
+            names=dict(built.api.names),
+            users=dict(built.api.users),
+            application=dict(built.api.application),
+            document=dict(built.api.document),
+            delegation=dict(built.api.delegation),
+        )
