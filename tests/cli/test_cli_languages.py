@@ -17,6 +17,7 @@ import uvicorn
 from ftzlink.auth.principal import Grant
 from ftzlink.auth.tables import Role
 from ftzlink.catalogue.models import Catalogue
+from ftzlink.cli import output
 from ftzlink.db import Database
 from ftzlink.demo import DEMO_PASSWORD
 from ftzlink.ledger.keys import load_signer
@@ -371,18 +372,29 @@ def test_the_commands_own_refusals_are_in_the_language_asked_for(
 
 
 @pytest.mark.parametrize(
-    ("lang", "names", "codes"),
+    ("lang", "states", "names", "codes"),
     [
-        ("zh", ("平台管理员", "审核员", "长宁区", "登记机关工作人员"), ("platform_admin", "changning")),
-        ("en", ("Platform", "Reviewer", "Changning District", "Registrar"), ("platform_admin", "changning")),
+        ("zh", ("已批准 4 件", "工作许可 · 已受理 1 件"), ("平台管理员", "审核员", "长宁区", "登记机关工作人员"), ("platform_admin", "changning")),
+        ("en", ("Approved 4", "Work permit · Accepted 1"), ("Platform", "Reviewer", "Changning District", "Registrar"), ("platform_admin", "changning")),
     ],
 )  # fmt: skip
-def test_the_demo_logins_name_each_role_and_district_in_the_language_asked_for(
-    cli: CLI, service_db: Database, lang: str, names: tuple[str, ...], codes: tuple[str, ...]
+def test_the_demo_summary_and_logins_name_states_roles_and_districts_in_the_language_asked_for(
+    cli: CLI,
+    service_db: Database,
+    monkeypatch: pytest.MonkeyPatch,
+    lang: str,
+    states: tuple[str, ...],
+    names: tuple[str, ...],
+    codes: tuple[str, ...],
 ) -> None:
+    monkeypatch.setattr(output.console, "width", 1000)  # the summary's lines unwrapped
     loaded = cli("demo", "load", "--lang", lang)
     assert loaded.code == 0, loaded.err
-    table = loaded.out.split("演示登录账号" if lang == "zh" else "demo logins", 1)[1]
+    summary, table = loaded.out.split("演示登录账号" if lang == "zh" else "demo logins", 1)
+    for state in states:
+        assert state in summary, state
+    for code in ("approved", "work_permit", "residence:"):
+        assert code not in summary, code
     for name in names:
         assert name in table, name
     for code in codes:

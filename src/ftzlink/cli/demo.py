@@ -20,6 +20,30 @@ demo_app = typer.Typer(help="A demo to try the platform with.", no_args_is_help=
 app.add_typer(demo_app, name="demo")
 
 
+def _counted(name: str, count: int, lang: Lang) -> str:
+    return f"{name} {count}" if lang == "en" else f"{name} {count} 件"
+
+
+def _state_name(state: str, lang: Lang) -> str:
+    """An application's state as the pages name it."""
+    from ftzlink.i18n import gettext
+    from ftzlink.web.labels import STATES
+
+    return gettext(lang, STATES[state]) if state in STATES else state
+
+
+def _talent_state_name(state: str, lang: Lang) -> str:
+    """A talent case's status, or one of its tracks and the track's state ("residence:approved"),
+    as the pages name them."""
+    from ftzlink.i18n import gettext
+    from ftzlink.web.talent.common import CASE_STATUSES, TRACK_NAMES, TRACK_STATES
+
+    track, _, track_state = state.partition(":")
+    if track_state and track in TRACK_NAMES and track_state in TRACK_STATES:
+        return f"{gettext(lang, TRACK_NAMES[track])} · {gettext(lang, TRACK_STATES[track_state])}"
+    return gettext(lang, CASE_STATUSES[state]) if state in CASE_STATUSES else state
+
+
 def print_logins(logins: list[Login], lang: Lang) -> None:
     """The demo's logins as a table: each role by its name and each district by its name in
     `lang`, as the pages call them (the web's catalogs and the catalogue's district labels)."""
@@ -74,10 +98,15 @@ def load(ui_lang: UILang = LangOption) -> None:
             ledger_signer=signer,
         )
     label = database_label(settings.database_url)
-    # The states are data (the workflow's own names), printed as stored in either language.
     sep = ", " if en else "，"
-    states = sep.join(f"{count} {state}" for state, count in summary.applications.items())
-    talent = sep.join(f"{count} {state}" for state, count in summary.talent_cases.items())
+    states = sep.join(
+        _counted(_state_name(state, lang), count, lang)
+        for state, count in summary.applications.items()
+    )
+    talent = sep.join(
+        _counted(_talent_state_name(state, lang), count, lang)
+        for state, count in summary.talent_cases.items()
+    )
     if en:
         console.print(
             f"loaded the demo into {label}: {summary.organisations} organisations, "
