@@ -91,10 +91,6 @@ def services_of(request: Request) -> Services:
     return services
 
 
-def _services(request: Request) -> Services:
-    return services_of(request)
-
-
 def _lang(request: Request, principal: Principal | None) -> Lang:
     asked = request.query_params.get("lang") or request.headers.get("accept-language", "")
     if asked[:2].lower() == "en":
@@ -217,7 +213,7 @@ class Context:
 
 def _context(
     request: Request,
-    services: Annotated[Services, Depends(_services)],
+    services: Annotated[Services, Depends(services_of)],
     fingerprint: Annotated[str, Depends(_fingerprint)],
 ) -> Context:
     principal = _principal(request, services)

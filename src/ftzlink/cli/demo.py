@@ -13,6 +13,8 @@ from ftzlink.cli.output import LangOption, UILang, console, lang_of
 from ftzlink.settings import Settings
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from ftzlink.demo import Login
     from ftzlink.text import Lang
 
@@ -24,31 +26,27 @@ def _counted(name: str, count: int, lang: Lang) -> str:
     return f"{name} {count}" if lang == "en" else f"{name} {count} 件"
 
 
-def _state_name(state: str, lang: Lang) -> str:
-    """An application's state as the pages name it."""
+def _named(names: Mapping[str, str], code: str, lang: Lang) -> str:
+    """`code` by its name in `lang`, as the pages name it (the web's catalogs); unnamed, as is."""
     from ftzlink.i18n import gettext
-    from ftzlink.web.labels import STATES
 
-    return gettext(lang, STATES[state]) if state in STATES else state
+    return gettext(lang, names[code]) if code in names else code
 
 
 def _talent_state_name(state: str, lang: Lang) -> str:
-    """A talent case's status, or one of its tracks and the track's state ("residence:approved"),
-    as the pages name them."""
-    from ftzlink.i18n import gettext
+    """A talent case's status, or one of its tracks and the track's state ("residence:approved")."""
     from ftzlink.web.talent.common import CASE_STATUSES, TRACK_NAMES, TRACK_STATES
 
     track, _, track_state = state.partition(":")
-    if track_state and track in TRACK_NAMES and track_state in TRACK_STATES:
-        return f"{gettext(lang, TRACK_NAMES[track])} · {gettext(lang, TRACK_STATES[track_state])}"
-    return gettext(lang, CASE_STATUSES[state]) if state in CASE_STATUSES else state
+    if track in TRACK_NAMES and track_state in TRACK_STATES:
+        return f"{_named(TRACK_NAMES, track, lang)} · {_named(TRACK_STATES, track_state, lang)}"
+    return _named(CASE_STATUSES, state, lang)
 
 
 def print_logins(logins: list[Login], lang: Lang) -> None:
     """The demo's logins as a table: each role by its name and each district by its name in
     `lang`, as the pages call them (the web's catalogs and the catalogue's district labels)."""
     from ftzlink.catalogue.loader import bundled_catalogue
-    from ftzlink.i18n import gettext
     from ftzlink.web.labels import ROLES
 
     districts = {t.id: t.label.get(lang) for t in bundled_catalogue().terms("districts")}
@@ -62,9 +60,8 @@ def print_logins(logins: list[Login], lang: Lang) -> None:
     for column in columns:
         table.add_column(column, overflow="fold")
     for login in logins:
-        role = gettext(lang, ROLES[login.role]) if login.role in ROLES else login.role
         scope = districts.get(login.scope, login.scope)
-        table.add_row(login.username, login.password, role, scope, end_section=False)
+        table.add_row(login.username, login.password, _named(ROLES, login.role, lang), scope)
     console.print(table)
 
 
@@ -97,10 +94,12 @@ def load(ui_lang: UILang = LangOption) -> None:
             documents_root=settings.documents_dir,
             ledger_signer=signer,
         )
+    from ftzlink.web.labels import STATES
+
     label = database_label(settings.database_url)
     sep = ", " if en else "，"
     states = sep.join(
-        _counted(_state_name(state, lang), count, lang)
+        _counted(_named(STATES, state, lang), count, lang)
         for state, count in summary.applications.items()
     )
     talent = sep.join(
